@@ -1,0 +1,108 @@
+"""Which extractors exist, in which order they run, and running them with provenance."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable, Sequence
+
+from newsflow.models import Article, ExtractorRun
+
+from extractors.base import Extractor
+
+log = logging.getLogger(__name__)
+
+_REGISTRY: dict[str, Extractor] = {}
+_CORE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article)) - {
+    "id", "url", "enrichments", "extractors", "field_sources"
+}
+
+
+def register(extractor: Extractor) -> Extractor:
+    if extractor.name in _REGISTRY and _REGISTRY[extractor.name] is not extractor:
+        raise ValueError(f"an extractor named {extractor.name!r} is already registered")
+    _REGISTRY[extractor.name] = extractor
+    return extractor
+
+
+def available() -> dict[str, Extractor]:
+    """All registered extractors, in registration (= run) order."""
+    _load_builtin()
+    return dict(_REGISTRY)
+
+
+def resolve(names: Iterable[str] | None = None) -> list[Extractor]:
+    """The extractors to run for ``names`` (all when None), in dependency order.
+
+    Raises ``KeyError`` naming the unknown extractor and the known ones.
+    """
+    registry = available()
+    wanted = list(registry) if names is None else list(names)
+    ordered: list[Extractor] = []
+
+    def visit(name: str) -> None:
+        if name not in registry:
+            raise KeyError(f"unknown extractor {name!r}; known: {', '.join(registry)}")
+        extractor = registry[name]
+        for dep in extractor.requires:
+            visit(dep)
+        if extractor not in ordered:
+            ordered.append(extractor)
+
+    for name in wanted:
+        visit(name)
+    return ordered
+
+
+def run_extractors(
+    articles: Sequence[Article], extractors: Sequence[Extractor]
+) -> list[tuple[Article, str, str]]:
+    """Run each extractor over the batch and merge its fields into the articles.
+
+    A failing extractor does not stop the others: each affected article records the
+    error in its provenance, and the returned list holds ``(article, extractor name,
+    error message)`` for the caller to record as failures.
+    """
+    errors: list[tuple[Article, str, str]] = []
+    for extractor in extractors:
+        try:
+            results = extractor.run(articles)
+            if len(results) != len(articles):
+                raise RuntimeError(
+                    f"returned {len(results)} results for {len(articles)} articles"
+                )
+        except Exception as exc:  # an extractor bug must not stop the run: record it
+            message = f"{type(exc).__name__}: {exc}"
+            log.warning("extractor %s failed on a batch of %d: %s", extractor.name, len(articles), message)
+            for article in articles:
+                _record(article, extractor, None, message)
+                errors.append((article, extractor.name, message))
+            continue
+        for article, fields in zip(articles, results, strict=True):
+            unknown = set(fields) - set(extractor.fields)
+            if unknown:
+                message = f"returned undeclared fields {sorted(unknown)}"
+                _record(article, extractor, None, message)
+                errors.append((article, extractor.name, message))
+                continue
+            _record(article, extractor, fields, None)
+    return errors
+
+
+def _record(article: Article, extractor: Extractor, fields: dict[str, object] | None, error: str | None) -> None:
+    article.extractors = [run for run in article.extractors if run.name != extractor.name]
+    for key, value in (fields or {}).items():
+        if key in _CORE_FIELDS:  # an extractor may fill in or correct a core field
+            if getattr(article, key) != value:  # confirming a value keeps its source
+                setattr(article, key, value)
+                article.field_sources[key] = f"extractor:{extractor.name}"
+        else:
+            article.enrichments[key] = value
+    article.extractors.append(
+        ExtractorRun(extractor.name, extractor.version, tuple(sorted(fields or ())), error)
+    )
+
+
+def _load_builtin() -> None:
+    """Import the built-in extractor modules (each registers itself)."""
+    import extractors.builtin  # noqa: F401

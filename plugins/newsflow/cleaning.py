@@ -1,0 +1,123 @@
+"""Cleaning: one fetched page plus its feed entry → one :class:`~newsflow.models.Article`.
+
+trafilatura parses the page once and gives main text and metadata; where the page is silent
+the feed entry fills in, and ``field_sources`` records which of the two each value came from.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import trafilatura
+
+from newsflow.errors import ExtractionError
+from newsflow.models import Article, FeedEntry, FetchedPage, iso
+from newsflow.urls import doc_id, domain_of, normalize_url
+
+MIN_TEXT_CHARS = 80
+_HTML_LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+_DATE_PARAMS = {"extensive_search": True, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|,(?=\s*[A-Z]))\s*")
+
+
+def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
+    """Extract the article from ``page``; raise :class:`ExtractionError` when there is none."""
+    if not page.text.strip():
+        raise ExtractionError(f"page {page.final_url} is empty", url=entry.url)
+    result = trafilatura.bare_extraction(
+        page.text,
+        url=page.final_url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params=_DATE_PARAMS,
+    )
+    meta: dict[str, Any] = {}
+    if isinstance(result, dict):
+        meta = result
+    elif result is not None:
+        meta = result.as_dict()
+    title = (meta.get("title") or "").strip()
+    text = _strip_title(meta.get("text") or "", title)
+    if len(text) < MIN_TEXT_CHARS:
+        raise ExtractionError(
+            f"no article text found on {page.final_url} ({len(text)} characters extracted)", url=entry.url
+        )
+    article = Article(
+        id=doc_id(entry.url),
+        url=entry.url,
+        feed_url=entry.feed_url,
+        source=entry.source,
+        domain=domain_of(entry.url),
+        title="",
+        text=text,
+        fetched_at=iso(page.fetched_at) or "",
+        feed_published_at=entry.published_at,
+        feed_summary=entry.summary,
+    )
+    sources = article.field_sources
+
+    def pick(name: str, page_value: Any, feed_value: Any) -> Any:
+        if page_value:
+            sources[name] = "page"
+            return page_value
+        if feed_value:
+            sources[name] = "feed"
+            return feed_value
+        return None
+
+    article.title = pick("title", title, entry.title) or page.final_url
+    article.published_at = pick("published_at", _date(meta.get("date")), entry.published_at)
+    article.authors = pick("authors", _authors(meta.get("author")), list(entry.authors)) or []
+    article.description = pick("description", meta.get("description"), entry.summary)
+    article.language = pick("language", _page_language(page.text), entry.language)
+    article.tags = pick("tags", _tags(meta.get("tags")), list(entry.tags)) or []
+    article.categories = pick("categories", _tags(meta.get("categories")), None) or []
+    article.site_name = pick("site_name", meta.get("sitename"), None)
+    article.image = pick("image", meta.get("image"), None)
+    canonical = meta.get("url")
+    article.canonical_url = pick(
+        "canonical_url", normalize_url(canonical) if canonical and canonical.startswith("http") else None, None
+    )
+    return article
+
+
+def _strip_title(text: str, title: str) -> str:
+    """trafilatura keeps the page's ``<h1>`` as the text's first line; the title is stored apart."""
+    first, _, rest = text.partition("\n")
+    if title and first.strip() == title:
+        return rest.strip()
+    return text.strip()
+
+
+def _date(value: str | None) -> str | None:
+    if not value:
+        return None
+    from datetime import datetime
+
+    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"):
+        try:
+            return iso(datetime.strptime(value, fmt))
+        except ValueError:
+            continue
+    return None
+
+
+def _authors(value: str | None) -> list[str]:
+    if not value:
+        return []
+    names = (n.strip(" ,.") for n in _AUTHOR_SPLIT.split(value))
+    return list(dict.fromkeys(n for n in names if n and len(n) < 80))
+
+
+def _tags(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(t.strip() for t in value.split(",") if t.strip())
+    return list(dict.fromkeys(out))
+
+
+def _page_language(html: str) -> str | None:
+    match = _HTML_LANG.search(html[:2048])
+    return match.group(1).lower() if match else None

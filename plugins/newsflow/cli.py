@@ -1,0 +1,348 @@
+"""The ``newsflow`` command. Exit codes: 0 ok, 1 failures recorded, 2 usage or config error."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from newsflow import pipeline
+from newsflow.config import SEEDS_DIR, Settings, load_settings
+from newsflow.errors import ConfigError, NewsflowError, QueryError
+from newsflow.index import FACET_FIELDS, SearchQuery, open_backend
+from newsflow.render import (
+    StageBars,
+    print_document,
+    print_failure_groups,
+    print_failures_brief,
+    print_search,
+    summary_table,
+)
+from newsflow.state import StateStore
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsflow: RSS/Atom feeds → clean, enriched articles → a searchable index.")
+feeds_app = typer.Typer(no_args_is_help=True, help="Manage the feed list (YAML; OPML import/export).")
+app.add_typer(feeds_app, name="feeds")
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+DEFAULT_FACETS = ("source", "language", "authors", "tags", "persons", "organizations", "places", "topics")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings = ctx.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option(help="TOML config file (else NEWSFLOW_CONFIG).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Directory of the index and state files.")] = None,
+    index: Annotated[Path | None, typer.Option(help="Embedded index file.")] = None,
+    backend: Annotated[str | None, typer.Option(help="embedded or elasticsearch.")] = None,
+    es_url: Annotated[str | None, typer.Option(help="Elasticsearch URL.")] = None,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Log progress details.")] = False,
+) -> None:
+    """newsflow: RSS/Atom feeds → clean, enriched articles → a searchable index."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.obj = load_settings(config, data_dir=data_dir, index_path=index, backend=backend, es_url=es_url)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    feeds: Annotated[Path | None, typer.Option(help="Feed list (YAML); default from settings.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Poll the feeds, then fetch, clean, enrich and index every new article."""
+    settings = _settings(ctx).replace(feeds_file=feeds)
+    summary = _run_with_bars(settings, as_json=as_json)
+    raise typer.Exit(summary.exit_code)
+
+
+def _run_with_bars(settings: Settings, *, as_json: bool, feed_list: Any = None) -> pipeline.RunSummary:
+    with StageBars(err) as bars:
+        summary = pipeline.run(settings, feeds=feed_list, progress=bars)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+    else:
+        out.print(summary_table(summary))
+        print_failures_brief(out, summary)
+    return summary
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help='Words (ANDed), "phrases", OR, -excluded.')] = "",
+    filter_: Annotated[list[str] | None, typer.Option("--filter", help="FIELD=VALUE (repeatable).")] = None,
+    facet: Annotated[list[str] | None, typer.Option(help="Facet field (repeatable).")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Published on/after (YYYY-MM-DD).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Published before (YYYY-MM-DD).")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date.")] = "relevance",
+    size: Annotated[int, typer.Option(help="Hits per page.")] = 10,
+    page: Annotated[int, typer.Option(help="Page number (from 1).")] = 1,
+    cursor: Annotated[str | None, typer.Option(help="Continue after a previous page's cursor.")] = None,
+    histogram: Annotated[str | None, typer.Option(help="day, week, month or year.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full-text search with filters, facets and highlights."""
+    if sort not in ("relevance", "date"):
+        raise QueryError("--sort must be relevance or date")
+    if histogram not in (None, "day", "week", "month", "year"):
+        raise QueryError("--histogram must be day, week, month or year")
+    request = SearchQuery(
+        text=query,
+        filters=_filters(filter_ or []),
+        since=_utc(since),
+        until=_utc(until),
+        facets=tuple(facet or ()),
+        sort=sort,  # type: ignore[arg-type]
+        size=size,
+        offset=(max(page, 1) - 1) * size,
+        search_after=cursor,
+        histogram=histogram,  # type: ignore[arg-type]
+    )
+    backend = open_backend(_settings(ctx))
+    try:
+        result = backend.search(request)
+    finally:
+        backend.close()
+    if as_json:
+        out.print_json(json.dumps(result.as_dict()))
+    else:
+        print_search(out, query, result)
+
+
+def _filters(pairs: list[str]) -> dict[str, tuple[str, ...]]:
+    filters: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise QueryError(f"--filter {pair!r}: expected FIELD=VALUE, FIELD one of {', '.join(FACET_FIELDS)}")
+        filters.setdefault(key.strip(), []).append(value.strip())
+    return {k: tuple(v) for k, v in filters.items()}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@app.command()
+def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(help="Document id.")], as_json: JsonOpt = False) -> None:
+    """Print one indexed document with its enrichments and provenance."""
+    backend = open_backend(_settings(ctx))
+    try:
+        doc = backend.get(doc_id)
+    finally:
+        backend.close()
+    if doc is None:
+        err.print(f"no document with id {doc_id!r}; find ids with `newsflow search`")
+        raise typer.Exit(1)
+    if as_json:
+        out.print_json(json.dumps(doc))
+    else:
+        print_document(out, doc)
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Counts of the index and the state store."""
+    settings = _settings(ctx)
+    backend = open_backend(settings)
+    state = StateStore(settings.state_file)
+    try:
+        result = backend.search(SearchQuery(facets=("source", "language"), size=0, histogram="month"))
+        data = {
+            "backend": backend.name,
+            "documents": backend.count(),
+            "by_source": dict(result.facets.get("source", [])),
+            "by_language": dict(result.facets.get("language", [])),
+            "by_month": dict(result.histogram),
+            "articles": state.counts(),
+            "feeds": len(state.feeds()),
+        }
+    finally:
+        backend.close()
+        state.close()
+    if as_json:
+        out.print_json(json.dumps(data))
+        return
+    for key, value in data.items():
+        out.print(f"[bold]{key}[/]: {value}")
+
+
+@app.command()
+def failures(
+    ctx: typer.Context,
+    stage: Annotated[str | None, typer.Option(help="Only this stage (poll, fetch, clean, index, extract:NAME).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recorded failures, grouped by stage and reason."""
+    state = StateStore(_settings(ctx).state_file)
+    try:
+        rows = state.failures(stage)
+    finally:
+        state.close()
+    if as_json:
+        out.print_json(json.dumps([f.as_dict() for f in rows]))
+    else:
+        print_failure_groups(out, rows)
+
+
+@app.command()
+def retry(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Also retry permanent failures (404, no text…).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Retry recorded failures now: re-poll failed feeds, re-process failed articles."""
+    with StageBars(err) as bars:
+        summary = pipeline.retry(_settings(ctx), include_permanent=all_, progress=bars)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+    else:
+        out.print(summary_table(summary))
+        print_failures_brief(out, summary)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port of the demo server on 127.0.0.1 (0: any free port).")] = 8765,
+    keep: Annotated[bool, typer.Option(help="Keep the throw-away data directory and print its path.")] = False,
+    query: Annotated[str, typer.Option(help="Sample search to print at the end.")] = "Ukraine",
+    as_json: JsonOpt = False,
+) -> None:
+    """Serve the offline demo corpus on 127.0.0.1, ingest it and print a faceted search.
+
+    Uses a throw-away data directory unless --data-dir or --index is given.
+    """
+    from newsflow.demo_server import serving
+    from newsflow.feeds import load_feed_list
+
+    settings = _settings(ctx)
+    explicit = ctx.find_root().params
+    tmp: Path | None = None
+    if not explicit.get("data_dir") and not explicit.get("index") and settings.backend == "embedded":
+        tmp = Path(tempfile.mkdtemp(prefix="newsflow-demo-"))
+        settings = settings.replace(data_dir=tmp)
+    settings = settings.replace(allow_hosts=(*settings.allow_hosts, "127.0.0.1"))
+    try:
+        with serving(SEEDS_DIR / "demo" / "site", port=port) as server:
+            err.print(f"demo corpus served at {server.base_url}")
+            feed_list = load_feed_list(SEEDS_DIR / "demo" / "feeds.yaml", base_url=server.base_url)
+            summary = _run_with_bars(settings, as_json=as_json, feed_list=feed_list)
+        backend = open_backend(settings)
+        try:
+            facets = tuple(f for f in DEFAULT_FACETS)
+            result = backend.search(SearchQuery(text=query, facets=facets, size=5, facet_size=6))
+        finally:
+            backend.close()
+        if as_json:
+            out.print_json(json.dumps({"summary": summary.as_dict(), "search": result.as_dict()}))
+        else:
+            out.rule(f"sample search: newsflow search {query!r}")
+            print_search(out, query, result)
+            where = settings.index_file if settings.backend == "embedded" else settings.es_url
+            note = "" if tmp is None or keep else " (throw-away; use --keep or --data-dir to keep it)"
+            err.print(f"\nindex: {where}{note}")
+    except OSError as exc:
+        if exc.errno == 98:
+            raise ConfigError(f"port {port} is in use; pass --port 0 or another port") from exc
+        raise
+    finally:
+        if tmp is not None and not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    raise typer.Exit(summary.exit_code)
+
+
+@feeds_app.command("list")
+def feeds_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Print the configured feed list."""
+    from newsflow.feeds import load_feed_list
+
+    feed_list = load_feed_list(_settings(ctx).feeds_file)
+    if as_json:
+        out.print_json(json.dumps([{"name": f.name, "url": f.url, "language": f.language, "tags": list(f.tags)} for f in feed_list]))
+        return
+    for feed in feed_list:
+        out.print(f"{feed.name:<40} {feed.language or '-':<3} {feed.url}")
+
+
+@feeds_app.command("import")
+def feeds_import(
+    ctx: typer.Context,
+    opml: Annotated[Path, typer.Argument(help="OPML file to import.")],
+    into: Annotated[Path | None, typer.Option(help="Feed list to add to (default: settings.feeds_file).")] = None,
+) -> None:
+    """Add an OPML file's feeds to a feed list (duplicates by URL skipped)."""
+    from newsflow.feeds import dump_feed_list, import_opml, load_feed_list, merge_feeds
+
+    target = into or _settings(ctx).feeds_file
+    existing = load_feed_list(target) if target.exists() else []
+    merged, added = merge_feeds(existing, import_opml(opml))
+    dump_feed_list(merged, target)
+    out.print(f"added {added} feed(s) to {target} ({len(merged)} in all)")
+
+
+@feeds_app.command("export")
+def feeds_export(
+    ctx: typer.Context,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Write the feed list as OPML 2.0."""
+    from newsflow.feeds import export_opml, load_feed_list
+
+    text = export_opml(load_feed_list(_settings(ctx).feeds_file))
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command("config")
+def show_config(ctx: typer.Context) -> None:
+    """Print the effective settings (secrets masked)."""
+    out.print_json(json.dumps(_settings(ctx).redacted()))
+
+
+def main() -> None:
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except (ConfigError, QueryError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except NewsflowError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(1)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors: bad option, unknown command
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

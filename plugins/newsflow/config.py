@@ -1,0 +1,182 @@
+"""Settings: one frozen object built once (defaults ← config file ← environment ← CLI).
+
+Every setting has an environment variable ``NEWSFLOW_<NAME>`` (upper case) and a key of the
+same name in the TOML config file (``--config FILE`` or ``NEWSFLOW_CONFIG``; keys at top
+level or under ``[newsflow]``). Unknown keys and values that do not parse are a
+:class:`~newsflow.errors.ConfigError` naming the key and what it expects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import platformdirs
+
+from newsflow import __version__
+from newsflow.errors import ConfigError
+
+Backend = Literal["embedded", "elasticsearch"]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("newsflow", appauthor=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = field(default_factory=default_data_dir)
+    index_path: Path | None = None
+    """Embedded index file; default ``<data_dir>/index.db``."""
+    state_path: Path | None = None
+    """State store (validators, seen URLs, pending work, failures); default ``<data_dir>/state.db``."""
+    feeds_file: Path = SEEDS_DIR / "feeds.yaml"
+    backend: Backend = "embedded"
+    es_url: str = "http://127.0.0.1:9200"
+    es_api_key: str | None = None
+    es_username: str | None = None
+    es_password: str | None = None
+    es_ca_certs: Path | None = None
+    es_verify_certs: bool = True
+    es_index: str = "newsflow-articles"
+    user_agent: str = f"newsflow/{__version__} (+https://github.com/newsflow/newsflow)"
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    total_timeout: float = 60.0
+    max_feed_bytes: int = 10_000_000
+    max_page_bytes: int = 5_000_000
+    max_redirects: int = 5
+    fetch_workers: int = 8
+    per_host_delay: float = 0.0
+    """Minimum seconds between two requests to the same host."""
+    batch_size: int = 32
+    extractors: tuple[str, ...] | None = None
+    """Extractor names to run; None runs every registered extractor."""
+    allow_hosts: tuple[str, ...] = ()
+    """Hosts or networks fetched even though they resolve to private/loopback addresses."""
+    retry_base_delay: float = 300.0
+    """Seconds before the first retry of a transient failure; doubles per attempt."""
+    max_attempts: int = 5
+
+    @property
+    def index_file(self) -> Path:
+        return self.index_path or self.data_dir / "index.db"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_path or self.data_dir / "state.db"
+
+    def replace(self, **changes: Any) -> Settings:
+        clean = {k: v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(self, **_coerce_all(clean, source="option"))
+
+    def redacted(self) -> dict[str, Any]:
+        """Settings as a dict with secrets masked, for logs and ``newsflow config``."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_KEYS and value:
+                value = "***"
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        return out
+
+
+SECRET_KEYS = frozenset({"es_api_key", "es_password"})
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def load_settings(
+    config_file: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from defaults, a TOML file, ``NEWSFLOW_*`` variables and overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or env.get("NEWSFLOW_CONFIG")
+    if path:
+        values.update(_coerce_all(_read_toml(Path(path)), source=str(path)))
+    env_values = {
+        key[len("NEWSFLOW_"):].lower(): raw
+        for key, raw in env.items()
+        if key.startswith("NEWSFLOW_") and key not in _ENV_IGNORED
+    }
+    unknown = sorted(set(env_values) - set(_FIELDS))
+    if unknown:
+        names = ", ".join(f"NEWSFLOW_{k.upper()}" for k in unknown)
+        raise ConfigError(f"unknown environment variable(s) {names}; known settings: {_known()}")
+    values.update(_coerce_all(env_values, source="environment"))
+    values.update(_coerce_all({k: v for k, v in overrides.items() if v is not None}, source="option"))
+    return Settings(**values)
+
+
+_ENV_IGNORED = frozenset({"NEWSFLOW_CONFIG", "NEWSFLOW_ES_CACHE", "NEWSFLOW_ES_VERSION", "NEWSFLOW_ES_URL_TESTS"})
+
+
+def _known() -> str:
+    return ", ".join(sorted(_FIELDS))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist; check --config / NEWSFLOW_CONFIG") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    table = data.get("newsflow", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [newsflow] must be a table")
+    unknown = sorted(set(table) - set(_FIELDS))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown key(s) {', '.join(unknown)}; known: {_known()}")
+    return dict(table)
+
+
+def _coerce_all(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
+    out = {}
+    for key, raw in values.items():
+        if key not in _FIELDS:
+            raise ConfigError(f"{source}: unknown setting {key!r}; known: {_known()}")
+        out[key] = _coerce(key, raw, source)
+    return out
+
+
+def _coerce(key: str, raw: Any, source: str) -> Any:
+    kind = _FIELDS[key].type
+    text = str(raw).strip() if not isinstance(raw, list | tuple) else None
+    try:
+        if "Path" in str(kind):
+            return None if text == "" else Path(str(raw)).expanduser()
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if text is not None and text.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if text is not None and text.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError("expected true or false")
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if "tuple" in str(kind):
+            items = raw if isinstance(raw, list | tuple) else [p for p in str(raw).split(",")]
+            cleaned = tuple(str(i).strip() for i in items if str(i).strip())
+            return cleaned if cleaned or "None" not in str(kind) else None
+        if kind == "Backend":
+            if raw not in get_args(Backend):
+                raise ValueError(f"expected one of {', '.join(get_args(Backend))}")
+            return raw
+        return None if raw is None else str(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: setting {key}={raw!r} is invalid: {exc}") from exc

@@ -1,0 +1,137 @@
+"""The one interface every index backend implements, and the search request/answer shapes.
+
+Backends: :mod:`newsflow.index.embedded` (SQLite + FTS5, the default) and
+:mod:`newsflow.index.elastic` (Elasticsearch). Both pass ``tests/test_index_contract.py``.
+
+Query text syntax (the same on both backends, never able to raise a syntax error):
+words are ANDed; ``"a phrase"`` matches the words in order; ``OR`` between two terms
+makes either enough; a leading ``-`` excludes a word or phrase. Everything else is
+treated as plain words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from newsflow.models import Document
+
+FACET_FIELDS: tuple[str, ...] = (
+    "source",
+    "domain",
+    "language",
+    "authors",
+    "tags",
+    "categories",
+    "keywords",
+    "persons",
+    "organizations",
+    "places",
+    "topics",
+    "quote_speakers",
+    "cluster_id",
+)
+"""Keyword fields a search may filter and facet on. A document stores each as a string or a
+list of strings under the same key (``places`` is the list of place *names*)."""
+
+Sort = Literal["relevance", "date"]
+Interval = Literal["day", "week", "month", "year"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Field → accepted values: OR within a field, AND across fields. Keys from FACET_FIELDS."""
+    since: datetime | None = None
+    """Inclusive lower bound on ``published_at``."""
+    until: datetime | None = None
+    """Exclusive upper bound on ``published_at``."""
+    facets: tuple[str, ...] = ()
+    facet_size: int = 10
+    histogram: Interval | None = None
+    """Date histogram of ``published_at`` over the matching documents."""
+    sort: Sort = "relevance"
+    size: int = 10
+    offset: int = 0
+    search_after: str | None = None
+    """Opaque cursor from a previous :attr:`SearchResult.next_cursor` (deep paging)."""
+    highlight: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    score: float
+    document: Document
+    highlights: dict[str, list[str]] = field(default_factory=dict)
+    """Field (``title``/``text``) → fragments with matches wrapped in ``<mark>…</mark>``."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    """Facet field → (value, count), most frequent first, ties by value."""
+    histogram: list[tuple[str, int]] = field(default_factory=list)
+    """(bucket start as ``YYYY-MM-DD``, count), oldest first, empty buckets omitted."""
+    next_cursor: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "hits": [
+                {"id": h.id, "score": h.score, "highlights": h.highlights, "document": h.document}
+                for h in self.hits
+            ],
+            "facets": {k: [{"value": v, "count": c} for v, c in vs] for k, vs in self.facets.items()},
+            "histogram": [{"date": d, "count": c} for d, c in self.histogram],
+            "next_cursor": self.next_cursor,
+        }
+
+
+@dataclass(slots=True)
+class IndexReport:
+    """What one :meth:`IndexBackend.upsert` call did."""
+
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """(document id, reason) for each document the backend refused."""
+
+    def merge(self, other: IndexReport) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.failed += other.failed
+
+
+class IndexBackend(Protocol):
+    """A searchable store of documents keyed by their id.
+
+    ``upsert`` is idempotent: a document whose content (everything but ``indexed_at``) is
+    unchanged is reported ``unchanged`` and not rewritten; a changed one replaces the old.
+    Backends set ``indexed_at`` themselves.
+    """
+
+    name: str
+
+    def upsert(self, documents: Iterable[Document]) -> IndexReport: ...
+
+    def get(self, doc_id: str) -> Document | None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def count(self) -> int: ...
+
+    def iter_documents(self, since: datetime | None = None) -> Iterator[Document]:
+        """Every stored document (optionally with ``published_at >= since``), in id order."""
+        ...
+
+    def delete(self, doc_ids: Iterable[str]) -> int: ...
+
+    def close(self) -> None: ...

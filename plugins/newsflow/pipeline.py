@@ -1,0 +1,321 @@
+"""The pipeline as library functions: poll → fetch → clean → extract → index.
+
+Nothing here knows about Airflow or the CLI: a DAG task or a command calls :func:`run`,
+:func:`poll` or :func:`process` with :class:`~newsflow.config.Settings` and reads the
+returned :class:`RunSummary`. Every item that fails is recorded in the state store with its
+reason and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from extractors import Extractor, resolve, run_extractors
+from newsflow.cleaning import clean_page
+from newsflow.config import Settings
+from newsflow.errors import ConfigError, IndexUnavailable, StageError
+from newsflow.feeds import load_feed_list
+from newsflow.fetching import HostPacer, build_client, decode_html, fetch
+from newsflow.index import IndexBackend, open_backend
+from newsflow.models import Article, FeedEntry, FeedSource, FetchedPage, utcnow
+from newsflow.polling import PollResult, poll_feed
+from newsflow.state import StateStore
+from newsflow.urls import doc_id, normalize_url
+
+log = logging.getLogger(__name__)
+
+
+class Progress(Protocol):
+    """Receives progress per stage (the CLI draws bars; DAG tasks pass nothing)."""
+
+    def start(self, stage: str, total: int) -> None: ...
+
+    def advance(self, stage: str, amount: int = 1) -> None: ...
+
+
+class _NoProgress:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class RunSummary:
+    feeds_polled: int = 0
+    feeds_changed: int = 0
+    feeds_unchanged: int = 0
+    feeds_failed: int = 0
+    entries_new: int = 0
+    """Entries seen for the first time (queued as pending work)."""
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    articles_failed: int = 0
+    extractor_errors: int = 0
+    failures: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything went through, 1 when failures were recorded."""
+        return 1 if (self.feeds_failed or self.articles_failed or self.extractor_errors) else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def add_failure(self, stage: str, url: str, error: BaseException) -> None:
+        self.failures.append({"stage": stage, "url": url, "error": type(error).__name__, "message": str(error)})
+
+
+class Resources:
+    """What one run opens (state store, index backend, HTTP client) and closes at its end."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        state: StateStore | None = None,
+        backend: IndexBackend | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.settings = settings
+        self._stack = ExitStack()
+        self.state = state or self._own(
+            StateStore(settings.state_file, retry_base_delay=settings.retry_base_delay,
+                       max_attempts=settings.max_attempts)
+        )
+        self.backend = backend or self._own(open_backend(settings))
+        self.client = client or self._own(build_client(settings))
+        self.pacer = HostPacer(settings.per_host_delay)
+
+    def _own(self, resource: Any) -> Any:
+        self._stack.callback(resource.close)
+        return resource
+
+    def __enter__(self) -> Resources:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+
+def run(
+    settings: Settings,
+    *,
+    feeds: Sequence[FeedSource] | None = None,
+    resources: Resources | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Poll every feed, then process every pending article. Returns what happened."""
+    started = time.monotonic()
+    feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_file)
+    extractors = _extractors(settings)
+    with ExitStack() as stack:
+        res = resources or stack.enter_context(Resources(settings))
+        summary = RunSummary()
+        poll(res, feed_list, summary, progress or _NoProgress())
+        process(res, summary, progress or _NoProgress(), extractors=extractors)
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def poll(res: Resources, feeds: Sequence[FeedSource], summary: RunSummary, progress: Progress) -> None:
+    """Poll ``feeds`` concurrently; record validators, queue new entries, record failures."""
+    progress.start("poll", len(feeds))
+    settings = res.settings
+
+    def one(feed: FeedSource) -> PollResult:
+        res.pacer.wait(feed.url)
+        return poll_feed(
+            res.client, feed, res.state.feed(feed.url),
+            max_bytes=settings.max_feed_bytes, total_timeout=settings.total_timeout,
+        )
+
+    for feed, outcome in _concurrently(one, feeds, settings.fetch_workers):
+        summary.feeds_polled += 1
+        progress.advance("poll")
+        if isinstance(outcome, BaseException):
+            summary.feeds_failed += 1
+            _record(res.state, summary, "poll", feed.url, outcome)
+            res.state.record_feed(feed.url, feed.name, status=f"failed: {type(outcome).__name__}")
+            continue
+        res.state.clear_failure("poll", feed.url)
+        if outcome.status == "unchanged":
+            summary.feeds_unchanged += 1
+            res.state.record_feed(feed.url, feed.name, status="unchanged", http_status=outcome.http_status)
+            continue
+        summary.feeds_changed += 1
+        new = res.state.add_entries(outcome.entries, [doc_id(e.url) for e in outcome.entries])
+        summary.entries_new += len(new)
+        res.state.record_feed(
+            feed.url, feed.name, status="changed" if not outcome.warning else f"changed ({outcome.warning})",
+            http_status=outcome.http_status, etag=outcome.etag, last_modified=outcome.last_modified,
+            body_hash=outcome.body_hash, changed=True, entries=len(new),
+        )
+
+
+def process(
+    res: Resources,
+    summary: RunSummary,
+    progress: Progress,
+    *,
+    extractors: Sequence[Extractor] | None = None,
+    limit: int | None = None,
+) -> None:
+    """Fetch, clean, enrich and index every due article, in batches."""
+    chain = list(extractors) if extractors is not None else _extractors(res.settings)
+    due = res.state.due_articles(limit)
+    progress.start("fetch", len(due))
+    progress.start("extract", len(due))
+    progress.start("index", len(due))
+    for batch in _chunks(due, res.settings.batch_size):
+        articles = _fetch_and_clean(res, batch, summary, progress)
+        if not articles:
+            continue
+        for article, name, message in run_extractors(articles, chain):
+            summary.extractor_errors += 1
+            error = StageError(f"extractor {name} failed: {message}", url=article.url)
+            _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)
+        progress.advance("extract", len(articles))
+        _index(res, articles, summary)
+        progress.advance("index", len(articles))
+
+
+def _fetch_and_clean(
+    res: Resources, batch: Sequence[FeedEntry], summary: RunSummary, progress: Progress
+) -> list[Article]:
+    settings = res.settings
+
+    def download(entry: FeedEntry) -> FetchedPage:
+        res.pacer.wait(entry.url)
+        response = fetch(
+            res.client, entry.url, kind="page",
+            max_bytes=settings.max_page_bytes, total_timeout=settings.total_timeout,
+        )
+        return FetchedPage(
+            url=entry.url, final_url=response.final_url, status=response.status,
+            content_type=response.content_type, text=decode_html(response), fetched_at=utcnow(),
+        )
+
+    articles: list[Article] = []
+    for entry, page in _concurrently(download, batch, settings.fetch_workers):
+        progress.advance("fetch")
+        if isinstance(page, BaseException):
+            _fail_article(res, summary, "fetch", entry.url, page)
+            continue
+        try:
+            articles.append(clean_page(page, entry))
+        except Exception as exc:  # one bad page must not stop the batch; the reason is recorded
+            _fail_article(res, summary, "clean", entry.url, exc)
+            continue
+        res.state.clear_failure("fetch", entry.url)
+    return articles
+
+
+def _index(res: Resources, articles: Sequence[Article], summary: RunSummary) -> None:
+    by_id = {a.id: a for a in articles}
+    try:
+        report = res.backend.upsert([a.to_document() for a in articles])
+    except IndexUnavailable as exc:
+        for article in articles:
+            _fail_article(res, summary, "index", article.url, exc)
+        return
+    summary.articles_new += len(report.new)
+    summary.articles_updated += len(report.updated)
+    summary.articles_unchanged += len(report.unchanged)
+    for failed_id, reason in report.failed:
+        article = by_id[failed_id]
+        from newsflow.errors import DocumentRejected
+
+        _fail_article(res, summary, "index", article.url, DocumentRejected(reason, url=article.url))
+    done = [by_id[i].url for i in (*report.new, *report.updated, *report.unchanged)]
+    res.state.mark_done(done)
+
+
+def _fail_article(res: Resources, summary: RunSummary, stage: str, url: str, error: BaseException) -> None:
+    summary.articles_failed += 1
+    _record(res.state, summary, stage, url, error)
+    res.state.mark_failed(url)
+
+
+def _record(
+    state: StateStore,
+    summary: RunSummary,
+    stage: str,
+    url: str,
+    error: BaseException,
+    *,
+    retryable: bool | None = None,
+) -> None:
+    if not isinstance(error, StageError):
+        log.error("unexpected error in stage %s for %s", stage, url, exc_info=error)
+    can_retry = retryable if retryable is not None else bool(getattr(error, "retryable", False))
+    state.record_failure(stage, url, error, retryable=can_retry)
+    summary.add_failure(stage, url, error)
+    log.warning("%s failed for %s: %s: %s", stage, url, type(error).__name__, error)
+
+
+def _extractors(settings: Settings) -> list[Extractor]:
+    try:
+        return resolve(settings.extractors)
+    except KeyError as exc:
+        raise ConfigError(f"setting extractors: {exc.args[0]}") from exc
+
+
+def _concurrently(func: Any, items: Sequence[Any], workers: int) -> Iterator[tuple[Any, Any]]:
+    """Yield ``(item, result or exception)`` as each call completes."""
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+        futures: dict[Future[Any], Any] = {pool.submit(func, item): item for item in items}
+        for future in as_completed(futures):
+            item = futures[future]
+            error = future.exception()
+            yield item, (error if error is not None else future.result())
+
+
+def _chunks(items: Sequence[FeedEntry], size: int) -> Iterator[Sequence[FeedEntry]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start : start + size]
+
+
+def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manual",
+                resources: Resources | None = None, progress: Progress | None = None) -> RunSummary:
+    """Queue article URLs given by hand and process them (Airflow's manual ingest)."""
+    started = time.monotonic()
+    summary = RunSummary()
+    with ExitStack() as stack:
+        res = resources or stack.enter_context(Resources(settings))
+        for raw in urls:
+            url = normalize_url(raw)
+            res.state.add_manual(FeedEntry(url=url, feed_url="", source=source), doc_id(url))
+        process(res, summary, progress or _NoProgress())
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def retry(settings: Settings, *, include_permanent: bool = False,
+          resources: Resources | None = None, progress: Progress | None = None) -> RunSummary:
+    """Re-poll feeds whose last poll failed and re-process failed articles now."""
+    started = time.monotonic()
+    summary = RunSummary()
+    with ExitStack() as stack:
+        res = resources or stack.enter_context(Resources(settings))
+        failed_feeds = {f.url for f in res.state.failures("poll") if f.retryable or include_permanent}
+        known = {s.url: s.name for s in res.state.feeds()}
+        feeds = [FeedSource(url=u, name=known.get(u, u)) for u in sorted(failed_feeds)]
+        poll(res, feeds, summary, progress or _NoProgress())
+        res.state.requeue_failed_articles(include_permanent=include_permanent)
+        process(res, summary, progress or _NoProgress())
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary

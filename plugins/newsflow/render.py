@@ -1,0 +1,149 @@
+"""Human output of the CLI: progress bars, the run summary, search results (all via rich)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from newsflow.index.base import SearchResult
+from newsflow.pipeline import RunSummary
+from newsflow.state import Failure, iter_failures_by_reason
+
+STAGE_LABELS = {"poll": "poll feeds", "fetch": "fetch + clean", "extract": "extract", "index": "index"}
+_MARK = re.compile(r"</?mark>")
+
+
+class StageBars:
+    """One progress bar per pipeline stage, drawn on stderr (implements pipeline.Progress)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=False, disable=not console.is_terminal,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> StageBars:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+    def start(self, stage: str, total: int) -> None:
+        label = STAGE_LABELS.get(stage, stage)
+        if stage in self._tasks:
+            self._progress.update(self._tasks[stage], total=total, completed=0)
+        else:
+            self._tasks[stage] = self._progress.add_task(label, total=total)
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        if stage in self._tasks:
+            self._progress.advance(self._tasks[stage], amount)
+
+
+def summary_table(summary: RunSummary) -> Table:
+    table = Table(title="newsflow run", show_header=True, header_style="bold")
+    table.add_column("stage")
+    table.add_column("result", justify="right")
+    rows: Sequence[tuple[str, Any]] = (
+        ("feeds polled", summary.feeds_polled),
+        ("feeds changed", summary.feeds_changed),
+        ("feeds unchanged (304 / same body)", summary.feeds_unchanged),
+        ("feeds failed", summary.feeds_failed),
+        ("new entries queued", summary.entries_new),
+        ("articles new", summary.articles_new),
+        ("articles updated", summary.articles_updated),
+        ("articles unchanged", summary.articles_unchanged),
+        ("articles failed", summary.articles_failed),
+        ("extractor errors", summary.extractor_errors),
+        ("time", f"{summary.seconds:.1f} s"),
+    )
+    for label, value in rows:
+        table.add_row(label, str(value))
+    return table
+
+
+def print_failures_brief(console: Console, summary: RunSummary, limit: int = 10) -> None:
+    if not summary.failures:
+        return
+    console.print(f"[yellow]{len(summary.failures)} failure(s) recorded[/] (see `newsflow failures`):")
+    for failure in summary.failures[:limit]:
+        console.print(f"  {failure['stage']:<8} {escape(failure['url'])}  {failure['error']}: {escape(failure['message'])}")
+
+
+def print_search(console: Console, query_text: str, result: SearchResult) -> None:
+    console.print(f"[bold]{result.total}[/] document(s) match {query_text!r}")
+    for hit in result.hits:
+        doc = hit.document
+        date = (doc.get("published_at") or "")[:10]
+        title = _marked(hit.highlights.get("title", [doc.get("title", "")])[0])
+        console.print(f"\n[bold]{title}[/]  [dim]{doc.get('source', '')} · {date} · id {hit.id}[/]")
+        console.print(f"  [dim]{escape(doc.get('url', ''))}[/]")
+        for fragment in hit.highlights.get("text", [])[:2]:
+            console.print(f"  …{_marked(fragment)}…")
+    for field, buckets in result.facets.items():
+        if not buckets:
+            continue
+        table = Table(title=f"facet: {field}", show_header=False, box=None, padding=(0, 1))
+        for value, count in buckets:
+            table.add_row(escape(value), str(count))
+        console.print(table)
+    if result.histogram:
+        console.print("published: " + ", ".join(f"{d} ({c})" for d, c in result.histogram))
+    if result.next_cursor:
+        console.print(f"[dim]more: --cursor {result.next_cursor}[/]")
+
+
+def _marked(fragment: str) -> str:
+    """Turn the backends' ``<mark>`` highlights into rich markup, escaping everything else."""
+    parts = _MARK.split(fragment)
+    return "".join(escape(p) if i % 2 == 0 else f"[reverse]{escape(p)}[/]" for i, p in enumerate(parts))
+
+
+def print_document(console: Console, doc: dict[str, Any]) -> None:
+    console.print(f"[bold]{escape(doc.get('title', ''))}[/]")
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    skip = {"title", "text", "field_sources", "extractors"}
+    for key, value in doc.items():
+        if key in skip or value in (None, [], {}, ""):
+            continue
+        table.add_row(f"[bold]{key}[/]", escape(_short(value)))
+    console.print(table)
+    runs = ", ".join(f"{r['name']}@{r['version']}" + (" (failed)" if r.get("error") else "") for r in doc.get("extractors", []))
+    console.print(f"[dim]extractors: {runs}[/]")
+    console.print(f"[dim]field sources: {doc.get('field_sources', {})}[/]")
+    console.print()
+    console.print(escape(doc.get("text", "")))
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def print_failure_groups(console: Console, failures: Sequence[Failure]) -> None:
+    if not failures:
+        console.print("no failures recorded")
+        return
+    for (stage, error_class), group in iter_failures_by_reason(failures):
+        table = Table(title=f"{stage} · {error_class} ({len(group)})", show_header=True, header_style="bold")
+        for column in ("url", "attempts", "retry", "message"):
+            table.add_column(column)
+        for failure in group:
+            retry = failure.next_retry_at or ("never" if not failure.retryable else "now")
+            table.add_row(escape(failure.url), str(failure.attempts), retry, escape(failure.message))
+        console.print(table)
