@@ -104,5 +104,17 @@ def _record(article: Article, extractor: Extractor, fields: dict[str, object] | 
 
 
 def _load_builtin() -> None:
-    """Import the built-in extractor modules (each registers itself)."""
-    import extractors.builtin  # noqa: F401
+    """Import the built-in extractor modules (each registers itself) and order them.
+
+    Registration order depends on who imported a module first (a test importing
+    ``extractors.keywords`` directly registers it early), so the built-ins are put first,
+    in ``extractors.builtin.RUN_ORDER``, ahead of any other registered extractor.
+    """
+    import extractors.builtin
+
+    order = [name for name in extractors.builtin.RUN_ORDER if name in _REGISTRY]
+    if list(_REGISTRY)[: len(order)] != order:
+        ordered = {name: _REGISTRY[name] for name in order}
+        ordered.update((name, ext) for name, ext in _REGISTRY.items() if name not in ordered)
+        _REGISTRY.clear()
+        _REGISTRY.update(ordered)

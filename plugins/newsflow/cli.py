@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from newsflow import pipeline
 from newsflow.config import SEEDS_DIR, Settings, load_settings
@@ -329,10 +330,10 @@ def main() -> None:
     except typer.Exit as exc:
         code = exc.exit_code
     except (ConfigError, QueryError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except NewsflowError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(1)
     except typer.Abort:
         sys.exit(130)

@@ -117,7 +117,13 @@ def load_settings(
     return Settings(**values)
 
 
-_ENV_IGNORED = frozenset({"NEWSFLOW_CONFIG", "NEWSFLOW_ES_CACHE", "NEWSFLOW_ES_VERSION", "NEWSFLOW_ES_URL_TESTS"})
+_ENV_IGNORED = frozenset(
+    {
+        "NEWSFLOW_CONFIG",  # names the config file itself
+        "NEWSFLOW_ES_CACHE", "NEWSFLOW_ES_VERSION",  # the Elasticsearch test server (es_dev)
+        "NEWSFLOW_POLL_SCHEDULE", "NEWSFLOW_DROP_DIR", "NEWSFLOW_PRUNE_DAYS",  # read by the DAGs
+    }
+)
 
 
 def _known() -> str:

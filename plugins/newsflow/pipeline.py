@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -47,6 +48,9 @@ class _NoProgress:
 
     def advance(self, stage: str, amount: int = 1) -> None:
         pass
+
+
+NO_PROGRESS: Progress = _NoProgress()
 
 
 @dataclass(slots=True)
@@ -123,8 +127,8 @@ def run(
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
         summary = RunSummary()
-        poll(res, feed_list, summary, progress or _NoProgress())
-        process(res, summary, progress or _NoProgress(), extractors=extractors)
+        poll(res, feed_list, summary, progress or NO_PROGRESS)
+        process(res, summary, progress or NO_PROGRESS, extractors=extractors)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -171,10 +175,11 @@ def process(
     *,
     extractors: Sequence[Extractor] | None = None,
     limit: int | None = None,
+    urls: Sequence[str] | None = None,
 ) -> None:
-    """Fetch, clean, enrich and index every due article, in batches."""
+    """Fetch, clean, enrich and index every due article (or just ``urls``), in batches."""
     chain = list(extractors) if extractors is not None else _extractors(res.settings)
-    due = res.state.due_articles(limit)
+    due = res.state.due_articles(limit, urls=urls)
     progress.start("fetch", len(due))
     progress.start("extract", len(due))
     progress.start("index", len(due))
@@ -182,10 +187,7 @@ def process(
         articles = _fetch_and_clean(res, batch, summary, progress)
         if not articles:
             continue
-        for article, name, message in run_extractors(articles, chain):
-            summary.extractor_errors += 1
-            error = StageError(f"extractor {name} failed: {message}", url=article.url)
-            _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)
+        _extract(res, articles, chain, summary)
         progress.advance("extract", len(articles))
         _index(res, articles, summary)
         progress.advance("index", len(articles))
@@ -299,7 +301,7 @@ def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manua
         for raw in urls:
             url = normalize_url(raw)
             res.state.add_manual(FeedEntry(url=url, feed_url="", source=source), doc_id(url))
-        process(res, summary, progress or _NoProgress())
+        process(res, summary, progress or NO_PROGRESS)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
 
@@ -314,8 +316,62 @@ def retry(settings: Settings, *, include_permanent: bool = False,
         failed_feeds = {f.url for f in res.state.failures("poll") if f.retryable or include_permanent}
         known = {s.url: s.name for s in res.state.feeds()}
         feeds = [FeedSource(url=u, name=known.get(u, u)) for u in sorted(failed_feeds)]
-        poll(res, feeds, summary, progress or _NoProgress())
+        poll(res, feeds, summary, progress or NO_PROGRESS)
         res.state.requeue_failed_articles(include_permanent=include_permanent)
-        process(res, summary, progress or _NoProgress())
+        process(res, summary, progress or NO_PROGRESS)
     summary.seconds = round(time.monotonic() - started, 3)
     return summary
+
+
+def process_urls(settings: Settings, urls: Sequence[str], *, resources: Resources | None = None) -> RunSummary:
+    """Process just these pending articles (one mapped batch of an Airflow run)."""
+    started = time.monotonic()
+    summary = RunSummary()
+    with ExitStack() as stack:
+        res = resources or stack.enter_context(Resources(settings))
+        process(res, summary, NO_PROGRESS, urls=urls)
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def reprocess(
+    settings: Settings,
+    *,
+    extractor_names: Sequence[str] | None = None,
+    since: datetime | None = None,
+    resources: Resources | None = None,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Re-run extractors over indexed documents (no fetching), e.g. after an extractor changed."""
+    started = time.monotonic()
+    summary = RunSummary()
+    chain = _extractors(settings.replace(extractors=tuple(extractor_names) if extractor_names else None))
+    bar = progress or NO_PROGRESS
+    with ExitStack() as stack:
+        res = resources or stack.enter_context(Resources(settings))
+        bar.start("extract", res.backend.count())
+        batch: list[Article] = []
+        for doc in res.backend.iter_documents(since):
+            batch.append(Article.from_document(doc))
+            if len(batch) >= settings.batch_size:
+                _reextract(res, batch, chain, summary)
+                bar.advance("extract", len(batch))
+                batch = []
+        if batch:
+            _reextract(res, batch, chain, summary)
+            bar.advance("extract", len(batch))
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary
+
+
+def _reextract(res: Resources, batch: list[Article], chain: Sequence[Extractor], summary: RunSummary) -> None:
+    _extract(res, batch, chain, summary)
+    _index(res, batch, summary)
+
+
+def _extract(res: Resources, articles: Sequence[Article], chain: Sequence[Extractor], summary: RunSummary) -> None:
+    """Run the extractor chain; an extractor's failure is recorded, the others' fields kept."""
+    for article, name, message in run_extractors(articles, chain):
+        summary.extractor_errors += 1
+        error = StageError(f"extractor {name} failed: {message}", url=article.url)
+        _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)

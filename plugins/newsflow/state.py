@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -184,8 +184,17 @@ class StateStore:
                     new.append(entry)
         return new
 
-    def due_articles(self, limit: int | None = None, *, include_failed: bool = True) -> list[FeedEntry]:
-        """Pending articles, then failed ones whose retry time has come (oldest first)."""
+    def due_articles(
+        self,
+        limit: int | None = None,
+        *,
+        include_failed: bool = True,
+        urls: Sequence[str] | None = None,
+    ) -> list[FeedEntry]:
+        """Pending articles, then failed ones whose retry time has come (oldest first).
+
+        ``urls`` restricts the answer to those articles (a mapped Airflow task's batch).
+        """
         now = iso(utcnow())
         sql = """
             SELECT a.entry FROM articles a
@@ -196,6 +205,9 @@ class StateStore:
             ORDER BY a.first_seen_at, a.url
         """
         params: list[Any] = [include_failed, self.max_attempts, now]
+        if urls is not None:
+            sql = f"SELECT entry FROM ({sql}) WHERE json_extract(entry, '$.url') IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(list(urls)))
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
@@ -301,9 +313,20 @@ class StateStore:
             )
             return cur.rowcount
 
-    @staticmethod
-    def _now() -> datetime:
-        return datetime.now(UTC)
+    def prune(self, older_than_days: int) -> dict[str, int]:
+        """Forget done articles and permanent failures older than ``older_than_days``.
+
+        Keep this longer than any feed keeps an entry, or a pruned URL is processed again.
+        """
+        cutoff = iso(utcnow() - timedelta(days=older_than_days))
+        with self._lock, self._tx():
+            articles = self._db.execute(
+                "DELETE FROM articles WHERE status = 'done' AND updated_at < ?", (cutoff,)
+            ).rowcount
+            failures = self._db.execute(
+                "DELETE FROM failures WHERE retryable = 0 AND last_failed_at < ?", (cutoff,)
+            ).rowcount
+        return {"articles": articles, "failures": failures}
 
     def _tx(self) -> _Transaction:
         return _Transaction(self._db)

@@ -1,0 +1,125 @@
+"""``language``: the article's language, checked against a statistical classifier.
+
+The page's declared language (``<html lang>``, else the feed's) is usually right, but
+templates lie (an English site template around a German article). So the classifier
+(py3langid, probabilities normalised) always runs on title + text:
+
+* text too short to judge → keep the declared language, confidence 0;
+* no valid declared language → the detected one;
+* declared and detected agree → the declared one, with the classifier's probability;
+* they disagree and the classifier is confident (≥ :data:`OVERRIDE_CONFIDENCE`) →
+  the detected one; otherwise the declared one, with the probability the classifier
+  gives it.
+
+``language_confidence`` is always the classifier's probability for the returned code.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from newsflow.models import Article
+
+from extractors.base import Extractor, Fields, per_article
+from extractors.registry import register
+
+MIN_LETTERS = 20
+"""Below this many letters in title + text, detection is not attempted."""
+OVERRIDE_CONFIDENCE = 0.9
+"""Detection replaces a disagreeing declared language only at or above this probability."""
+MAX_CHARS = 20_000
+"""Classify at most this much text (the start of the article is plenty)."""
+
+_CODE = re.compile(r"^[a-z]{2,3}$")
+_NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "mis"})
+_THREE_TO_TWO = {
+    "eng": "en",
+    "fra": "fr",
+    "fre": "fr",
+    "deu": "de",
+    "ger": "de",
+    "spa": "es",
+    "ita": "it",
+    "por": "pt",
+    "ara": "ar",
+    "rus": "ru",
+    "ukr": "uk",
+    "jpn": "ja",
+    "zho": "zh",
+    "chi": "zh",
+    "nld": "nl",
+    "dut": "nl",
+    "pol": "pl",
+    "tur": "tr",
+    "hin": "hi",
+    "fas": "fa",
+    "per": "fa",
+}
+_SAME = {"nb": "no", "nn": "no", "yue": "zh", "wuu": "zh"}
+"""Codes the classifier does not tell apart from another one (compared as that one)."""
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+
+_identifier: Any = None
+_lock = threading.Lock()
+
+
+def normalize_language(value: str | None) -> str | None:
+    """``'en-US'`` → ``'en'``, ``'deu'`` → ``'de'``; None for anything that is not a code."""
+    if not value:
+        return None
+    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    primary = _THREE_TO_TWO.get(primary, primary)
+    if not _CODE.match(primary) or primary in _NOT_LANGUAGES:
+        return None
+    return primary
+
+
+def _classifier() -> Any:
+    """py3langid's identifier with normalised probabilities, built once."""
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            load = (
+                getattr(LanguageIdentifier, "from_model_file", None)
+                or LanguageIdentifier.from_pickled_model
+            )
+            _identifier = load(MODEL_FILE, norm_probs=True)
+        return _identifier
+
+
+def rank_languages(text: str) -> list[tuple[str, float]]:
+    """Every language the classifier knows with its probability, best first."""
+    return [(code, float(p)) for code, p in _classifier().rank(text[:MAX_CHARS])]
+
+
+def detect_language(article: Article) -> Fields:
+    """Decide the article's language; see the module docstring for the rule."""
+    declared = normalize_language(article.language)
+    text = f"{article.title}\n{article.text}".strip()
+    if len(_LETTER.findall(text[:2000])) < MIN_LETTERS:
+        return {"language": declared, "language_confidence": 0.0}
+    ranked = rank_languages(text)
+    best, best_p = ranked[0]
+    if declared is None:
+        return {"language": best, "language_confidence": round(best_p, 4)}
+    if _SAME.get(declared, declared) == _SAME.get(best, best):
+        return {"language": declared, "language_confidence": round(best_p, 4)}
+    if best_p >= OVERRIDE_CONFIDENCE:
+        return {"language": best, "language_confidence": round(best_p, 4)}
+    declared_p = dict(ranked).get(_SAME.get(declared, declared), 0.0)
+    return {"language": declared, "language_confidence": round(declared_p, 4)}
+
+
+LANGUAGE = register(
+    Extractor(
+        name="language",
+        version="1",
+        fields=("language", "language_confidence"),
+        run=per_article(detect_language),
+        description="Article language: the page's, unless py3langid confidently disagrees.",
+    )
+)
