@@ -84,10 +84,14 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
 
 
 def _strip_title(text: str, title: str) -> str:
-    """trafilatura keeps the page's ``<h1>`` as the text's first line; the title is stored apart."""
-    first, _, rest = text.partition("\n")
-    if title and first.strip() == title:
-        return rest.strip()
+    """Drop the headline (and any kicker above it) that trafilatura keeps at the text's top.
+
+    The title is stored apart; repeating it in ``text`` would skew BM25 and snippets.
+    """
+    lines = text.strip().split("\n")
+    for i, line in enumerate(lines[:3]):
+        if title and line.strip() == title:
+            return "\n".join(lines[i + 1 :]).strip()
     return text.strip()
 
 

@@ -73,15 +73,16 @@ def run(
     """Poll the feeds, then fetch, clean, enrich and index every new article."""
     settings = _settings(ctx).replace(feeds_file=feeds)
     summary = _run_with_bars(settings, as_json=as_json)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
     raise typer.Exit(summary.exit_code)
 
 
 def _run_with_bars(settings: Settings, *, as_json: bool, feed_list: Any = None) -> pipeline.RunSummary:
+    """Run the pipeline with progress bars; print the summary (as a table unless ``as_json``)."""
     with StageBars(err) as bars:
         summary = pipeline.run(settings, feeds=feed_list, progress=bars)
-    if as_json:
-        out.print_json(json.dumps(summary.as_dict()))
-    else:
+    if not as_json:  # with --json the caller prints one JSON document on stdout
         out.print(summary_table(summary))
         print_failures_brief(out, summary)
     return summary

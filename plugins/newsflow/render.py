@@ -94,7 +94,7 @@ def print_search(console: Console, query_text: str, result: SearchResult) -> Non
         console.print(f"\n[bold]{title}[/]  [dim]{doc.get('source', '')} · {date} · id {hit.id}[/]")
         console.print(f"  [dim]{escape(doc.get('url', ''))}[/]")
         for fragment in hit.highlights.get("text", [])[:2]:
-            console.print(f"  …{_marked(fragment)}…")
+            console.print(f"  {_marked(fragment)}")
     for field, buckets in result.facets.items():
         if not buckets:
             continue

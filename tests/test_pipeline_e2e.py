@@ -1,0 +1,160 @@
+"""The whole pipeline over the demo corpus, served by a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import make_settings
+
+from newsflow import pipeline
+from newsflow.config import SEEDS_DIR, Settings
+from newsflow.demo_server import DemoServer
+from newsflow.index import SearchQuery
+from newsflow.index.embedded import EmbeddedBackend
+from newsflow.models import FeedSource
+from newsflow.urls import doc_id
+
+EXPECTED: dict[str, Any] = yaml.safe_load((SEEDS_DIR / "demo" / "expected.yaml").read_text(encoding="utf-8"))
+ARTICLES: list[dict[str, Any]] = EXPECTED["articles"]
+SEED = EXPECTED["seed_article"]
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory, demo_server: DemoServer,
+             demo_feeds: list[FeedSource]) -> tuple[Settings, pipeline.RunSummary]:
+    settings = make_settings(tmp_path_factory.mktemp("e2e"))
+    return settings, pipeline.run(settings, feeds=demo_feeds)
+
+
+@pytest.fixture
+def index(ingested: tuple[Settings, pipeline.RunSummary]) -> Any:
+    backend = EmbeddedBackend(ingested[0].index_file)
+    yield backend
+    backend.close()
+
+
+def test_first_run_indexes_every_article(ingested: tuple[Settings, pipeline.RunSummary], index: Any) -> None:
+    summary = ingested[1]
+    assert summary.feeds_polled == summary.feeds_changed == 6
+    assert summary.feeds_failed == 0
+    assert summary.articles_new == len(ARTICLES) == index.count()
+    assert summary.articles_failed == summary.extractor_errors == 0
+    assert summary.exit_code == 0
+
+
+def test_titles_dates_and_languages_match_the_corpus(demo_server: DemoServer, ingested: Any, index: Any) -> None:
+    for expected in ARTICLES:
+        doc = index.get(doc_id(demo_server.base_url + expected["path"]))
+        assert doc is not None, expected["path"]
+        assert doc["title"] == expected["title"]
+        assert doc["published_at"][:10] == expected["published"]
+        assert doc["language"] == expected["language"]
+        assert doc["source"] == expected["feed"]
+        assert "utm_" not in doc["url"]
+        assert doc["field_sources"]["title"] == "page"
+        assert doc["feed_summary"], "the feed's own summary is kept"
+        assert {run["name"] for run in doc["extractors"]} >= {"language", "reading", "keywords"}
+
+
+def test_seed_events_article_is_found_by_fastiv(demo_server: DemoServer, ingested: Any, index: Any) -> None:
+    result = index.search(SearchQuery(text="Fastiv"))
+    assert result.total >= 1
+    top = result.hits[0].document
+    assert top["url"] == demo_server.base_url + SEED["path"]
+    assert top["title"] == SEED["title"]
+    assert top["published_at"] == SEED["published_time"]
+    assert top["authors"] == [SEED["author"]]
+    assert any("<mark>Fastiv</mark>" in fragment for fragment in result.hits[0].highlights["text"])
+    assert top["word_count"] > 300
+    assert top["text"].count("653") >= 1 and not top["text"].startswith(SEED["title"])
+
+
+def test_bm25_ranks_title_matches_and_scores_descend(ingested: Any, index: Any) -> None:
+    result = index.search(SearchQuery(text="Merz London", size=20))
+    assert result.total >= 2
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert "London" in result.hits[0].document["title"]
+
+
+def test_filters_and_facets_agree_with_the_corpus(ingested: Any, index: Any) -> None:
+    per_feed = Counter(a["feed"] for a in ARTICLES)
+    per_language = Counter(a["language"] for a in ARTICLES)
+    result = index.search(SearchQuery(facets=("source", "language"), facet_size=20, size=0))
+    assert dict(result.facets["source"]) == dict(per_feed)
+    assert dict(result.facets["language"]) == dict(per_language)
+
+    french = index.search(SearchQuery(filters={"language": ("fr",)}, size=50))
+    assert french.total == per_language["fr"]
+    assert {hit.document["language"] for hit in french.hits} == {"fr"}
+
+    both = index.search(SearchQuery(filters={"language": ("fr", "de")}, size=0))
+    assert both.total == per_language["fr"] + per_language["de"]
+
+
+def test_date_range_and_histogram(ingested: Any, index: Any) -> None:
+    from datetime import UTC, datetime
+
+    december = [a for a in ARTICLES if a["published"].startswith("2025-12")]
+    result = index.search(SearchQuery(since=datetime(2025, 12, 1, tzinfo=UTC),
+                                      until=datetime(2026, 1, 1, tzinfo=UTC), size=0, histogram="month"))
+    assert result.total == len(december)
+    assert result.histogram == [("2025-12-01", len(december))]
+
+
+def test_rerun_changes_nothing_and_every_feed_answers_304(
+    ingested: tuple[Settings, pipeline.RunSummary], demo_server: DemoServer, demo_feeds: list[FeedSource], index: Any
+) -> None:
+    before = index.count()
+    pages_before = sum(demo_server.count(a["path"]) for a in ARTICLES)
+    summary = pipeline.run(ingested[0], feeds=demo_feeds)
+    assert summary.feeds_unchanged == len(demo_feeds)
+    assert summary.entries_new == summary.articles_new == summary.articles_updated == 0
+    assert summary.articles_failed == 0
+    assert index.count() == before
+    assert sum(demo_server.count(a["path"]) for a in ARTICLES) == pages_before, "no article re-fetched"
+    last_feed_requests = {path: headers for _, path, headers in demo_server.requests if path.endswith((".xml", ".rdf"))}
+    assert all("if-none-match" in headers for headers in last_feed_requests.values())
+
+
+def test_cli_search_json_and_exit_codes(ingested: tuple[Settings, pipeline.RunSummary], tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    settings = ingested[0]
+    base = [sys.executable, "-m", "newsflow.cli", "--data-dir", str(settings.data_dir)]
+    found = subprocess.run([*base, "search", "Fastiv", "--facet", "source", "--json"],
+                           capture_output=True, text=True, check=True)
+    data = json.loads(found.stdout)
+    assert data["total"] >= 1 and data["facets"]["source"][0]["count"] >= 1
+    shown = subprocess.run([*base, "show", data["hits"][0]["id"], "--json"], capture_output=True, text=True, check=True)
+    assert json.loads(shown.stdout)["id"] == data["hits"][0]["id"]
+    bad = subprocess.run([*base, "search", "x", "--filter", "colour=red"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "colour" in bad.stderr
+    bad_config = tmp_path / "bad.toml"
+    bad_config.write_text("fetch_worker = 3\n")
+    config = subprocess.run([sys.executable, "-m", "newsflow.cli", "--config", str(bad_config), "stats"],
+                            capture_output=True, text=True)
+    assert config.returncode == 2 and "fetch_worker" in config.stderr
+
+
+def test_demo_command_indexes_the_corpus_and_prints_facets(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), "demo", "--port", "0", "--json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["summary"]["articles_new"] == len(ARTICLES)
+    assert data["search"]["total"] > 0
+    assert {"source", "language", "authors", "tags"} <= set(data["search"]["facets"])
+    assert (tmp_path / "index.db").exists(), "--data-dir keeps the index"
