@@ -16,20 +16,35 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from newsflow.errors import QueryError
 from newsflow.index.base import IndexBackend, SearchQuery, SearchResult
 from newsflow.index.embedded import EmbeddedBackend
 from newsflow.models import Article, Document
 
-BACKENDS = ["embedded"]
+BACKENDS = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
 
 
 def _make_embedded(request: pytest.FixtureRequest, tmp_path: Path) -> IndexBackend:
     return EmbeddedBackend(tmp_path / "index.db")
 
 
+def _make_elastic(request: pytest.FixtureRequest, tmp_path: Path) -> IndexBackend:
+    """A backend on the session's real Elasticsearch node, behind an alias of its own."""
+    from uuid import uuid4
+
+    from newsflow.index.elastic import ElasticBackend
+
+    es_url = request.getfixturevalue("es_url")
+    client = request.getfixturevalue("es_client")
+    alias = f"contract-{uuid4().hex[:8]}"
+    request.addfinalizer(lambda: client.indices.delete(index=f"{alias}-*", ignore_unavailable=True))
+    return ElasticBackend(es_url, index_alias=alias)
+
+
 FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], IndexBackend]] = {
     "embedded": _make_embedded,
+    "elasticsearch": _make_elastic,
 }
 
 

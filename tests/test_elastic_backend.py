@@ -1,0 +1,454 @@
+"""ElasticBackend against a real Elasticsearch node (see tests/es_fixtures.py)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from newsflow.errors import ConfigError, IndexUnavailable, QueryError
+from newsflow.index.base import SearchQuery
+from newsflow.index.elastic import (
+    ElasticBackend,
+    decode_cursor,
+    encode_cursor,
+    load_template,
+    simple_query_string,
+)
+from newsflow.models import Document
+
+pytestmark = pytest.mark.elasticsearch
+
+
+def make_doc(n: int, **changes: Any) -> Document:
+    """A document shaped like ``Article.to_document()`` plus a few enrichments."""
+    doc: Document = {
+        "id": f"doc{n:03d}",
+        "url": f"https://news.example/a/{n}",
+        "canonical_url": None,
+        "feed_url": "https://news.example/feed.xml",
+        "source": "Example News",
+        "domain": "news.example",
+        "title": f"Article {n}",
+        "text": f"Body of article {n}.",
+        "authors": ["Ann Writer"],
+        "published_at": f"2024-05-{(n % 28) + 1:02d}T08:00:00Z",
+        "feed_published_at": None,
+        "fetched_at": "2024-06-01T00:00:00Z",
+        "site_name": "Example",
+        "language": "en",
+        "description": None,
+        "feed_summary": None,
+        "image": None,
+        "tags": [],
+        "categories": [],
+        "field_sources": {"title": "page", "published_at": "feed"},
+        "extractors": [{"name": "stats", "version": "1", "fields": ["word_count"]}],
+        "word_count": 4,
+        "reading_time_min": 0.1,
+        "keywords": [],
+        "language_confidence": 0.99,
+    }
+    doc.update(changes)
+    return doc
+
+
+CORPUS: list[Document] = [
+    make_doc(1, title="Storm hits the northern coast", source="Daily Planet",
+             text="A violent storm hit the coast on Monday. Fishermen stayed in port.",
+             published_at="2024-05-06T09:00:00Z", tags=["weather", "coast"],
+             places=["Kiel"], place_points=[{"lat": 54.32, "lon": 10.13}],
+             persons=["Ann Lee"], topics=["weather"], cluster_id="c1"),
+    make_doc(2, title="Election results announced", source="Daily Planet",
+             text="The election commission announced the results. Turnout was high.",
+             published_at="2024-05-07T12:00:00Z", tags=["politics"],
+             quotes=[{"speaker": "Ann Lee", "text": "A great day"}], quote_speakers=["Ann Lee"],
+             organizations=["Election Commission"], topics=["politics"], cluster_id="c2"),
+    make_doc(3, title="Storm damage in the harbour", source="Morning Post",
+             text="Storm damage was reported in the harbour. Boats sank during the night.",
+             published_at="2024-05-13T07:30:00Z", tags=["weather"],
+             quantities=[{"value": 12.0, "unit": "boat", "object": "boats", "text": "12 boats"}],
+             locations=[{"name": "Kiel", "country_code": "DE", "admin1": "SH",
+                         "location": {"lat": 54.32, "lon": 10.13}}],
+             topics=["weather"], topic_scores={"weather": 0.9}, tone=-2.5, cluster_id="c1"),
+    make_doc(4, title="Football club wins the cup", source="Morning Post",
+             text="The local football club won the cup after a penalty shoot-out.",
+             published_at="2024-06-02T18:00:00Z", tags=["sport"], topics=["sport"],
+             summary="Club wins cup.", simhash="abcd1234",
+             dates_mentioned=[{"text": "Saturday", "date": "2024-06-01"}]),
+    make_doc(5, title="Markets calm after the storm", source="Ledger",
+             text="Markets were calm. Analysts said the political storm has passed.",
+             published_at="2024-06-20T10:00:00Z", tags=["economy", "politics"],
+             keywords=["markets"], topics=["economy"]),
+]
+
+
+@pytest.fixture
+def alias(es_client: Elasticsearch) -> Iterator[str]:
+    name = f"nftest-{uuid.uuid4().hex[:8]}"
+    yield name
+    es_client.indices.delete(index=f"{name}-*", ignore_unavailable=True, allow_no_indices=True)
+    es_client.options(ignore_status=404).indices.delete_index_template(name=name)
+
+
+@pytest.fixture
+def backend(es_url: str, alias: str) -> Iterator[ElasticBackend]:
+    b = ElasticBackend(es_url, index_alias=alias)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def loaded(backend: ElasticBackend) -> ElasticBackend:
+    report = backend.upsert(CORPUS)
+    assert sorted(report.new) == sorted(d["id"] for d in CORPUS), report
+    return backend
+
+
+def ids(result: Any) -> list[str]:
+    return [h.id for h in result.hits]
+
+
+# ----------------------------------------------------------------------------- setup
+
+
+def test_setup_creates_template_index_and_alias_idempotently(
+    es_url: str, es_client: Elasticsearch, alias: str
+) -> None:
+    first = ElasticBackend(es_url, index_alias=alias)
+    second = ElasticBackend(es_url, index_alias=alias)  # same again: no error, nothing new
+    try:
+        assert es_client.indices.exists_index_template(name=alias)
+        assert list(es_client.indices.get_alias(name=alias).body) == [f"{alias}-000001"]
+        assert first.current_index() == second.current_index() == f"{alias}-000001"
+        mapping = es_client.indices.get_mapping(index=f"{alias}-000001")[f"{alias}-000001"]
+        props = mapping["mappings"]["properties"]
+        assert mapping["mappings"]["dynamic"] == "strict"
+        assert props["place_points"]["type"] == "geo_point"
+        assert props["locations"]["properties"]["location"]["type"] == "geo_point"
+        assert props["title"]["fields"]["keyword"]["type"] == "keyword"
+        assert props["published_at"]["type"] == "date"
+        for facet in ("source", "domain", "authors", "tags", "persons", "places", "cluster_id"):
+            assert props[facet]["type"] == "keyword", facet
+        assert first.count() == 0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_template_file_is_valid_and_covers_every_document_key() -> None:
+    body = load_template()
+    props = body["template"]["mappings"]["properties"]
+    assert body["template"]["mappings"]["dynamic"] == "strict"
+    for doc in CORPUS:
+        assert set(doc) <= set(props), set(doc) - set(props)
+    for reserved in ("persons", "organizations", "places", "locations", "quotes", "quantities",
+                     "topics", "topic_scores", "tone", "summary", "dates_mentioned",
+                     "cluster_id", "simhash", "quote_speakers", "indexed_at"):
+        assert reserved in props
+
+
+def test_analyzer_detection_logs_one_warning_when_english_is_missing(
+    es_url: str, es_client: Elasticsearch, alias: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="newsflow.index.elastic")
+    b = ElasticBackend(es_url, index_alias=alias)
+    try:
+        b.upsert(CORPUS[:2])
+        b.search(SearchQuery(text="storm"))
+        settings = es_client.indices.get_settings(index=b.current_index())
+        analyzer = settings[b.current_index()]["settings"]["index"]["analysis"]["analyzer"]
+        assert analyzer["newsflow_text"]["type"] == b.analyzer
+        warnings = [r for r in caplog.records if "english" in r.getMessage()]
+        if b.analyzer == "standard":  # the minimal distribution lacks analysis-common
+            assert len(warnings) == 1
+            assert "standard analyzer" in warnings[0].getMessage()
+        else:
+            assert b.analyzer == "english"
+            assert warnings == []
+    finally:
+        b.close()
+
+
+# ----------------------------------------------------------------------------- upsert
+
+
+def test_upsert_reports_new_updated_unchanged_and_does_not_rewrite(
+    backend: ElasticBackend, es_client: Elasticsearch
+) -> None:
+    docs = [make_doc(i) for i in range(3)]
+    first = backend.upsert(docs)
+    assert sorted(first.new) == ["doc000", "doc001", "doc002"]
+    assert first.updated == first.unchanged == first.failed == []
+    stored = backend.get("doc001")
+    assert stored is not None
+    assert "content_hash" not in stored
+    assert stored.pop("indexed_at")
+    assert stored == docs[1]
+    version = es_client.get(index=backend.alias, id="doc001")["_version"]
+
+    again = backend.upsert([dict(d, indexed_at="2000-01-01T00:00:00Z") for d in docs])
+    assert sorted(again.unchanged) == ["doc000", "doc001", "doc002"]
+    assert again.new == again.updated == []
+    assert es_client.get(index=backend.alias, id="doc001")["_version"] == version
+
+    changed = make_doc(1, title="A new title")
+    third = backend.upsert([changed, make_doc(3)])
+    assert third.updated == ["doc001"] and third.new == ["doc003"]
+    got = backend.get("doc001")
+    assert got is not None and got["title"] == "A new title"
+    assert backend.count() == 4
+    assert backend.get("missing") is None
+
+
+def test_same_id_twice_in_one_call_is_processed_in_order(backend: ElasticBackend) -> None:
+    report = backend.upsert([make_doc(1), make_doc(1, title="second"), make_doc(1, title="second")])
+    assert report.new == ["doc001"]
+    assert report.updated == ["doc001"]
+    assert report.unchanged == ["doc001"]
+    got = backend.get("doc001")
+    assert got is not None and got["title"] == "second"
+
+
+def test_rejected_documents_are_reported_while_others_index(backend: ElasticBackend) -> None:
+    docs = [
+        make_doc(1),
+        make_doc(2, unknown_field="typo"),  # dynamic: strict
+        make_doc(3, published_at="not a date"),
+        make_doc(4),
+        {"title": "no id"},
+    ]
+    report = backend.upsert(docs)
+    assert sorted(report.new) == ["doc001", "doc004"]
+    reasons = dict(report.failed)
+    assert set(reasons) == {"doc002", "doc003", ""}
+    assert reasons[""] == "missing required field 'id'"
+    assert "strict_dynamic_mapping_exception" in reasons["doc002"]
+    assert "unknown_field" in reasons["doc002"]
+    assert "published_at" in reasons["doc003"]
+    assert backend.count() == 2
+    # fixed later, the same documents index
+    retry = backend.upsert([make_doc(2), make_doc(3)])
+    assert sorted(retry.new) == ["doc002", "doc003"]
+
+
+def test_oversized_document_is_refused_with_a_reason(es_url: str, alias: str) -> None:
+    b = ElasticBackend(es_url, index_alias=alias, max_document_bytes=5_000)
+    try:
+        report = b.upsert([make_doc(1, text="word " * 5_000), make_doc(2)])
+        assert report.new == ["doc002"]
+        assert report.failed[0][0] == "doc001" and "MB" in report.failed[0][1]
+    finally:
+        b.close()
+
+
+def test_bulk_is_chunked(es_url: str, alias: str) -> None:
+    b = ElasticBackend(es_url, index_alias=alias, chunk_size=7, max_chunk_bytes=4_000)
+    try:
+        report = b.upsert(make_doc(i, text="x " * 300) for i in range(40))
+        assert len(report.new) == 40 and not report.failed
+        assert b.count() == 40
+        assert len(b.upsert(make_doc(i, text="x " * 300) for i in range(40)).unchanged) == 40
+    finally:
+        b.close()
+
+
+def test_read_only_index_raises_index_unavailable(
+    backend: ElasticBackend, es_client: Elasticsearch
+) -> None:
+    backend.upsert([make_doc(1)])
+    index = backend.current_index()
+    es_client.indices.put_settings(index=index, settings={"index.blocks.write": True})
+    backend.max_retries = 0
+    try:
+        with pytest.raises(IndexUnavailable, match=r"read-only|refuse"):
+            backend.upsert([make_doc(2)])
+    finally:
+        es_client.indices.put_settings(index=index, settings={"index.blocks.write": None})
+    assert backend.upsert([make_doc(2)]).new == ["doc002"]
+
+
+def test_deleted_index_is_recreated_on_next_upsert(
+    backend: ElasticBackend, es_client: Elasticsearch
+) -> None:
+    backend.upsert([make_doc(1)])
+    es_client.indices.delete(index=backend.current_index())
+    report = backend.upsert([make_doc(2)])
+    assert report.new == ["doc002"], report
+    assert backend.current_index() == f"{backend.alias}-000001"
+
+
+def test_unreachable_cluster_gives_index_unavailable() -> None:
+    client = Elasticsearch("http://127.0.0.1:9", request_timeout=2, max_retries=0)
+    with pytest.raises(IndexUnavailable, match="cannot reach Elasticsearch"):
+        ElasticBackend(client=client, index_alias="whatever")
+
+
+def test_wrong_auth_is_a_config_error(es_url: str) -> None:
+    # the dev node has security disabled, so emulate the 401 translation directly
+    from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+    from elasticsearch import AuthenticationException
+
+    b = ElasticBackend(es_url, setup=False)
+    meta = ApiResponseMeta(status=401, http_version="1.1", headers=HttpHeaders(),
+                           duration=0.0, node=NodeConfig("http", "127.0.0.1", 9200))
+    err = b._translate(AuthenticationException("unauthorized", meta, {}), "indexing")
+    assert isinstance(err, ConfigError) and "NEWSFLOW_ES_API_KEY" in str(err)
+    b.close()
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def test_iter_documents_in_id_order_and_since(loaded: ElasticBackend) -> None:
+    every = list(loaded.iter_documents())
+    assert [d["id"] for d in every] == sorted(d["id"] for d in CORPUS)
+    assert all("content_hash" not in d and "indexed_at" in d for d in every)
+    recent = list(loaded.iter_documents(since=datetime(2024, 6, 1, tzinfo=UTC)))
+    assert [d["id"] for d in recent] == ["doc004", "doc005"]
+
+
+def test_delete(loaded: ElasticBackend) -> None:
+    assert loaded.delete(["doc001", "doc002", "nope"]) == 2
+    assert loaded.count() == 3
+    assert loaded.get("doc001") is None
+    assert loaded.delete([]) == 0
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def test_query_text_syntax(loaded: ElasticBackend) -> None:
+    def search(text: str) -> list[str]:
+        return sorted(ids(loaded.search(SearchQuery(text=text, size=50))))
+
+    assert search("storm") == ["doc001", "doc003", "doc005"]
+    assert search("storm coast") == ["doc001"]  # words are ANDed
+    assert search('"storm damage"') == ["doc003"]  # phrase, in order
+    assert search('"damage storm"') == []
+    assert search("coast OR harbour") == ["doc001", "doc003"]
+    assert search("storm coast OR markets") == ["doc001", "doc005"]  # storm AND (coast OR markets)
+    assert search("storm -harbour") == ["doc001", "doc005"]
+    assert search('storm -"political storm"') == ["doc001", "doc003"]
+    assert search("-storm") == ["doc002", "doc004"]  # only an exclusion
+    assert search("") == [d["id"] for d in CORPUS]
+    assert search("shoot-out") == ["doc004"]  # a hyphen inside a word is not an exclusion
+    assert search("STORM Coast") == ["doc001"]
+    # nothing the user types is a syntax error
+    for text in ['"unclosed', "a | b", "(((", "~ * + -", "foo\\", "OR", "storm OR", '""', "-"]:
+        loaded.search(SearchQuery(text=text))
+
+
+def test_simple_query_string_translation() -> None:
+    assert simple_query_string("a b") == "a b"
+    assert simple_query_string('a "b c" OR d -e') == 'a ("b c" | d) -e'
+    assert simple_query_string("x* (y)") == "x\\* \\(y\\)"
+    assert simple_query_string("   ") is None
+
+
+def test_filters_since_until(loaded: ElasticBackend) -> None:
+    def search(**kw: Any) -> list[str]:
+        return sorted(ids(loaded.search(SearchQuery(size=50, **kw))))
+
+    assert search(filters={"source": ("Morning Post",)}) == ["doc003", "doc004"]
+    assert search(filters={"source": ("Morning Post", "Ledger")}) == ["doc003", "doc004", "doc005"]
+    assert search(filters={"tags": ("weather",), "source": ("Morning Post",)}) == ["doc003"]
+    assert search(filters={"places": ("Kiel",)}) == ["doc001"]
+    assert search(filters={"quote_speakers": ("Ann Lee",)}) == ["doc002"]
+    assert search(text="storm", filters={"topics": ("weather",)}) == ["doc001", "doc003"]
+    assert search(since=datetime(2024, 6, 2, 18, tzinfo=UTC)) == ["doc004", "doc005"]
+    assert search(until=datetime(2024, 6, 2, 18, tzinfo=UTC)) == ["doc001", "doc002", "doc003"]
+    with pytest.raises(QueryError, match="cannot filter on 'title'"):
+        loaded.search(SearchQuery(filters={"title": ("x",)}))
+    with pytest.raises(QueryError, match="cannot facet"):
+        loaded.search(SearchQuery(facets=("text",)))
+
+
+def test_facets_and_histogram(loaded: ElasticBackend) -> None:
+    result = loaded.search(SearchQuery(facets=("source", "tags", "cluster_id"), histogram="month",
+                                       size=0))
+    assert result.total == 5 and result.hits == []
+    assert result.facets["source"] == [("Daily Planet", 2), ("Morning Post", 2), ("Ledger", 1)]
+    assert result.facets["tags"][:2] == [("politics", 2), ("weather", 2)]
+    assert result.facets["cluster_id"] == [("c1", 2), ("c2", 1)]
+    assert result.histogram == [("2024-05-01", 3), ("2024-06-01", 2)]
+    days = loaded.search(SearchQuery(text="storm", histogram="day", facets=("source",)))
+    assert days.histogram == [("2024-05-06", 1), ("2024-05-13", 1), ("2024-06-20", 1)]
+    assert days.facets["source"] == [("Daily Planet", 1), ("Ledger", 1), ("Morning Post", 1)]
+    weeks = loaded.search(SearchQuery(histogram="week", size=0))
+    assert weeks.histogram[0] == ("2024-05-06", 2)  # ISO weeks start on Monday
+    small = loaded.search(SearchQuery(facets=("tags",), facet_size=1, size=0))
+    assert small.facets["tags"] == [("politics", 2)]
+
+
+def test_highlights(loaded: ElasticBackend) -> None:
+    result = loaded.search(SearchQuery(text="harbour", size=5))
+    assert ids(result) == ["doc003"]
+    hl = result.hits[0].highlights
+    assert hl["title"] == ["Storm damage in the <mark>harbour</mark>"]
+    assert any("<mark>harbour</mark>" in frag for frag in hl["text"])
+    assert loaded.search(SearchQuery(text="harbour", highlight=False)).hits[0].highlights == {}
+
+
+def test_sort_offset_and_search_after(loaded: ElasticBackend) -> None:
+    by_date = loaded.search(SearchQuery(sort="date", size=50))
+    assert ids(by_date) == ["doc005", "doc004", "doc003", "doc002", "doc001"]
+    assert ids(loaded.search(SearchQuery(sort="date", size=2, offset=2))) == ["doc003", "doc002"]
+
+    relevance = loaded.search(SearchQuery(text="storm", size=50))
+    assert relevance.hits[0].score >= relevance.hits[-1].score > 0
+
+    for sort in ("date", "relevance"):
+        seen: list[str] = []
+        cursor: str | None = None
+        pages = 0
+        while True:
+            page = loaded.search(SearchQuery(sort=sort, size=2, search_after=cursor))
+            seen += ids(page)
+            pages += 1
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(d["id"] for d in CORPUS) and len(seen) == 5, sort
+        assert pages == 3
+    with pytest.raises(QueryError, match="cursor"):
+        loaded.search(SearchQuery(search_after="not-a-cursor"))
+    with pytest.raises(QueryError, match="cursor"):
+        loaded.search(SearchQuery(sort="date", search_after=encode_cursor("relevance", [1, 2])))
+    assert decode_cursor(encode_cursor("date", [1, "x"]), "date") == [1, "x"]
+
+
+def test_as_dict_shape(loaded: ElasticBackend) -> None:
+    out = loaded.search(SearchQuery(text="storm", facets=("source",), histogram="day", size=1))
+    data = out.as_dict()
+    assert data["total"] == 3 and len(data["hits"]) == 1
+    assert data["next_cursor"]
+    assert set(data["hits"][0]) == {"id", "score", "highlights", "document"}
+    assert "content_hash" not in data["hits"][0]["document"]
+
+
+# ----------------------------------------------------------------------------- reindex
+
+
+def test_reindex_swaps_alias_and_keeps_every_document(
+    loaded: ElasticBackend, es_client: Elasticsearch
+) -> None:
+    before = {d["id"]: d for d in loaded.iter_documents()}
+    info = loaded.reindex()
+    assert info["old"] == f"{loaded.alias}-000001" and info["new"] == f"{loaded.alias}-000002"
+    assert info["copied"] == 5
+    assert list(es_client.indices.get_alias(name=loaded.alias).body) == [info["new"]]
+    assert es_client.indices.exists(index=info["old"])  # kept unless delete_old
+    after = {d["id"]: d for d in loaded.iter_documents()}
+    assert after == before  # indexed_at and content preserved
+    assert loaded.upsert(CORPUS).unchanged == [d["id"] for d in CORPUS]
+    assert ids(loaded.search(SearchQuery(text='"storm damage"'))) == ["doc003"]
+    third = loaded.reindex(delete_old=True)
+    assert third["new"] == f"{loaded.alias}-000003"
+    assert not es_client.indices.exists(index=info["new"])
+    assert loaded.count() == 5

@@ -1,0 +1,89 @@
+"""The pipeline and the CLI on the Elasticsearch backend, against a real node."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import make_settings
+
+from newsflow import pipeline
+from newsflow.config import SEEDS_DIR
+from newsflow.demo_server import DemoServer
+from newsflow.index import SearchQuery
+from newsflow.index.elastic import ElasticBackend
+from newsflow.models import FeedSource
+from newsflow.state import StateStore
+
+pytestmark = pytest.mark.elasticsearch
+EXPECTED: dict[str, Any] = yaml.safe_load((SEEDS_DIR / "demo" / "expected.yaml").read_text(encoding="utf-8"))
+
+
+def test_run_indexes_the_demo_corpus_into_elasticsearch(
+    es_url: str, es_client: Any, demo_server: DemoServer, demo_feeds: list[FeedSource], tmp_path: Path
+) -> None:
+    alias = "e2e-articles"
+    settings = make_settings(tmp_path, backend="elasticsearch", es_url=es_url, es_index=alias)
+    try:
+        first = pipeline.run(settings, feeds=demo_feeds)
+        assert first.articles_new == len(EXPECTED["articles"]) and first.articles_failed == 0
+        again = pipeline.run(settings, feeds=demo_feeds)
+        assert again.articles_new == again.articles_updated == 0 and again.feeds_unchanged == len(demo_feeds)
+
+        backend = ElasticBackend(es_url, index_alias=alias)
+        assert backend.count() == len(EXPECTED["articles"])
+        result = backend.search(SearchQuery(text="Fastiv", facets=("source", "language")))
+        assert result.hits[0].document["title"] == EXPECTED["seed_article"]["title"]
+        assert any("<mark>Fastiv</mark>" in f for f in result.hits[0].highlights["text"])
+        assert dict(result.facets["source"])["Meridian Post"] >= 1
+        backend.close()
+
+        base = [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), "--backend", "elasticsearch",
+                "--es-url", es_url]
+        env_alias = {"NEWSFLOW_ES_INDEX": alias}
+        import os
+
+        env = {**os.environ, **env_alias}
+        found = subprocess.run([*base, "search", "Fastiv", "--facet", "language", "--json"],
+                               capture_output=True, text=True, env=env, check=True)
+        data = json.loads(found.stdout)
+        assert data["total"] >= 1 and data["facets"]["language"]
+        assert "<mark>" in json.dumps(data["hits"][0]["highlights"])
+
+        swapped = subprocess.run([*base, "es", "reindex", "--json"], capture_output=True, text=True, env=env, check=True)
+        report = json.loads(swapped.stdout)
+        assert report["copied"] == len(EXPECTED["articles"])
+        assert es_client.indices.get_alias(name=alias).keys() == {report["new"]}
+    finally:
+        es_client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
+
+
+def test_index_down_is_recorded_and_retried_later(demo_server: DemoServer, demo_feeds: list[FeedSource],
+                                                  tmp_path: Path, es_url: str, es_client: Any) -> None:
+    """A cluster that is down fails the index stage for each article; a later retry indexes them."""
+    alias = "down-articles"
+    dead = make_settings(tmp_path, backend="elasticsearch", es_url="http://127.0.0.1:9", es_index=alias,
+                         read_timeout=1)
+    feeds = demo_feeds[:1]
+    down = pipeline.run(dead, feeds=feeds)
+    assert down.articles_new == 0 and down.articles_failed > 0 and down.exit_code == 1
+    state = StateStore(dead.state_file)
+    failures = state.failures("index")
+    state.close()
+    assert len(failures) == down.articles_failed
+    assert all(f.error_class == "IndexUnavailable" and f.retryable for f in failures)
+    assert "127.0.0.1:9" in failures[0].message and "is it running?" in failures[0].message
+    try:
+        summary = pipeline.run(dead.replace(es_url=es_url), feeds=feeds)
+        assert summary.feeds_unchanged == 1, "the feed was not re-read: the work came from the state store"
+        assert summary.articles_new == down.articles_failed and summary.articles_failed == 0
+        state = StateStore(dead.state_file)
+        assert state.failures() == []
+        state.close()
+    finally:
+        es_client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
