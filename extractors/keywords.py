@@ -14,10 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from newsflow.models import Article
-
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
+from newsflow.models import Article
 
 TOP = 10
 MAX_NGRAM = 3

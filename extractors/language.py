@@ -20,10 +20,9 @@ import re
 import threading
 from typing import Any
 
-from newsflow.models import Article
-
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
+from newsflow.models import Article
 
 MIN_LETTERS = 20
 """Below this many letters in title + text, detection is not attempted."""

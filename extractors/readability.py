@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-from newsflow.models import Article
-
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
+from newsflow.models import Article
 
 WORDS_PER_MINUTE = 230
 

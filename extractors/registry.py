@@ -6,9 +6,8 @@ import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 
-from newsflow.models import Article, ExtractorRun
-
 from extractors.base import Extractor
+from newsflow.models import Article, ExtractorRun
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_settings
+
 from newsflow import pipeline
 from newsflow.demo_server import DemoServer, send, serving
 from newsflow.index.embedded import EmbeddedBackend

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from test_index_contract import DOCS  # tests/ is on sys.path (rootdir-relative, no __init__)
+
 from newsflow.errors import ConfigError, IndexUnavailable, QueryError
 from newsflow.index.base import SearchQuery
 from newsflow.index.embedded import SCHEMA_VERSION, EmbeddedBackend, compile_text
-from test_index_contract import DOCS  # tests/ is on sys.path (rootdir-relative, no __init__)
 
 
 def _small(doc_id: str, **extra: object) -> dict[str, object]:

@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from newsflow.models import Article
 
 import extractors.language as language_module
 from extractors import Extractor, available, per_article, register, resolve, run_extractors
@@ -15,6 +14,7 @@ from extractors import registry as registry_module
 from extractors.keywords import key_phrases, yake_language
 from extractors.language import detect_language, normalize_language
 from extractors.readability import count_words, measure, reading_time
+from newsflow.models import Article
 
 EN_TITLE = "Flooding closes schools across the region"
 EN_TEXT = (

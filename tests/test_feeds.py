@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from newsflow.config import SEEDS_DIR
 from newsflow.errors import ConfigError
 from newsflow.feeds import (

@@ -319,6 +319,72 @@ def feeds_export(
         sys.stdout.write(text)
 
 
+es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, a local dev node.")
+app.add_typer(es_app, name="es")
+
+
+def _elastic(ctx: typer.Context) -> Any:
+    from newsflow.index.elastic import ElasticBackend
+
+    return ElasticBackend.from_settings(_settings(ctx))
+
+
+@es_app.command("setup")
+def es_setup(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Install the index template, create the first index and the alias (idempotent)."""
+    backend = _elastic(ctx)
+    try:
+        data = {"alias": backend.alias, "index": backend.current_index(), "analyzer": backend.analyzer,
+                "documents": backend.count()}
+    finally:
+        backend.close()
+    if as_json:
+        out.print_json(json.dumps(data))
+    else:
+        out.print(f"{data['alias']} → {data['index']} ({data['documents']} documents, analyzer {data['analyzer']})")
+
+
+@es_app.command("reindex")
+def es_reindex(
+    ctx: typer.Context,
+    delete_old: Annotated[bool, typer.Option(help="Delete the previous index after the swap.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy the index into a new versioned index with the current mapping; swap the alias."""
+    backend = _elastic(ctx)
+    try:
+        data = backend.reindex(delete_old=delete_old)
+    finally:
+        backend.close()
+    if as_json:
+        out.print_json(json.dumps(data))
+    else:
+        out.print(f"{backend.alias}: {data['old']} → {data['new']}, {data['copied']} copied, {data['caught_up']} caught up")
+
+
+@es_app.command("dev")
+def es_dev_node(
+    version: Annotated[str | None, typer.Option(help="Elasticsearch version (default: the tested one).")] = None,
+    port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1 (0: any free port).")] = 9200,
+) -> None:
+    """Run a throw-away local Elasticsearch node in the foreground until Ctrl-C (needs Java + Maven)."""
+    import time
+
+    from newsflow import es_dev
+
+    kwargs: dict[str, Any] = {"port": port}
+    if version:
+        kwargs["version"] = version
+    with es_dev.running_node(**kwargs) as node:
+        err.print(f"Elasticsearch {node.version} at {node.url} (Ctrl-C stops it); "
+                  f"use: newsflow --backend elasticsearch --es-url {node.url} …")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
 @app.command("config")
 def show_config(ctx: typer.Context) -> None:
     """Print the effective settings (secrets masked)."""

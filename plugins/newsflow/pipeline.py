@@ -82,7 +82,8 @@ class RunSummary:
 
 
 class Resources:
-    """What one run opens (state store, index backend, HTTP client) and closes at its end."""
+    """What one run uses (state store, index backend, HTTP client), opened on first use and
+    closed at its end. Polling alone never opens the index."""
 
     def __init__(
         self,
@@ -94,13 +95,31 @@ class Resources:
     ) -> None:
         self.settings = settings
         self._stack = ExitStack()
-        self.state = state or self._own(
-            StateStore(settings.state_file, retry_base_delay=settings.retry_base_delay,
-                       max_attempts=settings.max_attempts)
-        )
-        self.backend = backend or self._own(open_backend(settings))
-        self.client = client or self._own(build_client(settings))
+        self._state = state
+        self._backend = backend
+        self._client = client
         self.pacer = HostPacer(settings.per_host_delay)
+
+    @property
+    def state(self) -> StateStore:
+        if self._state is None:
+            s = self.settings
+            self._state = self._own(
+                StateStore(s.state_file, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts)
+            )
+        return self._state
+
+    @property
+    def backend(self) -> IndexBackend:
+        if self._backend is None:
+            self._backend = self._own(open_backend(self.settings))
+        return self._backend
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = self._own(build_client(self.settings))
+        return self._client
 
     def _own(self, resource: Any) -> Any:
         self._stack.callback(resource.close)

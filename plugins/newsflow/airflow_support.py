@@ -1,0 +1,308 @@
+"""What newsflow's DAG tasks call: thin adapters from Airflow's world to ``newsflow.pipeline``.
+
+Importing this module is cheap (DAG files import it at parse time); everything heavy is
+imported inside the functions, which run only in tasks.
+
+Settings under Airflow: ``NEWSFLOW_*`` environment variables as everywhere, then the JSON
+Airflow Variable ``newsflow_settings`` (e.g. ``{"backend": "elasticsearch", "batch_size": 64}``),
+then, for the Elasticsearch backend, the Airflow connection ``elasticsearch_default``
+(host/port/schema, login/password, extra ``api_key``, ``ca_certs``, ``verify_certs``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from newsflow.config import Settings, load_settings
+
+PENDING_ASSET = "newsflow://articles/pending"
+INDEX_ASSET = "newsflow://index/articles"
+DROP_ASSET = "newsflow://events/inbox"
+HTTP_POOL = "newsflow_http"
+ES_CONN_ID = "elasticsearch_default"
+SETTINGS_VARIABLE = "newsflow_settings"
+FEED_BATCH = 10
+ARTICLE_BATCH = 25
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "newsflow",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+
+def poll_schedule() -> str:
+    """Cron or preset for the polling DAG (``NEWSFLOW_POLL_SCHEDULE``, default every 15 minutes)."""
+    return os.environ.get("NEWSFLOW_POLL_SCHEDULE", "*/15 * * * *")
+
+
+def drop_dir() -> Path:
+    """The inbox directory watched for ``READY`` (``NEWSFLOW_DROP_DIR``)."""
+    configured = os.environ.get("NEWSFLOW_DROP_DIR")
+    if configured:
+        return Path(configured)
+    data_dir = os.environ.get("NEWSFLOW_DATA_DIR")
+    base = Path(data_dir) if data_dir else Path.home() / ".local" / "share" / "newsflow"
+    return base / "inbox"
+
+
+def settings() -> Settings:
+    """Settings for a task: environment, then the Airflow Variable, then the ES connection."""
+    overrides = _variable_settings()
+    base = load_settings(**overrides)
+    if base.backend == "elasticsearch":
+        base = base.replace(**_es_connection())
+    return base
+
+
+def _variable_settings() -> dict[str, Any]:
+    from airflow.sdk import Variable
+
+    raw = Variable.get(SETTINGS_VARIABLE, default=None)
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        from newsflow.errors import ConfigError
+
+        raise ConfigError(f"Airflow Variable {SETTINGS_VARIABLE} is not valid JSON: {exc}") from exc
+    return dict(data)
+
+
+def _es_connection() -> dict[str, Any]:
+    from airflow.sdk import Connection
+
+    try:
+        conn = Connection.get(ES_CONN_ID)
+    except Exception:  # the SDK raises its own not-found type; a missing connection means "use settings"
+        return {}
+    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+    scheme = conn.conn_type if conn.conn_type in ("http", "https") else (extra.get("scheme") or "http")
+    out: dict[str, Any] = {}
+    if conn.host:
+        host = conn.host if "://" in conn.host else f"{scheme}://{conn.host}"
+        out["es_url"] = f"{host}:{conn.port}" if conn.port else host
+    if conn.login:
+        out["es_username"] = conn.login
+    if conn.password:
+        out["es_password"] = conn.password
+    for key in ("api_key", "ca_certs", "verify_certs"):
+        if key in extra:
+            out[f"es_{key}"] = extra[key]
+    return out
+
+
+# --- polling -------------------------------------------------------------------------------
+def feed_batches(batch_size: int = FEED_BATCH) -> list[list[dict[str, Any]]]:
+    """The feed list split into batches for dynamic task mapping."""
+    from newsflow.feeds import load_feed_list
+
+    feeds = load_feed_list(settings().feeds_file)
+    rows = [{"url": f.url, "name": f.name, "language": f.language, "tags": list(f.tags)} for f in feeds]
+    return [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+
+
+def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Poll one batch of feeds; new entries become durable pending work."""
+    from newsflow import pipeline
+    from newsflow.models import FeedSource
+
+    feeds = [FeedSource(url=f["url"], name=f["name"], language=f.get("language"), tags=tuple(f.get("tags") or ()))
+             for f in batch]
+    summary = pipeline.RunSummary()
+    with pipeline.Resources(settings()) as res:
+        pipeline.poll(res, feeds, summary, pipeline.NO_PROGRESS)
+    return summary.as_dict()
+
+
+# --- processing ----------------------------------------------------------------------------
+def pending_batches(batch_size: int = ARTICLE_BATCH) -> list[list[str]]:
+    """URLs of all due articles, in batches (each batch is one mapped task)."""
+    from newsflow.state import StateStore
+
+    s = settings()
+    state = StateStore(s.state_file, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts)
+    try:
+        urls = [entry.url for entry in state.due_articles()]
+    finally:
+        state.close()
+    return [urls[i : i + batch_size] for i in range(0, len(urls), batch_size)]
+
+
+def process_batch(urls: Sequence[str]) -> dict[str, Any]:
+    from newsflow import pipeline
+
+    return pipeline.process_urls(settings(), urls).as_dict()
+
+
+def totals(summaries: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Add up the counters of several task summaries (for asset event extras and logs)."""
+    keys = ("feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "entries_new",
+            "articles_new", "articles_updated", "articles_unchanged", "articles_failed")
+    return {k: sum(int(s.get(k, 0)) for s in summaries) for k in keys}
+
+
+# --- manual ingest -------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    article_urls: tuple[str, ...]
+    feed_urls: tuple[str, ...]
+    backend: str
+    since: datetime | None
+    reprocess: bool
+
+
+def validate_ingest(params: Mapping[str, Any]) -> IngestRequest:
+    """Check the manual DAG's Params; raise ``ValueError`` saying what to fix."""
+    from newsflow.urls import normalize_url
+
+    problems: list[str] = []
+
+    def urls(key: str) -> tuple[str, ...]:
+        value = params.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        out = []
+        for item in value:
+            text = str(item).strip()
+            if not text.lower().startswith(("http://", "https://")):
+                problems.append(f"{key}: {text!r} is not an http(s) URL")
+            else:
+                out.append(normalize_url(text))
+        return tuple(out)
+
+    article_urls, feed_urls = urls("article_urls"), urls("feed_urls")
+    backend = str(params.get("backend") or "embedded")
+    if backend not in ("embedded", "elasticsearch"):
+        problems.append(f"backend: {backend!r} is not one of embedded, elasticsearch")
+    since = None
+    if params.get("since"):
+        try:
+            since = datetime.fromisoformat(str(params["since"]))
+        except ValueError:
+            problems.append(f"since: {params['since']!r} is not a date (YYYY-MM-DD)")
+    reprocess = bool(params.get("reprocess", False))
+    if not (article_urls or feed_urls or reprocess):
+        problems.append("nothing to do: give article_urls and/or feed_urls, or set reprocess")
+    if problems:
+        raise ValueError("invalid parameters: " + "; ".join(problems))
+    return IngestRequest(article_urls, feed_urls, backend, since, reprocess)
+
+
+def ingest(request: IngestRequest) -> dict[str, Any]:
+    """Poll the given feeds, process the given articles, and optionally re-run extractors."""
+    from newsflow import pipeline
+    from newsflow.models import FeedSource
+
+    s = settings().replace(backend=request.backend)
+    result: dict[str, Any] = {}
+    with pipeline.Resources(s) as res:
+        if request.feed_urls:
+            summary = pipeline.RunSummary()
+            pipeline.poll(res, [FeedSource(url=u, name=u) for u in request.feed_urls], summary, pipeline.NO_PROGRESS)
+            result["poll"] = summary.as_dict()
+        if request.article_urls or request.feed_urls:
+            result["ingest"] = pipeline.ingest_urls(s, request.article_urls, resources=res).as_dict()
+        if request.reprocess:
+            result["reprocess"] = pipeline.reprocess(s, since=request.since, resources=res).as_dict()
+    return result
+
+
+def ingest_inbox(directory: Path | None = None) -> dict[str, Any]:
+    """Ingest every ``*.txt`` URL list dropped in the inbox, then move it to ``processed/``.
+
+    Each line is an article URL, or ``feed <url>`` for a feed; blank lines and ``#`` comments
+    are ignored. Files are moved only after their URLs were processed, so a failed task
+    re-reads them on retry (processing is idempotent).
+    """
+    inbox = directory or drop_dir()
+    files = sorted(inbox.glob("*.txt"))
+    articles: list[str] = []
+    feeds: list[str] = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if text.lower().startswith("feed "):
+                feeds.append(text[5:].strip())
+            else:
+                articles.append(text)
+    if not (articles or feeds):
+        return {"files": 0}
+    result = ingest(validate_ingest({"article_urls": articles, "feed_urls": feeds,
+                                     "backend": settings().backend}))
+    done = inbox / "processed"
+    done.mkdir(exist_ok=True)
+    for path in files:
+        path.replace(done / path.name)
+    result["files"] = len(files)
+    return result
+
+
+# --- maintenance ---------------------------------------------------------------------------
+def retry_failures() -> dict[str, Any]:
+    from newsflow import pipeline
+
+    return pipeline.retry(settings()).as_dict()
+
+
+def prune_state(older_than_days: int = 90) -> dict[str, int]:
+    from newsflow.state import StateStore
+
+    state = StateStore(settings().state_file)
+    try:
+        return state.prune(older_than_days)
+    finally:
+        state.close()
+
+
+def reindex() -> dict[str, Any]:
+    """Rebuild the Elasticsearch index behind the alias (no-op on the embedded backend)."""
+    s = settings()
+    if s.backend != "elasticsearch":
+        return {"skipped": "the embedded backend needs no reindex"}
+    from newsflow.index.elastic import ElasticBackend
+
+    backend = ElasticBackend.from_settings(s)
+    try:
+        return dict(backend.reindex())
+    finally:
+        backend.close()
+
+
+def index_stats(updates: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """What the index holds now, plus the counts of the updates that triggered this."""
+    import logging
+
+    from newsflow.index import SearchQuery, open_backend
+    from newsflow.state import StateStore
+
+    s = settings()
+    backend = open_backend(s)
+    state = StateStore(s.state_file)
+    try:
+        result = backend.search(SearchQuery(facets=("source", "language"), size=0))
+        stats = {
+            "backend": backend.name,
+            "documents": backend.count(),
+            "by_source": dict(result.facets.get("source", [])),
+            "by_language": dict(result.facets.get("language", [])),
+            "state": state.counts(),
+            "triggered_by": list(updates),
+        }
+    finally:
+        backend.close()
+        state.close()
+    logging.getLogger(__name__).info("index stats: %s", stats)
+    return stats

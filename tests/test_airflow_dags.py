@@ -1,0 +1,128 @@
+"""The DAGs on a real Airflow 3: they parse cleanly and `airflow dags test` runs each one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow_env import airflow, airflow_env, prepare
+from conftest import require
+
+from newsflow.config import SEEDS_DIR
+from newsflow.demo_server import DemoServer
+from newsflow.index.embedded import EmbeddedBackend
+from newsflow.state import StateStore
+from newsflow.urls import doc_id
+
+pytestmark = pytest.mark.airflow
+SEED_PATH = "/meridian-post/world/2025/12/06/russia-strikes-fastiv.html"
+DAG_IDS = {"newsflow_poll_feeds", "newsflow_process_articles", "newsflow_ingest", "newsflow_inbox",
+           "newsflow_maintenance", "newsflow_index_stats"}
+
+
+@pytest.fixture(scope="module")
+def af(tmp_path_factory: pytest.TempPathFactory, demo_server: DemoServer) -> Iterator[dict[str, Any]]:
+    require("airflow", "the Airflow tests")
+    home = tmp_path_factory.mktemp("airflow-home")
+    feeds = home / "feeds.yaml"
+    feeds.write_text((SEEDS_DIR / "demo" / "feeds.yaml").read_text().replace("{{BASE}}", demo_server.base_url))
+    env = airflow_env(home, home / "data", feeds)
+    prepare(env)
+    yield {"home": home, "env": env, "feeds": feeds, "base": demo_server.base_url}
+
+
+def with_data_dir(af: dict[str, Any], data_dir: Path, **extra: str) -> dict[str, str]:
+    return airflow_env(af["home"], data_dir, af["feeds"], **extra)
+
+
+def test_dagbag_has_every_dag_without_errors_or_warnings(af: dict[str, Any]) -> None:
+    dags_folder = af["env"]["AIRFLOW__CORE__DAGS_FOLDER"]
+    script = (
+        "import json; from airflow.dag_processing.dagbag import DagBag; "
+        f"b = DagBag(dag_folder={dags_folder!r}); "
+        "print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()}, 'ids': sorted(b.dag_ids), "
+        "'warnings': sum(s.warning_num for s in b.dagbag_stats), "
+        "'seconds': {s.file: s.duration.total_seconds() for s in b.dagbag_stats}}))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=af["env"], capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["errors"] == {}
+    assert set(report["ids"]) == DAG_IDS
+    assert report["warnings"] == 0
+    for dag_id in DAG_IDS:
+        assert f"{dag_id}.py" in report["seconds"]
+
+
+def test_poll_then_process_indexes_the_demo_corpus(af: dict[str, Any], tmp_path: Path) -> None:
+    env = with_data_dir(af, tmp_path)
+    airflow(env, "dags", "test", "newsflow_poll_feeds")
+    state = StateStore(tmp_path / "state.db")
+    assert state.counts()["pending"] == 43
+    state.close()
+    assert not (tmp_path / "index.db").exists(), "polling alone indexes nothing"
+
+    airflow(env, "dags", "test", "newsflow_process_articles")
+    state = StateStore(tmp_path / "state.db")
+    assert state.counts()["pending"] == 0 and state.counts()["done"] == 43
+    state.close()
+    index = EmbeddedBackend(tmp_path / "index.db")
+    assert index.count() == 43
+    assert index.get(doc_id(af["base"] + SEED_PATH)) is not None
+    index.close()
+
+    airflow(env, "dags", "test", "newsflow_poll_feeds")  # idempotent: a rerun adds no work
+    state = StateStore(tmp_path / "state.db")
+    assert state.counts()["pending"] == 0 and state.counts()["done"] == 43
+    state.close()
+
+
+def test_manual_ingest_with_params(af: dict[str, Any], tmp_path: Path) -> None:
+    env = with_data_dir(af, tmp_path)
+    conf = {"article_urls": [af["base"] + SEED_PATH], "feed_urls": [af["base"] + "/northern-ledger/atom.xml"]}
+    airflow(env, "dags", "test", "newsflow_ingest", "-c", json.dumps(conf))
+    index = EmbeddedBackend(tmp_path / "index.db")
+    assert index.count() == 1 + 8
+    assert index.get(doc_id(af["base"] + SEED_PATH)) is not None
+    index.close()
+
+
+def test_manual_ingest_rejects_bad_params_with_a_clear_message(af: dict[str, Any], tmp_path: Path) -> None:
+    env = with_data_dir(af, tmp_path)
+    done = airflow(env, "dags", "test", "newsflow_ingest", "-c", json.dumps({"article_urls": ["ftp://example.org/x"]}),
+                   check=False)
+    assert done.returncode != 0
+    assert "'ftp://example.org/x' is not an http(s) URL" in done.stdout + done.stderr
+    assert not (tmp_path / "index.db").exists()
+
+
+def test_inbox_dag_ingests_dropped_url_lists(af: dict[str, Any], tmp_path: Path) -> None:
+    env = with_data_dir(af, tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "batch1.txt").write_text(f"# from the newsroom\n{af['base']}{SEED_PATH}\n")
+    airflow(env, "dags", "test", "newsflow_inbox")
+    assert (inbox / "processed" / "batch1.txt").exists()
+    assert not (inbox / "batch1.txt").exists()
+    index = EmbeddedBackend(tmp_path / "index.db")
+    assert index.get(doc_id(af["base"] + SEED_PATH)) is not None
+    index.close()
+
+
+def test_maintenance_retries_and_prunes(af: dict[str, Any], tmp_path: Path) -> None:
+    env = with_data_dir(af, tmp_path)
+    state = StateStore(tmp_path / "state.db")
+    missing = af["base"] + "/meridian-post/gone.html"
+    from newsflow.models import FeedEntry
+
+    state.add_entries([FeedEntry(url=missing, feed_url="", source="t")], [doc_id(missing)])
+    state.close()
+    airflow(env, "dags", "test", "newsflow_maintenance")
+    state = StateStore(tmp_path / "state.db")
+    failures = state.failures()
+    state.close()
+    assert [(f.stage, f.error_class) for f in failures] == [("fetch", "NotFound")]
