@@ -126,3 +126,28 @@ def test_maintenance_retries_and_prunes(af: dict[str, Any], tmp_path: Path) -> N
     failures = state.failures()
     state.close()
     assert [(f.stage, f.error_class) for f in failures] == [("fetch", "NotFound")]
+
+
+@pytest.mark.elasticsearch
+def test_manual_ingest_into_elasticsearch_uses_the_airflow_connection(
+    af: dict[str, Any], tmp_path: Path, es_url: str, es_client: Any
+) -> None:
+    from urllib.parse import urlsplit
+
+    node = urlsplit(es_url)
+    connection = json.dumps({"conn_type": "elasticsearch", "host": node.hostname, "port": node.port,
+                             "extra": {"scheme": "http"}})
+    alias = "airflow-articles"
+    env = with_data_dir(af, tmp_path, AIRFLOW_CONN_ELASTICSEARCH_DEFAULT=connection,
+                        NEWSFLOW_ES_URL="http://127.0.0.1:9",  # wrong on purpose: the connection wins
+                        NEWSFLOW_ES_INDEX=alias)
+    conf = {"article_urls": [af["base"] + SEED_PATH], "backend": "elasticsearch"}
+    try:
+        airflow(env, "dags", "test", "newsflow_ingest", "-c", json.dumps(conf))
+        es_client.indices.refresh(index=alias)
+        hits = es_client.search(index=alias, query={"match": {"text": "Fastiv"}})["hits"]
+        assert hits["total"]["value"] == 1
+        assert hits["hits"][0]["_id"] == doc_id(af["base"] + SEED_PATH)
+        assert not (tmp_path / "index.db").exists(), "nothing went to the embedded index"
+    finally:
+        es_client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)

@@ -55,10 +55,10 @@ def drop_dir() -> Path:
     return base / "inbox"
 
 
-def settings() -> Settings:
-    """Settings for a task: environment, then the Airflow Variable, then the ES connection."""
-    overrides = _variable_settings()
-    base = load_settings(**overrides)
+def settings(**overrides: Any) -> Settings:
+    """Settings for a task: environment, the Airflow Variable, ``overrides`` (e.g. a DAG
+    param), then, when the backend is Elasticsearch, the ``elasticsearch_default`` connection."""
+    base = load_settings(**{**_variable_settings(), **overrides})
     if base.backend == "elasticsearch":
         base = base.replace(**_es_connection())
     return base
@@ -204,7 +204,7 @@ def ingest(request: IngestRequest) -> dict[str, Any]:
     from newsflow import pipeline
     from newsflow.models import FeedSource
 
-    s = settings().replace(backend=request.backend)
+    s = settings(backend=request.backend)
     result: dict[str, Any] = {}
     with pipeline.Resources(s) as res:
         if request.feed_urls:
