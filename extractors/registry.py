@@ -89,7 +89,6 @@ def run_extractors(
 
 
 def _record(article: Article, extractor: Extractor, fields: dict[str, object] | None, error: str | None) -> None:
-    article.extractors = [run for run in article.extractors if run.name != extractor.name]
     for key, value in (fields or {}).items():
         if key in _CORE_FIELDS:  # an extractor may fill in or correct a core field
             if getattr(article, key) != value:  # confirming a value keeps its source
@@ -97,9 +96,12 @@ def _record(article: Article, extractor: Extractor, fields: dict[str, object] | 
                 article.field_sources[key] = f"extractor:{extractor.name}"
         else:
             article.enrichments[key] = value
-    article.extractors.append(
-        ExtractorRun(extractor.name, extractor.version, tuple(sorted(fields or ())), error)
-    )
+    run = ExtractorRun(extractor.name, extractor.version, tuple(sorted(fields or ())), error)
+    names = [r.name for r in article.extractors]
+    if extractor.name in names:  # a re-run replaces its record in place: same output, same document
+        article.extractors[names.index(extractor.name)] = run
+    else:
+        article.extractors.append(run)
 
 
 def _load_builtin() -> None:

@@ -158,3 +158,24 @@ def test_demo_command_indexes_the_corpus_and_prints_facets(tmp_path: Path) -> No
     assert data["search"]["total"] > 0
     assert {"source", "language", "authors", "tags"} <= set(data["search"]["facets"])
     assert (tmp_path / "index.db").exists(), "--data-dir keeps the index"
+
+
+def test_reprocess_reruns_one_extractor_without_fetching(
+    ingested: tuple[Settings, pipeline.RunSummary], demo_server: DemoServer, index: Any
+) -> None:
+    settings = ingested[0]
+    seed_id = doc_id(demo_server.base_url + SEED["path"])
+    stripped = index.get(seed_id)
+    expected_keywords = stripped.pop("keywords")
+    stripped.pop("indexed_at")
+    stripped["extractors"] = [r for r in stripped["extractors"] if r["name"] != "keywords"]
+    assert index.upsert([stripped]).updated == [seed_id]
+    requests_before = len(demo_server.requests)
+
+    summary = pipeline.reprocess(settings, extractor_names=["keywords"])
+    assert summary.articles_updated == 1, "only the stripped document changed"
+    assert summary.articles_unchanged == len(ARTICLES) - 1
+    assert len(demo_server.requests) == requests_before, "reprocessing fetches nothing"
+    restored = index.get(seed_id)
+    assert restored["keywords"] == expected_keywords
+    assert "keywords" in {r["name"] for r in restored["extractors"]}

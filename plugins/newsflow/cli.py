@@ -225,6 +225,24 @@ def retry(
 
 
 @app.command()
+def reprocess(
+    ctx: typer.Context,
+    extractor: Annotated[list[str] | None, typer.Option(help="Extractor to re-run (repeatable; default: all).")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Only documents published on/after (YYYY-MM-DD).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-run extractors over indexed documents (no fetching); provenance is updated."""
+    with StageBars(err) as bars:
+        summary = pipeline.reprocess(_settings(ctx), extractor_names=extractor, since=_utc(since), progress=bars)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+    else:
+        out.print(summary_table(summary))
+        print_failures_brief(out, summary)
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
 def demo(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port of the demo server on 127.0.0.1 (0: any free port).")] = 8765,
