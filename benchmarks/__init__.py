@@ -1,0 +1,1 @@
+"""newsflow benchmarks: run with ``python -m benchmarks`` (see benchmarks/README.md). Not tests."""
