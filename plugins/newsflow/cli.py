@@ -71,21 +71,19 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Poll the feeds, then fetch, clean, enrich and index every new article."""
-    settings = _settings(ctx).replace(feeds_file=feeds)
-    summary = _run_with_bars(settings, as_json=as_json)
+    with StageBars(err) as bars:
+        summary = pipeline.run(_settings(ctx).replace(feeds_file=feeds), progress=bars)
+    _finish(summary, as_json=as_json)
+
+
+def _finish(summary: pipeline.RunSummary, *, as_json: bool) -> None:
+    """Print a run's summary (JSON or a table with the first failures) and exit with its code."""
     if as_json:
         out.print_json(json.dumps(summary.as_dict()))
-    raise typer.Exit(summary.exit_code)
-
-
-def _run_with_bars(settings: Settings, *, as_json: bool, feed_list: Any = None) -> pipeline.RunSummary:
-    """Run the pipeline with progress bars; print the summary (as a table unless ``as_json``)."""
-    with StageBars(err) as bars:
-        summary = pipeline.run(settings, feeds=feed_list, progress=bars)
-    if not as_json:  # with --json the caller prints one JSON document on stdout
+    else:
         out.print(summary_table(summary))
         print_failures_brief(out, summary)
-    return summary
+    raise typer.Exit(summary.exit_code)
 
 
 @app.command()
@@ -216,12 +214,7 @@ def retry(
     """Retry recorded failures now: re-poll failed feeds, re-process failed articles."""
     with StageBars(err) as bars:
         summary = pipeline.retry(_settings(ctx), include_permanent=all_, progress=bars)
-    if as_json:
-        out.print_json(json.dumps(summary.as_dict()))
-    else:
-        out.print(summary_table(summary))
-        print_failures_brief(out, summary)
-    raise typer.Exit(summary.exit_code)
+    _finish(summary, as_json=as_json)
 
 
 @app.command()
@@ -234,12 +227,7 @@ def reprocess(
     """Re-run extractors over indexed documents (no fetching); provenance is updated."""
     with StageBars(err) as bars:
         summary = pipeline.reprocess(_settings(ctx), extractor_names=extractor, since=_utc(since), progress=bars)
-    if as_json:
-        out.print_json(json.dumps(summary.as_dict()))
-    else:
-        out.print(summary_table(summary))
-        print_failures_brief(out, summary)
-    raise typer.Exit(summary.exit_code)
+    _finish(summary, as_json=as_json)
 
 
 @app.command()
@@ -268,7 +256,11 @@ def demo(
         with serving(SEEDS_DIR / "demo" / "site", port=port) as server:
             err.print(f"demo corpus served at {server.base_url}")
             feed_list = load_feed_list(SEEDS_DIR / "demo" / "feeds.yaml", base_url=server.base_url)
-            summary = _run_with_bars(settings, as_json=as_json, feed_list=feed_list)
+            with StageBars(err) as bars:
+                summary = pipeline.run(settings, feeds=feed_list, progress=bars)
+            if not as_json:
+                out.print(summary_table(summary))
+                print_failures_brief(out, summary)
         backend = open_backend(settings)
         try:
             facets = tuple(f for f in DEFAULT_FACETS)
