@@ -7,7 +7,7 @@ Trigger by hand (UI, REST API or `airflow dags trigger -c '{...}'`) with:
 |---|---|---|
 | `article_urls` | list of URLs | article pages to fetch and index now |
 | `feed_urls` | list of URLs | feeds to poll now; their new entries are processed too |
-| `backend` | `embedded` \\| `elasticsearch` | index to write to |
+| `backend` | `embedded` \\| `elasticsearch` \\| null | index to write to (null: the configured one) |
 | `since` | date or null | with `reprocess`: only documents published since then |
 | `reprocess` | bool | re-run the extractors over already indexed documents |
 
@@ -37,7 +37,8 @@ INDEX = Asset(INDEX_ASSET)
     params={
         "article_urls": Param([], type="array", items={"type": "string"}, description="Article URLs to ingest."),
         "feed_urls": Param([], type="array", items={"type": "string"}, description="Feed URLs to poll now."),
-        "backend": Param("embedded", type="string", enum=["embedded", "elasticsearch"]),
+        "backend": Param(None, type=["null", "string"], enum=[None, "embedded", "elasticsearch"],
+                         description="Index to write to; empty: the configured backend."),
         "since": Param(None, type=["null", "string"], format="date", description="YYYY-MM-DD"),
         "reprocess": Param(False, type="boolean", description="Re-run extractors on indexed documents."),
     },

@@ -157,7 +157,8 @@ def totals(summaries: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 class IngestRequest:
     article_urls: tuple[str, ...]
     feed_urls: tuple[str, ...]
-    backend: str
+    backend: str | None
+    """None: the configured backend (NEWSFLOW_BACKEND / Variable)."""
     since: datetime | None
     reprocess: bool
 
@@ -182,8 +183,8 @@ def validate_ingest(params: Mapping[str, Any]) -> IngestRequest:
         return tuple(out)
 
     article_urls, feed_urls = urls("article_urls"), urls("feed_urls")
-    backend = str(params.get("backend") or "embedded")
-    if backend not in ("embedded", "elasticsearch"):
+    backend = params.get("backend") or None
+    if backend is not None and backend not in ("embedded", "elasticsearch"):
         problems.append(f"backend: {backend!r} is not one of embedded, elasticsearch")
     since = None
     if params.get("since"):
@@ -240,8 +241,7 @@ def ingest_inbox(directory: Path | None = None) -> dict[str, Any]:
                 articles.append(text)
     if not (articles or feeds):
         return {"files": 0}
-    result = ingest(validate_ingest({"article_urls": articles, "feed_urls": feeds,
-                                     "backend": settings().backend}))
+    result = ingest(validate_ingest({"article_urls": articles, "feed_urls": feeds}))
     done = inbox / "processed"
     done.mkdir(exist_ok=True)
     for path in files:
