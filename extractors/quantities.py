@@ -1,0 +1,552 @@
+"""``quantities``: counts and amounts in the article text, with what they count.
+
+Each quantity is ``{"text", "value", "unit", "object", "offset"}``:
+
+``text``
+    the surface form from any approximating qualifier to the unit, and for counts the
+    counted noun: ``"653 drones"``, ``"about 80%"``, ``"about one-fifth"``,
+    ``"five-hour meeting"``, ``"$1.5 billion"``, ``"3.2 million people"``.
+``value``
+    a float: ``653.0``, ``80.0``, ``0.2``, ``5.0``, ``1.5e9``, ``3.2e6``.
+``unit``
+    ``count`` (a number of things), ``percent``, ``percentage point``, ``fraction``
+    (``one-fifth`` → 0.2), a time unit (``second minute hour day week month year decade
+    century``), a measure (``km mile m kg tonne MW GW kW MWh GWh TWh barrel celsius
+    light-year hectare bcm``) or an ISO 4217 currency code (``USD EUR GBP JPY CHF CNY RUB
+    UAH``).
+``object``
+    what is counted or measured, as written (a plural stays plural), or ``None``: the noun
+    after a count (``653 drones`` → ``drones``; a modifier is kept: ``51 attack drones`` →
+    ``attack drones``), the noun a hyphenated measure qualifies (``five-hour meeting`` →
+    ``meeting``), or the noun phrase after "of" (``one-fifth of Ukraine's territory`` →
+    ``Ukraine's territory``, ``80% of the incoming missiles`` → ``incoming missiles``,
+    ``two days of discussions`` → ``discussions``), determiners dropped.
+``offset``
+    character offset of ``text`` in ``article.text``.
+
+Only ``article.text`` is read (offsets point into it). Numbers are digits (with the
+language's separators: ``1,500.5`` in English, ``1 500,5`` in French, ``1.500,5`` in German)
+or English number words up to the trillions (``twenty-five``, ``a dozen``, ``three
+hundred and fifty``, ``two million``), optionally scaled (``3.2 million``, ``€90bn``).
+
+Deliberately not quantities (documented choices):
+
+* ordinals (``third day``, ``21st``): a position, not an amount; ``a third`` is a fraction
+  only when followed by "of" (``a third of the budget``), hyphenated fractions
+  (``one-fifth``, ``two-thirds``) always are;
+* bare numbers with no unit and no counted noun (scores, identifiers, ``page 3``);
+* years (a bare four-digit 1800–2100) and day numbers next to a month name (dates are the
+  ``dates`` extractor's), clock times, ordinals and numbers glued to letters (``COP30``,
+  ``G7``, ``F-16``);
+* vague plurals (``dozens of``, ``hundreds of``, ``tens of thousands``);
+* ``one of …`` / ``no one`` (``one`` as a pronoun).
+
+Regular expressions and small word lists only: no parser, so the object is a heuristic
+(the first content words after the number), good for news prose, not for every sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from extractors.base import Extractor, Fields, per_article
+from extractors.registry import register
+from newsflow.models import Article
+
+VERSION = "1"
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# --------------------------------------------------------------------------- number words
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_DENOMINATORS = {
+    "half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4,
+    "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7,
+    "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10,
+}
+_SCALE_SUFFIX = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12}
+_SCALE_WORDS = {
+    "thousand": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "mio": 1e6,
+    "millionen": 1e6, "billion": 1e9, "bn": 1e9, "milliard": 1e9, "milliards": 1e9,
+    "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "trillion": 1e12, "tn": 1e12,
+}
+
+_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "dozen"], key=len, reverse=True))
+_WORDNUM = (
+    rf"(?:an?\s+(?=(?:dozen|hundred|thousand|million|billion|trillion)\b))?"
+    rf"(?:{_NUMBER_WORD})(?:(?:\s*-\s*|\s+and\s+|\s+)(?:{_NUMBER_WORD}))*"
+)
+_FRACTION = (
+    r"(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[\s-]+"
+    r"(?:halves|half|thirds|third|quarters|quarter|fifths|fifth|sixths|sixth|sevenths|"
+    r"seventh|eighths|eighth|ninths|ninth|tenths|tenth)|half)"
+)
+_DIGITS = {
+    "en": r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?",
+    "fr": r"\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?",
+    "de": r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?",
+}
+_CURRENCY_PREFIX = r"US\$|A\$|C\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|JPY|CNY|RUB|UAH)\s?"
+_CURRENCY_SYMBOL = {"$": "USD", "us$": "USD", "a$": "AUD", "c$": "CAD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_CURRENCY_WORD = {
+    "dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP",
+    "pounds": "GBP", "yen": "JPY", "yuan": "CNY", "rouble": "RUB", "roubles": "RUB",
+    "ruble": "RUB", "rubles": "RUB", "hryvnia": "UAH", "hryvnias": "UAH", "hryvnia's": "UAH",
+    "franc": "CHF", "francs": "CHF", "franken": "CHF", "usd": "USD", "eur": "EUR",
+    "gbp": "GBP", "chf": "CHF", "jpy": "JPY", "cny": "CNY", "rub": "RUB", "uah": "UAH",
+}
+_TIME_UNITS = {
+    "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week",
+    "month": "month", "year": "year", "decade": "decade", "century": "century",
+    "centuries": "century",
+    # French and German, for the cheap cases
+    "jour": "day", "jours": "day", "heure": "hour", "heures": "hour", "semaine": "week",
+    "semaines": "week", "mois": "month", "an": "year", "ans": "year", "année": "year",
+    "années": "year", "tag": "day", "tage": "day", "tagen": "day", "stunde": "hour",
+    "stunden": "hour", "woche": "week", "wochen": "week", "monat": "month", "monate": "month",
+    "monaten": "month", "jahr": "year", "jahre": "year", "jahren": "year", "minuten": "minute",
+}
+_MEASURES = {
+    "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
+    "kilomètres": "km", "kilometern": "km", "mile": "mile", "miles": "mile", "metre": "m",
+    "metres": "m", "meter": "m", "meters": "m", "mètres": "m", "metern": "m", "kg": "kg",
+    "kilogram": "kg", "kilograms": "kg", "kilogramme": "kg", "kilogrammes": "kg",
+    "tonne": "tonne", "tonnes": "tonne", "ton": "tonne", "tons": "tonne", "mw": "MW",
+    "megawatt": "MW", "megawatts": "MW", "gw": "GW", "gigawatt": "GW", "gigawatts": "GW",
+    "kw": "kW", "kilowatt": "kW", "kilowatts": "kW", "mwh": "MWh", "gwh": "GWh", "twh": "TWh",
+    "kwh": "kWh", "barrel": "barrel", "barrels": "barrel", "°c": "celsius",
+    "degree": "celsius", "degrees": "celsius", "grad": "celsius", "degrés": "celsius",
+    "cm": "cm", "centimetre": "cm", "centimetres": "cm", "centimeter": "cm",
+    "centimeters": "cm", "mm": "mm", "millimetre": "mm", "millimetres": "mm",
+    "millimeter": "mm", "millimeters": "mm", "hectare": "hectare", "hectares": "hectare", "bcm": "bcm", "light-year": "light-year",
+    "light-years": "light-year", "light year": "light-year", "light years": "light-year",
+}
+_UNIT_WORDS = "|".join(
+    sorted(
+        (re.escape(w) for w in [*_TIME_UNITS, *(f"{u}s" for u in _TIME_UNITS if u.isascii()), *_MEASURES]),
+        key=len,
+        reverse=True,
+    )
+)
+_QUALIFIER = re.compile(
+    r"(?:\b(?:about|approximately|around|nearly|almost|roughly|some|over|under|more\s+than|"
+    r"less\s+than|fewer\s+than|at\s+least|at\s+most|up\s+to|just\s+over|just\s+under|"
+    r"close\s+to|an\s+estimated|estimated|environ|près\s+de|plus\s+de|moins\s+de|"
+    r"rund|etwa|fast|knapp|mehr\s+als|weniger\s+als|über)\s+)$",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|mars|"
+    r"avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|januar|februar|märz|"
+    r"juni|juli|oktober|dezember"
+)
+_MONTH_BEFORE = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
+_MONTH_AFTER = re.compile(rf"\.?\s+(?:{_MONTHS})\b", re.IGNORECASE)
+_NOT_AFTER = re.compile(r"(?:\b(?:no|number|page|article|cop|g|no\.|nr\.?|n°)\s*|[#№])$", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W_])?")
+
+_FUNCTION_WORDS = _set(
+    """
+    a an the of to in on at by for from with without and or but nor as than that this these
+    those it its it's is are was were be been being has have had do does did will would shall
+    should can could may might must not no per more most less least other another such so
+    very about over under into onto out up down off than then there their they them he she
+    him her his hers we us our you your i me my which who whom whose what when where why how
+    all any each every both either neither some several many much few fewer times time
+    percent per cent pc if while after before since until during against among between
+    through across toward towards around also just only even still again ago later earlier
+    said says say told according including include includes
+    de des du la le les et ou en à au aux pour par sur dans avec sans un une ce ces cette
+    qui que dont plus moins ont sont été est était
+    der die das den dem des ein eine einer einem einen und oder mit von zu zum zur im in auf
+    für bei nach aus über unter vor seit bis als wie sind ist war waren wurden wurde hat haben
+    mehr weniger prozent
+    """
+)
+_MODIFIERS = _set(
+    """
+    more new other additional extra further separate different consecutive straight
+    successive previous major small large big key senior young old top leading main
+    """
+)
+_IRREGULAR_PLURALS = _set(
+    "people children men women police staff personnel cattle troops sheep fish deer "
+    "aircraft mice geese feet teeth"
+)
+_DETERMINERS = _set(
+    "the a an its their his her our your this these those all some les la le des du de l' "
+    "der die das den dem des"
+)
+
+
+@cache
+def _number_pattern(lang: str) -> re.Pattern[str]:
+    digits = _DIGITS.get(lang, _DIGITS["en"])
+    return re.compile(
+        rf"(?<![\w.,/:-])(?<![\w][.,])"
+        rf"(?:(?P<cur>{_CURRENCY_PREFIX})(?P<curnum>{digits})(?P<cursuf>bn|mn|tn|m|k|b)?"
+        rf"|(?P<frac>\b{_FRACTION})"
+        rf"|(?P<num>{digits})(?P<suf>bn|mn|tn|k)?"
+        rf"|(?P<word>\b{_WORDNUM}))"
+        rf"(?![\w]|[.,]\d)",
+        re.IGNORECASE,
+    )
+
+
+_PERCENT = re.compile(
+    r"\s?%|\s+(?:per\s?cent|percent|pc|pour\s?cent|prozent)\b(?!age)", re.IGNORECASE
+)
+_POINTS = re.compile(r"\s+percentage\s+points?\b|\s+prozentpunkte?n?\b|\s+points?\s+de\s+pourcentage\b", re.IGNORECASE)
+_SCALE = re.compile(
+    r"\s+(thousand|millions?|billion|trillion|mn|bn|tn|mio\.?|mrd\.?|millionen|milliarden?|"
+    r"milliards?)(?![\w])",
+    re.IGNORECASE,
+)
+_CURRENCY_AFTER = re.compile(
+    r"\s+(?:US\s+)?(dollars?|euros?|pounds?(?:\s+sterling)?|yen|yuan|roubles?|rubles?|"
+    r"hryvnias?|francs?|franken|usd|eur|gbp|chf|jpy|cny|rub|uah)\b|\s?(€|\$|£)",
+    re.IGNORECASE,
+)
+_HYPHEN_UNIT = re.compile(
+    rf"-(?P<unit>{_UNIT_WORDS})(?:-(?:long|old|strong))?(?=\s+(?P<obj>[^\W\d_][\w'’-]*))",
+    re.IGNORECASE,
+)
+_SPACE_UNIT = re.compile(rf"\s*(?P<unit>{_UNIT_WORDS})\b", re.IGNORECASE)
+_OF = re.compile(r"\s+(?:of|de|des|du|d'|d’|der|von)\s*", re.IGNORECASE)
+_IN_OF = re.compile(r"\s+(?:in|of|for|worth\s+of)\s", re.IGNORECASE)
+_AMBIGUOUS_FOLLOW = re.compile(
+    r"\s*(?:[-–]\s*\d|:\d|(?:a\.m\.|p\.m\.|am\b|pm\b|h\d|o'clock|o’clock))", re.IGNORECASE
+)
+_VAGUE_BEFORE = re.compile(r"\b(?:several|a\s+few|few|many|tens\s+of|hundreds\s+of|thousands\s+of)\s+$", re.IGNORECASE)
+_PERIOD_HALF = re.compile(r"\b(?:first|second|latter|former|other|the)\s+$", re.IGNORECASE)
+
+
+def _language(article: Article) -> str:
+    return re.split(r"[-_]", (article.language or "en").lower(), maxsplit=1)[0] or "en"
+
+
+def parse_digits(raw: str, lang: str = "en") -> float:
+    """The value of a digit string written with ``lang``'s separators."""
+    raw = raw.replace("\u00a0", "").replace("\u202f", "")
+    if lang in {"fr", "de"}:
+        raw = raw.replace(" ", "").replace(".", "").replace(",", ".")
+    else:
+        raw = raw.replace(",", "")
+    return float(raw)
+
+
+def parse_number_words(raw: str) -> float | None:
+    """The value of English number words (``twenty-five``, ``a dozen``, ``three hundred and
+    fifty thousand``); ``None`` if they do not make one number."""
+    tokens = [t for t in re.split(r"[\s-]+", raw.lower()) if t and t not in {"and", "a", "an"}]
+    if not tokens:
+        return None
+    if raw.lower().startswith(("a ", "an ")) and tokens[0] not in {"dozen", *_SCALES}:
+        return None
+    total = 0.0
+    current = 0.0
+    seen_any = False
+    last_small: int | None = None
+    for token in tokens:
+        if token == "dozen":
+            current = (current or 1) * 12
+        elif token in _UNITS or token in _TENS:
+            value = _UNITS.get(token, _TENS.get(token, 0))
+            # "one two" or "five six" is a list, not a number
+            if last_small is not None and not (last_small >= 20 and last_small % 10 == 0 and value < 10):
+                return None
+            current += value
+            last_small = value
+        elif token == "hundred":
+            current = (current or 1) * 100
+            last_small = None
+        else:
+            scale = _SCALES[token]
+            total += (current or 1) * scale
+            current = 0.0
+            last_small = None
+        seen_any = True
+    return total + current if seen_any else None
+
+
+def _fraction_value(raw: str) -> float:
+    parts = re.split(r"[\s-]+", raw.lower())
+    if parts == ["half"]:
+        return 0.5
+    numerator = 1 if parts[0] in {"a", "one"} else _UNITS[parts[0]]
+    return numerator / _DENOMINATORS[parts[-1]]
+
+
+def _words_after(text: str, pos: int, limit: int = 5) -> list[tuple[str, int, int]]:
+    """Up to ``limit`` words right after ``pos``, separated by single spaces only (a comma or
+    other punctuation ends the run)."""
+    out: list[tuple[str, int, int]] = []
+    while len(out) < limit:
+        m = re.match(r"[ \u00a0]", text[pos : pos + 1])
+        if not m:
+            break
+        word = _WORD.match(text, pos + 1)
+        if not word:
+            break
+        out.append((word.group(), word.start(), word.end()))
+        pos = word.end()
+    return out
+
+
+def _is_plural(word: str) -> bool:
+    low = word.lower()
+    return low in _IRREGULAR_PLURALS or (low.endswith("s") and not low.endswith(("ss", "us", "is")))
+
+
+def _count_object(text: str, pos: int, lang: str, strict: bool = True) -> tuple[str, int] | None:
+    """The counted noun right after ``pos`` and where it ends, or ``None``.
+
+    A lone word ending in -ed ("3 killed", "the 22-year-old stepped") is refused; so is one
+    ending in -ing/-ly when ``strict`` ("two remaining"): after a bare number they are more
+    often verbs or adjectives than nouns, after "five-hour" nouns ("meeting")."""
+    words = _words_after(text, pos, 3)
+    if not words:
+        return None
+    low = [w.lower() for w, _, _ in words]
+    if low[0] in _FUNCTION_WORDS:
+        return None
+    start = 0
+    if low[0] in _MODIFIERS and len(words) > 1 and low[1] not in _FUNCTION_WORDS:
+        start = 1
+    first, _, first_end = words[start]
+    capital_ok = lang == "de"
+    if start + 1 < len(words):
+        second, _, second_end = words[start + 1]
+        if (
+            low[start + 1] not in _FUNCTION_WORDS
+            and _is_plural(second)
+            and not _is_plural(first)
+            and second[0].islower()
+        ):
+            return text[words[start][1] : second_end], second_end
+    if first[0].isupper() and not capital_ok:
+        return None
+    if low[start].endswith("ed") or (strict and low[start].endswith(("ing", "ly"))):
+        return None
+    return first, first_end
+
+
+def _of_phrase(text: str, pos: int, preposition: re.Pattern[str] | None = None) -> tuple[str, int] | None:
+    """The noun phrase after "of" (or ``preposition``) at ``pos``, determiners dropped."""
+    m = (preposition or _OF).match(text, pos)
+    if not m:
+        return None
+    words = _words_after(text, m.end() - 1 if text[m.end() - 1] == " " else m.end(), 5)
+    if text[m.end() - 1] not in " \u00a0":  # "d'énergie": no space after the elision
+        elided = _WORD.match(text, m.end())
+        words = [(elided.group(), elided.start(), elided.end())] if elided else []
+    while words and words[0][0].lower() in _DETERMINERS:
+        words = words[1:]
+    kept: list[tuple[str, int, int]] = []
+    for word, start, end in words:
+        if word.lower() in _FUNCTION_WORDS or len(kept) == 3:
+            break
+        kept.append((word, start, end))
+        if _is_plural(word) and not word.endswith(("'s", "’s")):
+            break  # the head of "incoming missiles and drones" is "missiles"
+    if not kept:
+        return None
+    return text[kept[0][1] : kept[-1][2]], kept[-1][2]
+
+
+def _is_year(raw: str, value: float) -> bool:
+    return bool(re.fullmatch(r"\d{4}", raw)) and 1800 <= value <= 2100
+
+
+def extract_quantities(text: str, language: str | None = "en") -> list[dict[str, Any]]:
+    """All quantities in ``text`` (see the module docstring), in text order."""
+    lang = re.split(r"[-_]", (language or "en").lower(), maxsplit=1)[0] or "en"
+    pattern = _number_pattern(lang if lang in _DIGITS else "en")
+    out: list[dict[str, Any]] = []
+    consumed = 0
+    for m in pattern.finditer(text):
+        if m.start() < consumed:
+            continue  # "million" in "£14 million" was read with the amount
+        item = _quantity(text, m, lang)
+        if item is not None:
+            out.append(item)
+            consumed = item["offset"] + len(item["text"])
+    return out
+
+
+def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
+    start, end = m.start(), m.end()
+    before = text[max(0, start - 30) : start]
+    unit: str | None = None
+    obj: str | None = None
+    raw = m.group()
+    if m.group("word") and lang != "en":
+        return None  # English number words only
+    if m.group("frac"):
+        value = _fraction_value(m.group("frac"))
+        hyphenated = "-" in m.group("frac")
+        if m.group("frac").lower() == "half" and _PERIOD_HALF.search(before):
+            return None  # "the second half of next year" is a period
+        of = _of_phrase(text, end)
+        if of is None and not hyphenated:
+            return None  # "a third day" is an ordinal
+        unit = "fraction"
+        obj = of[0] if of else None
+        return _item(text, start, end, before, value, unit, obj)
+    if m.group("cur"):
+        value = parse_digits(m.group("curnum"), lang)
+        suffix = (m.group("cursuf") or "").lower()
+        value *= _SCALE_SUFFIX.get(suffix, 1)
+        symbol = m.group("cur").strip().lower()
+        unit = _CURRENCY_SYMBOL.get(symbol) or _CURRENCY_WORD.get(symbol, symbol.upper())
+        scale = _SCALE.match(text, end)
+        if scale and not suffix:
+            value *= _SCALE_WORDS[scale.group(1).lower().rstrip(".")]
+            end = scale.end()
+        obj_match = _count_object(text, end, lang)
+        if obj_match and not _is_plural(obj_match[0]):
+            obj = obj_match[0]  # "$1.5 billion loan"
+        else:
+            phrase = _of_phrase(text, end, _IN_OF)  # "$1.5 billion in aid"
+            obj = phrase[0] if phrase else None
+        return _item(text, start, end, before, value, unit, obj)
+
+    if _VAGUE_BEFORE.search(before):
+        return None  # "several hundred people"
+    proper_name = False
+    if m.group("num"):
+        digits = m.group("num")
+        value = parse_digits(digits, lang)
+        suffix = (m.group("suf") or "").lower()
+        if suffix:
+            value *= _SCALE_SUFFIX[suffix]
+        if _MONTH_BEFORE.search(before) or _MONTH_AFTER.match(text, end):
+            return None  # a date
+        if _NOT_AFTER.search(before) or _AMBIGUOUS_FOLLOW.match(text, end):
+            return None
+        name = re.search(r"([^\W\d_][\w.-]*)\s+$", before)
+        if (
+            name
+            and (name.group(1)[0].isupper() or name.group(1).isupper())
+            and name.group(1).lower() not in _FUNCTION_WORDS
+            and not _QUALIFIER.search(before)
+            and lang != "de"
+        ):
+            proper_name = True  # "Stoxx 600 index", "Boeing 737": part of a name, not a count
+        year_like = _is_year(digits, value) and not suffix
+    else:
+        parsed = parse_number_words(m.group("word"))
+        if parsed is None:
+            return None
+        value = parsed
+        year_like = False
+        if raw.lower() == "one" and re.search(
+            r"\b(?:no|any|every|some|the|this|that|which)\s*$", before, re.IGNORECASE
+        ):
+            return None  # "no one", "the one that": a pronoun
+        if _AMBIGUOUS_FOLLOW.match(text, end):
+            return None  # "ten o'clock"
+        if re.match(r"\s+of\b", text[end:]):
+            return None  # "one of the largest", "dozens of" never reach here; "five of them"
+
+    # percent, percentage points
+    points = _POINTS.match(text, end)
+    if points:
+        of = _of_phrase(text, points.end())
+        return _item(text, start, points.end(), before, value, "percentage point", of[0] if of else None)
+    percent = _PERCENT.match(text, end)
+    if percent:
+        of = _of_phrase(text, percent.end())
+        return _item(text, start, percent.end(), before, value, "percent", of[0] if of else None)
+    # a scale word: "3.2 million", "1.5bn"
+    scale = _SCALE.match(text, end)
+    if scale and m.group("word") is None:
+        value *= _SCALE_WORDS[scale.group(1).lower().rstrip(".")]
+        end = scale.end()
+        year_like = False
+    # a currency after the amount: "500 euros", "5 Mrd. Euro", "10 €"
+    currency = _CURRENCY_AFTER.match(text, end)
+    if currency:
+        code = currency.group(1) or currency.group(2)
+        unit = _CURRENCY_SYMBOL.get(code.lower()) or _CURRENCY_WORD.get(code.lower().split()[0], code.upper())
+        return _item(text, start, currency.end(), before, value, unit, None)
+    if year_like:
+        return None
+    # a hyphenated measure qualifying a noun: "five-hour meeting", "10-year-old boy"
+    hyphen = _HYPHEN_UNIT.match(text, end)
+    if hyphen:
+        noun = _count_object(text, hyphen.end(), lang, strict=False)  # "five-hour meeting"
+        unit = _unit_of(hyphen.group("unit"))
+        obj = noun[0] if noun else None
+        stop = noun[1] if noun else hyphen.end()
+        return _item(text, start, stop, before, value, unit, obj)
+    # a unit: "two days", "40 km", "5 degrees"
+    spaced = _SPACE_UNIT.match(text, end)
+    if spaced and (spaced.group().startswith((" ", "\u00a0")) or spaced.group("unit").lower() in _MEASURES):
+        unit = _unit_of(spaced.group("unit"))
+        of = _of_phrase(text, spaced.end())
+        return _item(text, start, spaced.end(), before, value, unit, of[0] if of else None)
+    # a count of things: "653 drones", "eight regions"
+    if m.group("num") and proper_name:
+        return None
+    counted = _count_object(text, end, lang)
+    if counted is None:
+        return None
+    return _item(text, start, counted[1], before, value, "count", counted[0])
+
+
+def _unit_of(word: str) -> str:
+    low = word.lower()
+    if low in _MEASURES:
+        return _MEASURES[low]
+    if low in _TIME_UNITS:
+        return _TIME_UNITS[low]
+    return _TIME_UNITS.get(low[:-1], low)  # "hours" → "hour"
+
+
+def _item(
+    text: str, start: int, end: int, before: str, value: float, unit: str, obj: str | None
+) -> dict[str, Any]:
+    qualifier = _QUALIFIER.search(before)
+    if qualifier:
+        start -= len(qualifier.group())
+    return {
+        "text": text[start:end],
+        "value": round(float(value), 6),
+        "unit": unit,
+        "object": obj,
+        "offset": start,
+    }
+
+
+def quantities(article: Article) -> Fields:
+    return {"quantities": extract_quantities(article.text or "", _language(article))}
+
+
+QUANTITIES = register(
+    Extractor(
+        name="quantities",
+        version=VERSION,
+        fields=("quantities",),
+        run=per_article(quantities),
+        description="Counts and amounts (digits and English number words) with unit and counted noun.",
+        requires=("language",),
+    )
+)

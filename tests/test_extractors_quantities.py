@@ -1,0 +1,134 @@
+"""The ``quantities`` extractor: digits and number words, units, counted nouns, exclusions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from extractors.quantities import extract_quantities, parse_digits, parse_number_words, quantities
+from newsflow.models import Article
+
+
+def found(text: str, language: str = "en") -> list[tuple[str, float, str, str | None]]:
+    return [(q["text"], q["value"], q["unit"], q["object"]) for q in extract_quantities(text, language)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Russia fired 653 drones overnight.", ("653 drones", 653.0, "count", "drones")),
+        ("They launched 51 missiles.", ("51 missiles", 51.0, "count", "missiles")),
+        ("Strikes hit facilities in eight regions.", ("eight regions", 8.0, "count", "regions")),
+        ("Turnout was 80% of voters.", ("80%", 80.0, "percent", "voters")),
+        (
+            "Defences intercepted approximately 80% of the incoming missiles and drones.",
+            ("approximately 80%", 80.0, "percent", "incoming missiles"),
+        ),
+        (
+            "Russia controls about one-fifth of Ukraine's territory, including Donbas.",
+            ("about one-fifth", 0.2, "fraction", "Ukraine's territory"),
+        ),
+        ("He described his five-hour meeting with Putin.", ("five-hour meeting", 5.0, "hour", "meeting")),
+        ("After two days of discussions, they left.", ("two days", 2.0, "day", "discussions")),
+        ("The EU pledged $1.5 billion in aid.", ("$1.5 billion", 1.5e9, "USD", "aid")),
+        ("Some 3.2 million people fled.", ("Some 3.2 million people", 3.2e6, "count", "people")),
+        ("More than 80,000 customers lost power.", ("More than 80,000 customers", 80000.0, "count", "customers")),
+        ("Twenty-five soldiers were hurt.", ("Twenty-five soldiers", 25.0, "count", "soldiers")),
+        ("A dozen villages were cut off.", ("A dozen villages", 12.0, "count", "villages")),
+        (
+            "Three hundred and fifty thousand homes were dark.",
+            ("Three hundred and fifty thousand homes", 350000.0, "count", "homes"),
+        ),
+        ("It bought 12 attack drones.", ("12 attack drones", 12.0, "count", "attack drones")),
+        ("A €90bn loan was agreed.", ("€90bn", 9e10, "EUR", "loan")),
+        ("Rates rose 0.25 percentage points.", ("0.25 percentage points", 0.25, "percentage point", None)),
+        ("Prices fell 3 per cent.", ("3 per cent", 3.0, "percent", None)),
+        ("The planet is 40 light years away.", ("40 light years", 40.0, "light-year", None)),
+        ("Gusts reached 140 km/h.", ("140 km", 140.0, "km", None)),
+        ("a 10-year-old boy was rescued", ("10-year-old boy", 10.0, "year", "boy")),
+        ("Two-thirds of voters agreed.", ("Two-thirds", 2 / 3, "fraction", "voters")),
+    ],
+)
+def test_quantity(text: str, expected: tuple[str, float, str, str | None]) -> None:
+    results = found(text)
+    assert len(results) == 1, results
+    got = results[0]
+    assert got[0] == expected[0]
+    assert got[1] == pytest.approx(expected[1], rel=1e-5)
+    assert got[2:] == expected[2:]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Talks entered a third day on Monday.",  # ordinal
+        "The 21st round ended.",  # digit ordinal
+        "It was one of the largest attacks.",  # pronoun "one of"
+        "No one was hurt.",
+        "The budget for 2026 was passed in 2025.",  # years
+        "They met on 6 December and again on December 8.",  # dates
+        "The match ended 3-1 at 10:30.",  # scores, times
+        "The Stoxx 600 index fell.",  # part of a name
+        "COP30 and the G7 met; F-16 jets flew.",  # glued to letters
+        "Dozens of missiles and hundreds of drones; several hundred people.",  # vague
+        "They expect growth in the second half of next year.",  # a period, not a fraction
+        "The gallery opens at ten o'clock.",
+        "Three killed in the attack.",  # a verb after the number, no counted noun
+    ],
+)
+def test_not_a_quantity(text: str) -> None:
+    assert found(text) == []
+
+
+def test_offsets_point_into_the_text() -> None:
+    text = "Officials said 653 drones and 51 missiles were fired; about 80% were intercepted."
+    for q in extract_quantities(text):
+        assert text[q["offset"] : q["offset"] + len(q["text"])] == q["text"]
+
+
+def test_a_scale_word_is_read_once() -> None:
+    assert found("The £14 million restoration took years.") == [("£14 million", 1.4e7, "GBP", "restoration")]
+
+
+def test_language_separators() -> None:
+    assert parse_digits("1,500.5", "en") == 1500.5
+    assert parse_digits("1\u202f500,5", "fr") == 1500.5
+    assert parse_digits("1.500,5", "de") == 1500.5
+    assert found("Il a coûté 1 500,5 euros pour 45 000 foyers.", "fr") == [
+        ("1 500,5 euros", 1500.5, "EUR", None),
+        ("45 000 foyers", 45000.0, "count", "foyers"),
+    ]
+    assert found("Vor 50.000 Zuschauern stieg die Produktion um 1,8 Prozent.", "de") == [
+        ("50.000 Zuschauern", 50000.0, "count", "Zuschauern"),
+        ("1,8 Prozent", 1.8, "percent", None),
+    ]
+
+
+def test_number_words_are_english_only() -> None:
+    assert found("Il y avait deux cents personnes et three drones.", "fr") == []
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("twenty-five", 25), ("a dozen", 12), ("three hundred and fifty", 350),
+        ("two million", 2e6), ("one hundred thousand", 1e5), ("ninety nine", 99),
+    ],
+)
+def test_number_words(words: str, value: float) -> None:
+    assert parse_number_words(words) == value
+
+
+def test_number_word_lists_are_not_numbers() -> None:
+    assert parse_number_words("five six") is None
+
+
+def test_extractor_reads_article_text_and_language() -> None:
+    values: dict[str, Any] = {
+        "id": "q1", "url": "https://news.example/q", "feed_url": "https://news.example/rss",
+        "source": "Example", "domain": "news.example", "title": "Ten drones downed",
+        "text": "Crews repaired 12 lines.", "fetched_at": "2025-12-06T10:00:00Z", "language": "en",
+    }
+    result = quantities(Article(**values))
+    assert [q["text"] for q in result["quantities"]] == ["12 lines"]  # the title is not read
