@@ -7,6 +7,7 @@ the feed entry fills in, and ``field_sources`` records which of the two each val
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import trafilatura
@@ -68,7 +69,9 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
         return None
 
     article.title = pick("title", title, entry.title) or page.final_url
-    article.published_at = pick("published_at", _date(meta.get("date")), entry.published_at)
+    article.published_at, published_source = _published(_date(meta.get("date")), entry.published_at)
+    if published_source:
+        sources["published_at"] = published_source
     article.authors = pick("authors", _authors(meta.get("author")), list(entry.authors)) or []
     article.description = pick("description", meta.get("description"), entry.summary)
     article.language = pick("language", _page_language(page.text), entry.language)
@@ -96,16 +99,28 @@ def _strip_title(text: str, title: str) -> str:
 
 
 def _date(value: str | None) -> str | None:
+    """trafilatura's date (``YYYY-MM-DD``, or with a time, with or without an offset) as ISO UTC."""
     if not value:
         return None
-    from datetime import datetime
+    try:
+        return iso(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
 
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d"):
-        try:
-            return iso(datetime.strptime(value, fmt))
-        except ValueError:
-            continue
-    return None
+
+def _published(page_date: str | None, feed_date: str | None) -> tuple[str | None, str | None]:
+    """The publication time and where it came from.
+
+    The page wins, but when it only gives a day (htmldate often drops the time) and the
+    feed gives a time on that same day, the feed's more precise value is kept.
+    """
+    if page_date and feed_date and page_date.endswith("T00:00:00Z") and feed_date[:10] == page_date[:10]:
+        return feed_date, "feed"
+    if page_date:
+        return page_date, "page"
+    if feed_date:
+        return feed_date, "feed"
+    return None, None
 
 
 def _authors(value: str | None) -> list[str]:

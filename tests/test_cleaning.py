@@ -1,0 +1,45 @@
+"""Cleaning one page into an Article: which source each field comes from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from newsflow.cleaning import clean_page
+from newsflow.models import FeedEntry, FetchedPage
+
+BODY = "<p>" + "The council approved the new harbour plan after a long debate on Tuesday evening. " * 4 + "</p>"
+
+
+def page(head: str, body: str = BODY) -> FetchedPage:
+    html = f"<!doctype html><html lang='en'><head>{head}</head><body><article><h1>Harbour plan</h1>{body}</article></body></html>"
+    return FetchedPage("http://news.test/a", "http://news.test/a", 200, "text/html", html, datetime(2025, 12, 2, tzinfo=UTC))
+
+
+def entry(**kw: object) -> FeedEntry:
+    return FeedEntry(url="http://news.test/a", feed_url="http://news.test/feed", source="Test", **kw)  # type: ignore[arg-type]
+
+
+def test_page_metadata_wins_and_says_so() -> None:
+    article = clean_page(page('<title>Harbour plan</title><meta name="author" content="Ada Lane">'
+                              '<meta property="article:published_time" content="2025-12-01T18:30:00+01:00">'),
+                         entry(title="Feed title", published_at="2025-12-01T20:00:00Z", authors=("Feed Author",)))
+    assert article.title == "Harbour plan" and article.field_sources["title"] == "page"
+    assert article.authors == ["Ada Lane"] and article.field_sources["authors"] == "page"
+    assert article.published_at == "2025-12-01T17:30:00Z" and article.field_sources["published_at"] == "page"
+    assert article.feed_published_at == "2025-12-01T20:00:00Z"
+    assert not article.text.startswith("Harbour plan"), "the headline is stored apart from the text"
+
+
+def test_feed_fills_in_what_the_page_lacks() -> None:
+    article = clean_page(page("<title>Harbour plan</title>"),
+                         entry(published_at="2025-12-01T20:00:00Z", authors=("Feed Author",), summary="A summary."))
+    assert article.authors == ["Feed Author"] and article.field_sources["authors"] == "feed"
+    assert article.field_sources["published_at"] in {"feed", "page"}
+    assert article.feed_summary == "A summary."
+
+
+def test_a_day_only_page_date_keeps_the_feeds_time_of_that_day() -> None:
+    article = clean_page(page('<title>Harbour plan</title><meta name="date" content="2025-12-01">'),
+                         entry(published_at="2025-12-01T20:00:00Z"))
+    assert article.published_at == "2025-12-01T20:00:00Z"
+    assert article.field_sources["published_at"] == "feed"
