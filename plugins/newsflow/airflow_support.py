@@ -121,7 +121,8 @@ def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
              for f in batch]
     summary = pipeline.RunSummary()
     with pipeline.Resources(settings()) as res:
-        pipeline.poll(res, feeds, summary, pipeline.NO_PROGRESS)
+        # scheduled polling honours each feed's adaptive interval (a quiet feed is polled less)
+        pipeline.poll(res, feeds, summary, pipeline.NO_PROGRESS, respect_intervals=True)
     return summary.as_dict()
 
 

@@ -27,7 +27,7 @@ from newsflow.render import (
     print_search,
     summary_table,
 )
-from newsflow.state import StateStore
+from newsflow.state import StateStore, failures_by_host
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsflow: RSS/Atom feeds → clean, enriched articles → a searchable index.")
 feeds_app = typer.Typer(no_args_is_help=True, help="Manage the feed list (YAML; OPML import/export).")
@@ -193,16 +193,21 @@ def failures(
     stage: Annotated[str | None, typer.Option(help="Only this stage (poll, fetch, clean, index, extract:NAME).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Recorded failures, grouped by stage and reason."""
+    """Recorded failures grouped by stage and reason, per host; hosts backed off."""
     state = StateStore(_settings(ctx).state_file)
     try:
         rows = state.failures(stage)
+        backed_off = state.hosts(backed_off_only=True)
     finally:
         state.close()
     if as_json:
-        out.print_json(json.dumps([f.as_dict() for f in rows]))
+        out.print_json(json.dumps({
+            "failures": [f.as_dict() for f in rows],
+            "by_host": dict(failures_by_host(rows)),
+            "hosts_backed_off": [h.as_dict() for h in backed_off],
+        }))
     else:
-        print_failure_groups(out, rows)
+        print_failure_groups(out, rows, backed_off)
 
 
 @app.command()

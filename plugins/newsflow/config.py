@@ -55,15 +55,42 @@ class Settings:
     max_redirects: int = 5
     fetch_workers: int = 8
     per_host_delay: float = 0.0
-    """Minimum seconds between two requests to the same host."""
+    """Minimum seconds between two requests to the same host (robots.txt Crawl-delay may raise it)."""
+    per_host_concurrency: int = 2
+    """At most this many requests in flight to one host at a time."""
+    max_crawl_delay: float = 30.0
+    """A robots.txt Crawl-delay above this many seconds is capped to it."""
+    obey_robots: bool = True
+    """Fetch each site's robots.txt and skip article pages it disallows for our User-Agent."""
+    robots_ttl: float = 86_400.0
+    """Seconds a fetched robots.txt is kept in the state store before it is fetched again."""
     batch_size: int = 32
     extractors: tuple[str, ...] | None = None
     """Extractor names to run; None runs every registered extractor."""
     allow_hosts: tuple[str, ...] = ()
-    """Hosts or networks fetched even though they resolve to private/loopback addresses."""
+    """Host names, IP addresses or CIDR networks fetched even though they resolve to
+    private/loopback/link-local/reserved addresses (the SSRF guard refuses those otherwise)."""
     retry_base_delay: float = 300.0
-    """Seconds before the first retry of a transient failure; doubles per attempt."""
+    """Seconds before the first retry of a transient failure; doubles per attempt (with jitter)."""
     max_attempts: int = 5
+    max_retry_delay: float = 86_400.0
+    """Upper bound of any retry delay, including a server's Retry-After."""
+    host_failure_threshold: int = 5
+    """After this many consecutive transient failures a whole host is backed off (0: never)."""
+    host_backoff: float = 600.0
+    """Seconds a failing host is skipped; doubles with each further failure (up to max_retry_delay)."""
+    lease_seconds: float = 120.0
+    """How long a run's claim on pending articles lasts without renewal (a killed run's work is
+    picked up by another run after this); a live run renews its claims in the background."""
+    respect_poll_intervals: bool = False
+    """Skip feeds whose adaptive poll interval has not elapsed (``newsflow run --respect-intervals``)."""
+    min_poll_interval: float = 900.0
+    """Adaptive poll interval of a feed that changed (seconds)."""
+    max_poll_interval: float = 86_400.0
+    """Upper bound of the adaptive poll interval of a feed that keeps answering 'unchanged'."""
+    feed_verify_every: int = 10
+    """Every Nth poll of a feed whose 304s are trusted is sent unconditionally to check that the
+    validators tell the truth (0: never)."""
 
     @property
     def index_file(self) -> Path:
@@ -124,6 +151,8 @@ _ENV_IGNORED = frozenset(
         "NEWSFLOW_ES_CACHE", "NEWSFLOW_ES_VERSION", "NEWSFLOW_ES_JAVA_HOME", "NEWSFLOW_ES_HEAP",
         "NEWSFLOW_ES_USER", "NEWSFLOW_ES_KEEP_FAILED", "NEWSFLOW_ES_STATE",
         "NEWSFLOW_POLL_SCHEDULE", "NEWSFLOW_DROP_DIR", "NEWSFLOW_PRUNE_DAYS",  # read by the DAGs
+        # test-only hooks of the kill tests (newsflow.pipeline._checkpoint); not settings
+        "NEWSFLOW_TEST_PAUSE_AT", "NEWSFLOW_TEST_PAUSE_FILE",
     }
 )
 
@@ -180,6 +209,10 @@ def _coerce(key: str, raw: Any, source: str) -> Any:
         if "tuple" in str(kind):
             items = raw if isinstance(raw, list | tuple) else [p for p in str(raw).split(",")]
             cleaned = tuple(str(i).strip() for i in items if str(i).strip())
+            if key == "allow_hosts":
+                from newsflow.safety import parse_allow_hosts
+
+                parse_allow_hosts(cleaned)  # a bad CIDR or address stops here, naming the entry
             return cleaned if cleaned or "None" not in str(kind) else None
         if kind == "Backend":
             if raw not in get_args(Backend):

@@ -8,12 +8,17 @@
     └── StageError                  one item failed in one pipeline stage; recorded, run goes on
         ├── TransientError          worth retrying later (timeouts, 5xx, 429, index unavailable)
         │   ├── FetchTimeout
-        │   ├── ServerError
+        │   ├── ServerError         5xx, 429, broken connection (``retry_after`` from the server)
+        │   ├── RobotsUnavailable   robots.txt could not be fetched: assume disallow for now
         │   └── IndexUnavailable
         └── PermanentError          retrying will not help (404/410, not a feed, no article text)
             ├── NotFound
-            ├── BadContent          wrong content type, empty body, undecodable
+            ├── BadContent          wrong content type, empty body, undecodable, too large
+            ├── UnsafeURL           not http(s), or resolves to a private/loopback/… address
+            ├── RedirectError       redirect loop, too many redirects, bad Location
+            ├── DisallowedByRobots  robots.txt disallows the URL for our User-Agent
             ├── FeedParseError      not a feed / no entries
+            │   └── UnsafeFeed      the feed declares XML entities or an external DTD
             ├── ExtractionError     trafilatura found no main text
             └── DocumentRejected    the index refused the document (mapping conflict, too large)
 
@@ -59,7 +64,23 @@ class FetchTimeout(TransientError):
 
 
 class ServerError(TransientError):
-    """The server answered 5xx or 429, or the connection broke."""
+    """The server answered 5xx or 429, or the connection broke.
+
+    ``status`` is the HTTP status (None when the connection broke); ``retry_after`` is the
+    server's ``Retry-After`` in seconds (None when absent): the state store never schedules
+    the next attempt earlier than that.
+    """
+
+    def __init__(
+        self, message: str, *, url: str | None = None, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RobotsUnavailable(TransientError):
+    """robots.txt could not be fetched (5xx, timeout): the host is treated as disallowed for now."""
 
 
 class IndexUnavailable(TransientError):
@@ -74,8 +95,24 @@ class BadContent(PermanentError):
     """The response is not what the stage needs (type, size, encoding, empty)."""
 
 
+class UnsafeURL(PermanentError):
+    """Not http(s), or the host resolves to an address we refuse (loopback, private, …)."""
+
+
+class RedirectError(PermanentError):
+    """A redirect loop, too many redirects, or a redirect without a usable Location."""
+
+
+class DisallowedByRobots(PermanentError):
+    """The site's robots.txt disallows the URL for our User-Agent."""
+
+
 class FeedParseError(PermanentError):
     """The body is not an RSS/Atom/JSON feed, or holds no entries."""
+
+
+class UnsafeFeed(FeedParseError):
+    """The feed declares XML entities or references an external DTD (refused before parsing)."""
 
 
 class ExtractionError(PermanentError):

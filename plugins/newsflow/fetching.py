@@ -1,28 +1,43 @@
 """Our HTTP client: one ``httpx.Client`` per run, bounded responses, errors mapped to stages.
 
 feedparser only ever sees bytes we fetched here; trafilatura only sees text decoded here.
+The client's transport is the SSRF guard (:mod:`newsflow.safety`); bodies are read within
+limits by :mod:`newsflow.bodies`; redirects are followed hop by hop here.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from newsflow.bodies import ACCEPT_ENCODING, read_limited, sniff_binary
 from newsflow.config import Settings
-from newsflow.errors import BadContent, FetchTimeout, NotFound, PermanentError, ServerError
+from newsflow.errors import (
+    BadContent,
+    FetchTimeout,
+    NotFound,
+    PermanentError,
+    RedirectError,
+    ServerError,
+    UnsafeURL,
+)
+from newsflow.politeness import HostPacer
+from newsflow.safety import GuardedTransport, parse_allow_hosts
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["feed", "page"]
+Kind = Literal["feed", "page", "robots"]
+__all__ = ["HostPacer", "Response", "build_client", "decode_html", "fetch"]
 
 FEED_TYPES = ("xml", "rss", "atom", "rdf", "json", "text/plain", "octet-stream")
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -46,40 +61,23 @@ class Response:
 
 
 def build_client(settings: Settings) -> httpx.Client:
+    """The one client of a run: SSRF-guarded transport, our User-Agent, no automatic redirects
+    (:func:`fetch` follows them hop by hop so each hop is checked)."""
     timeout = httpx.Timeout(
         connect=settings.connect_timeout,
         read=settings.read_timeout,
         write=settings.read_timeout,
         pool=settings.total_timeout,
     )
+    limits = httpx.Limits(max_connections=max(4, settings.fetch_workers * 2))
+    transport = GuardedTransport(httpx.HTTPTransport(limits=limits), parse_allow_hosts(settings.allow_hosts))
     return httpx.Client(
         timeout=timeout,
-        follow_redirects=True,
-        max_redirects=settings.max_redirects,
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_connections=max(4, settings.fetch_workers * 2)),
+        follow_redirects=False,
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        transport=transport,
         trust_env=False,
     )
-
-
-class HostPacer:
-    """Keeps at least ``delay`` seconds between two requests to the same host."""
-
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, url: str) -> None:
-        if self.delay <= 0:
-            return
-        host = urlsplit(url).netloc
-        with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next.get(host, now))
-            self._next[host] = at + self.delay
-        if at > now:
-            time.sleep(at - now)
 
 
 def fetch(
@@ -91,55 +89,100 @@ def fetch(
     total_timeout: float,
     etag: str | None = None,
     last_modified: str | None = None,
+    max_redirects: int = 5,
+    before_hop: Callable[[str], None] | None = None,
 ) -> Response:
     """GET ``url`` and return its body, or raise a :class:`~newsflow.errors.StageError`.
 
-    Conditional when validators are given (a 304 returns an empty body). The body is
-    streamed and refused past ``max_bytes``; the whole exchange is bounded by
-    ``total_timeout`` seconds.
+    Conditional when validators are given (a 304 returns an empty body). Redirects are
+    followed here, at most ``max_redirects``, refusing loops and non-http(s) targets; every
+    hop goes through the client's SSRF guard and ``before_hop`` (e.g. a robots.txt check).
+    The body is streamed and refused past ``max_bytes`` (decoded size and wire size); the
+    whole exchange is bounded by ``total_timeout`` seconds once headers have arrived.
     """
     headers = {"Accept": _accept(kind)}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    scheme = urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise BadContent(f"refusing {scheme or 'schemeless'} URL: only http and https are fetched", url=url)
+    _check_scheme(url, url)
     deadline = time.monotonic() + total_timeout
+    chain = [url]
+    current = url
     try:
-        with client.stream("GET", url, headers=headers) as resp:
-            status = resp.status_code
-            _raise_for_status(resp, url)
-            content_type = resp.headers.get("content-type", "")
-            if status != 304:
-                _check_type(content_type, kind, url)
-            body = b"" if status == 304 else _read_bounded(resp.iter_bytes(), max_bytes, deadline, url)
-            return Response(
-                url=url,
-                final_url=str(resp.url),
-                status=status,
-                content_type=content_type.split(";")[0].strip().lower(),
-                charset=resp.charset_encoding,
-                body=body,
-                etag=resp.headers.get("etag"),
-                last_modified=resp.headers.get("last-modified"),
-            )
+        for _hop in range(max_redirects + 1):
+            with client.stream("GET", current, headers=headers) as resp:
+                if resp.status_code in _REDIRECTS:
+                    current = _next_hop(resp, current, chain, url)
+                    if before_hop is not None:
+                        before_hop(current)
+                    continue
+                return _complete(resp, url, current, kind, max_bytes, deadline)
+        raise RedirectError(f"more than {max_redirects} redirects: {' -> '.join(chain)}", url=url)
     except httpx.TimeoutException as exc:
-        raise FetchTimeout(f"timed out ({type(exc).__name__}) fetching {url}", url=url) from exc
-    except httpx.TooManyRedirects as exc:
-        raise PermanentError(f"too many redirects fetching {url}", url=url) from exc
+        raise FetchTimeout(f"timed out ({type(exc).__name__}) fetching {current}", url=url) from exc
     except httpx.DecodingError as exc:
         raise BadContent(f"response body could not be decompressed: {exc}", url=url) from exc
     except httpx.InvalidURL as exc:
-        raise BadContent(f"invalid URL {url!r}: {exc}", url=url) from exc
+        raise BadContent(f"invalid URL {current!r}: {exc}", url=url) from exc
+    except httpx.RemoteProtocolError as exc:
+        raise ServerError(
+            f"the server broke the HTTP exchange ({exc}; truncated body or wrong Content-Length?) for {current}",
+            url=url,
+        ) from exc
     except httpx.TransportError as exc:
-        raise ServerError(f"connection failed ({type(exc).__name__}: {exc}) for {url}", url=url) from exc
+        raise ServerError(f"connection failed ({type(exc).__name__}: {exc}) for {current}", url=url) from exc
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes: int, deadline: float) -> Response:
+    status = resp.status_code
+    _raise_for_status(resp, url)
+    content_type = resp.headers.get("content-type", "")
+    if status != 304:
+        _check_type(content_type, kind, url)
+    body = b"" if status == 304 else read_limited(resp, max_bytes=max_bytes, deadline=deadline, url=url)
+    binary = sniff_binary(body) if kind != "robots" else None
+    if binary:
+        mime = content_type.split(";")[0].strip().lower() or "no content type"
+        raise BadContent(f"body is {binary} although served as {mime} ({url})", url=url)
+    return Response(
+        url=url,
+        final_url=final,
+        status=status,
+        content_type=content_type.split(";")[0].strip().lower(),
+        charset=resp.charset_encoding,
+        body=body,
+        etag=resp.headers.get("etag"),
+        last_modified=resp.headers.get("last-modified"),
+    )
+
+
+def _next_hop(resp: httpx.Response, current: str, chain: list[str], url: str) -> str:
+    location = resp.headers.get("location", "").strip()
+    if not location:
+        raise RedirectError(f"HTTP {resp.status_code} without a Location header from {current}", url=url)
+    target = urljoin(current, location)
+    _check_scheme(target, url)
+    if target in chain:
+        raise RedirectError(f"redirect loop: {' -> '.join([*chain, target])}", url=url)
+    chain.append(target)
+    return target
+
+
+def _check_scheme(target: str, url: str) -> None:
+    scheme = urlsplit(target).scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeURL(f"refusing {scheme or 'schemeless'} URL {target!r}: only http and https are fetched", url=url)
 
 
 def _accept(kind: Kind) -> str:
     if kind == "feed":
         return "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+    if kind == "robots":
+        return "text/plain, */*;q=0.5"
     return "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 
@@ -150,32 +193,36 @@ def _raise_for_status(resp: httpx.Response, url: str) -> None:
     if status in (404, 410):
         raise NotFound(f"HTTP {status}: {url} is gone", url=url)
     if status == 429 or status >= 500:
-        retry_after = resp.headers.get("retry-after")
-        hint = f" (Retry-After: {retry_after})" if retry_after else ""
-        raise ServerError(f"HTTP {status} from server{hint} for {url}", url=url)
+        raw = resp.headers.get("retry-after")
+        hint = f" (Retry-After: {raw})" if raw else ""
+        raise ServerError(f"HTTP {status} from server{hint} for {url}", url=url, status=status,
+                          retry_after=parse_retry_after(raw))
     raise PermanentError(f"HTTP {status} for {url}", url=url)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _check_type(content_type: str, kind: Kind, url: str) -> None:
     mime = content_type.split(";")[0].strip().lower()
-    if not mime:
+    if not mime or kind == "robots":
         return  # many servers omit it; the parser decides
     allowed = FEED_TYPES if kind == "feed" else PAGE_TYPES
     if not any(token in mime for token in allowed):
         raise BadContent(f"content type {mime!r} is not a {kind} ({url})", url=url)
-
-
-def _read_bounded(chunks: Iterator[bytes], max_bytes: int, deadline: float, url: str) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    for chunk in chunks:
-        size += len(chunk)
-        if size > max_bytes:
-            raise BadContent(f"body larger than the {max_bytes} byte limit ({url})", url=url)
-        if time.monotonic() > deadline:
-            raise FetchTimeout(f"body took longer than the total timeout ({url})", url=url)
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def decode_html(response: Response) -> str:

@@ -9,7 +9,11 @@ reason and the run goes on.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -22,12 +26,14 @@ import httpx
 from extractors import Extractor, resolve, run_extractors
 from newsflow.cleaning import clean_page
 from newsflow.config import Settings
-from newsflow.errors import ConfigError, IndexUnavailable, StageError
+from newsflow.errors import ConfigError, IndexUnavailable, ServerError, StageError, TransientError
 from newsflow.feeds import load_feed_list
-from newsflow.fetching import HostPacer, build_client, decode_html, fetch
+from newsflow.fetching import build_client, decode_html, fetch
 from newsflow.index import IndexBackend, open_backend
 from newsflow.models import Article, FeedEntry, FeedSource, FetchedPage, utcnow
-from newsflow.polling import PollResult, poll_feed
+from newsflow.politeness import HostGate, HostPacer, host_of
+from newsflow.polling import PollResult, next_poll_interval, poll_feed
+from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore
 from newsflow.urls import doc_id, normalize_url
 
@@ -59,12 +65,16 @@ class RunSummary:
     feeds_changed: int = 0
     feeds_unchanged: int = 0
     feeds_failed: int = 0
+    feeds_skipped: int = 0
+    """Feeds not polled: their adaptive interval had not elapsed, or their host is backed off."""
     entries_new: int = 0
     """Entries seen for the first time (queued as pending work)."""
     articles_new: int = 0
     articles_updated: int = 0
     articles_unchanged: int = 0
     articles_failed: int = 0
+    articles_deferred: int = 0
+    """Due articles left for a later run because their host is backed off."""
     extractor_errors: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -99,15 +109,26 @@ class Resources:
         self._backend = backend
         self._client = client
         self.pacer = HostPacer(settings.per_host_delay)
+        self.gate = HostGate(self.pacer, settings.per_host_concurrency)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        """This run's name on the articles it claims."""
+        self._robots: RobotsPolicy | None = None
 
     @property
     def state(self) -> StateStore:
         if self._state is None:
             s = self.settings
             self._state = self._own(
-                StateStore(s.state_file, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts)
+                StateStore(s.state_file, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts,
+                           max_retry_delay=s.max_retry_delay)
             )
         return self._state
+
+    @property
+    def robots(self) -> RobotsPolicy | None:
+        if self._robots is None and self.settings.obey_robots:
+            self._robots = RobotsPolicy(self.settings, self.client, self.state, self.gate)
+        return self._robots
 
     @property
     def backend(self) -> IndexBackend:
@@ -152,19 +173,45 @@ def run(
     return summary
 
 
-def poll(res: Resources, feeds: Sequence[FeedSource], summary: RunSummary, progress: Progress) -> None:
-    """Poll ``feeds`` concurrently; record validators, queue new entries, record failures."""
-    progress.start("poll", len(feeds))
+def poll(
+    res: Resources,
+    feeds: Sequence[FeedSource],
+    summary: RunSummary,
+    progress: Progress,
+    *,
+    respect_intervals: bool | None = None,
+) -> None:
+    """Poll ``feeds`` concurrently; record validators, queue new entries, record failures.
+
+    With ``respect_intervals`` (default: ``settings.respect_poll_intervals``) a feed whose
+    adaptive poll interval has not elapsed is skipped; a feed whose host is backed off is
+    always skipped. Skipped feeds count in ``summary.feeds_skipped``.
+    """
     settings = res.settings
+    if respect_intervals is None:
+        respect_intervals = settings.respect_poll_intervals
+    known = {f.url: f for f in res.state.feeds()} if respect_intervals else {}
+    due = [f for f in feeds if f.url not in known or known[f.url].due()]
+    due = [f for f in due if not res.state.host_backoff(host_of(f.url))]
+    summary.feeds_skipped += len(feeds) - len(due)
+    progress.start("poll", len(due))
 
-    def one(feed: FeedSource) -> PollResult:
-        res.pacer.wait(feed.url)
-        return poll_feed(
-            res.client, feed, res.state.feed(feed.url),
-            max_bytes=settings.max_feed_bytes, total_timeout=settings.total_timeout,
-        )
+    def one(feed: FeedSource) -> tuple[PollResult, float | None]:
+        previous = res.state.feed(feed.url)
+        try:
+            with res.gate.slot(feed.url):
+                result = poll_feed(
+                    res.client, feed, previous,
+                    max_bytes=settings.max_feed_bytes, total_timeout=settings.total_timeout,
+                    max_redirects=settings.max_redirects, verify_every=settings.feed_verify_every,
+                )
+        except StageError as exc:
+            _host_outcome(res, feed.url, exc)
+            raise
+        _host_outcome(res, feed.url, None)
+        return result, previous.poll_interval if previous else None
 
-    for feed, outcome in _concurrently(one, feeds, settings.fetch_workers):
+    for feed, outcome in _concurrently(one, due, settings.fetch_workers):
         summary.feeds_polled += 1
         progress.advance("poll")
         if isinstance(outcome, BaseException):
@@ -172,19 +219,65 @@ def poll(res: Resources, feeds: Sequence[FeedSource], summary: RunSummary, progr
             _record(res.state, summary, "poll", feed.url, outcome)
             res.state.record_feed(feed.url, feed.name, status=f"failed: {type(outcome).__name__}")
             continue
+        result, interval = outcome
         res.state.clear_failure("poll", feed.url)
-        if outcome.status == "unchanged":
+        changed = result.status == "changed"
+        interval = next_poll_interval(interval, changed=changed, minimum=settings.min_poll_interval,
+                                      maximum=settings.max_poll_interval)
+        if not changed:
             summary.feeds_unchanged += 1
-            res.state.record_feed(feed.url, feed.name, status="unchanged", http_status=outcome.http_status)
+            res.state.record_feed(
+                feed.url, feed.name, status="unchanged", http_status=result.http_status,
+                validators_trusted=result.validators_trusted, conditional=result.conditional,
+                poll_interval=interval,
+            )
             continue
         summary.feeds_changed += 1
-        new = res.state.add_entries(outcome.entries, [doc_id(e.url) for e in outcome.entries])
+        new = res.state.add_entries(result.entries, [doc_id(e.url) for e in result.entries])
         summary.entries_new += len(new)
         res.state.record_feed(
-            feed.url, feed.name, status="changed" if not outcome.warning else f"changed ({outcome.warning})",
-            http_status=outcome.http_status, etag=outcome.etag, last_modified=outcome.last_modified,
-            body_hash=outcome.body_hash, changed=True, entries=len(new),
+            feed.url, feed.name, status="changed" if not result.warning else f"changed ({result.warning})",
+            http_status=result.http_status, etag=result.etag, last_modified=result.last_modified,
+            body_hash=result.body_hash, changed=True, entries=len(new),
+            validators_trusted=result.validators_trusted, conditional=result.conditional, poll_interval=interval,
         )
+    _checkpoint("after-poll")
+
+
+def _host_outcome(res: Resources, url: str, error: BaseException | None) -> None:
+    """Count a host's consecutive transient failures (a 429 backs it off at once); reset on success."""
+    host = host_of(url)
+    if error is None:
+        res.state.record_host_success(host)
+        return
+    if not isinstance(error, TransientError):
+        return
+    at_least = None
+    if isinstance(error, ServerError) and error.status == 429:
+        at_least = error.retry_after if error.retry_after is not None else res.settings.host_backoff
+    until = res.state.record_host_failure(
+        host, error, threshold=res.settings.host_failure_threshold, backoff=res.settings.host_backoff,
+        at_least=at_least,
+    )
+    if until:
+        log.warning("host %s backed off until %s after %s", host, until, type(error).__name__)
+
+
+def _checkpoint(stage: str) -> None:
+    """Test-only: with ``NEWSFLOW_TEST_PAUSE_AT=stage`` the run stops here for a kill test.
+
+    It announces itself (a line on stderr and, when ``NEWSFLOW_TEST_PAUSE_FILE`` is set, that
+    file) and sleeps until killed. One dictionary lookup when unset.
+    """
+    if os.environ.get("NEWSFLOW_TEST_PAUSE_AT") != stage:
+        return
+    marker = os.environ.get("NEWSFLOW_TEST_PAUSE_FILE")
+    if marker:
+        with open(marker, "w", encoding="utf-8") as handle:
+            handle.write(stage)
+    print(f"newsflow: paused at {stage}", file=sys.stderr, flush=True)
+    while True:
+        time.sleep(3600)
 
 
 def process(
@@ -196,33 +289,58 @@ def process(
     limit: int | None = None,
     urls: Sequence[str] | None = None,
 ) -> None:
-    """Fetch, clean, enrich and index every due article (or just ``urls``), in batches."""
+    """Fetch, clean, enrich and index every due article (or just ``urls``), in batches.
+
+    The due articles are claimed for this run (a lease renewed while it runs, released at the
+    end), so a concurrent run does not process them too.
+    """
     chain = list(extractors) if extractors is not None else _extractors(res.settings)
-    due = res.state.due_articles(limit, urls=urls)
-    progress.start("fetch", len(due))
-    progress.start("extract", len(due))
-    progress.start("index", len(due))
-    for batch in _chunks(due, res.settings.batch_size):
-        articles = _fetch_and_clean(res, batch, summary, progress)
-        if not articles:
-            continue
-        _extract(res, articles, chain, summary)
-        progress.advance("extract", len(articles))
-        _index(res, articles, summary)
-        progress.advance("index", len(articles))
+    lease = res.settings.lease_seconds
+    with res.state.leased(res.owner, lease):
+        due = res.state.claim_due(res.owner, lease, limit, urls=urls)
+        progress.start("fetch", len(due))
+        progress.start("extract", len(due))
+        progress.start("index", len(due))
+        for batch in _chunks(due, res.settings.batch_size):
+            articles = _fetch_and_clean(res, batch, summary, progress)
+            if not articles:
+                continue
+            _extract(res, articles, chain, summary)
+            progress.advance("extract", len(articles))
+            _checkpoint("before-index")
+            _index(res, articles, summary)
+            progress.advance("index", len(articles))
 
 
 def _fetch_and_clean(
     res: Resources, batch: Sequence[FeedEntry], summary: RunSummary, progress: Progress
 ) -> list[Article]:
     settings = res.settings
+    robots = res.robots
+    backed_off = {h for h in {host_of(e.url) for e in batch} if res.state.host_backoff(h)}
+    deferred = [e for e in batch if host_of(e.url) in backed_off]
+    if deferred:
+        res.state.release_leases(res.owner, [e.url for e in deferred])
+        summary.articles_deferred += len(deferred)
+        progress.advance("fetch", len(deferred))
+        batch = [e for e in batch if host_of(e.url) not in backed_off]
 
     def download(entry: FeedEntry) -> FetchedPage:
-        res.pacer.wait(entry.url)
-        response = fetch(
-            res.client, entry.url, kind="page",
-            max_bytes=settings.max_page_bytes, total_timeout=settings.total_timeout,
-        )
+        if res.state.host_backoff(host_of(entry.url)):
+            raise _Deferred(entry.url)
+        if robots is not None:
+            robots.check(entry.url)
+        try:
+            with res.gate.slot(entry.url):
+                response = fetch(
+                    res.client, entry.url, kind="page",
+                    max_bytes=settings.max_page_bytes, total_timeout=settings.total_timeout,
+                    max_redirects=settings.max_redirects, before_hop=robots.check if robots is not None else None,
+                )
+        except StageError as exc:
+            _host_outcome(res, entry.url, exc)  # at once, so the next download sees a backoff
+            raise
+        _host_outcome(res, entry.url, None)
         return FetchedPage(
             url=entry.url, final_url=response.final_url, status=response.status,
             content_type=response.content_type, text=decode_html(response), fetched_at=utcnow(),
@@ -231,6 +349,11 @@ def _fetch_and_clean(
     articles: list[Article] = []
     for entry, page in _concurrently(download, batch, settings.fetch_workers):
         progress.advance("fetch")
+        _checkpoint("mid-fetch")
+        if isinstance(page, _Deferred):
+            res.state.release_leases(res.owner, [entry.url])
+            summary.articles_deferred += 1
+            continue
         if isinstance(page, BaseException):
             _fail_article(res, summary, "fetch", entry.url, page)
             continue
@@ -243,6 +366,10 @@ def _fetch_and_clean(
     return articles
 
 
+class _Deferred(Exception):
+    """The article's host was backed off while its batch was being fetched."""
+
+
 def _index(res: Resources, articles: Sequence[Article], summary: RunSummary) -> None:
     by_id = {a.id: a for a in articles}
     try:
@@ -251,6 +378,7 @@ def _index(res: Resources, articles: Sequence[Article], summary: RunSummary) -> 
         for article in articles:
             _fail_article(res, summary, "index", article.url, exc)
         return
+    _checkpoint("mid-index")  # written to the index, not yet marked done in the state store
     summary.articles_new += len(report.new)
     summary.articles_updated += len(report.updated)
     summary.articles_unchanged += len(report.unchanged)
@@ -281,7 +409,7 @@ def _record(
     if not isinstance(error, StageError):
         log.error("unexpected error in stage %s for %s", stage, url, exc_info=error)
     can_retry = retryable if retryable is not None else bool(getattr(error, "retryable", False))
-    state.record_failure(stage, url, error, retryable=can_retry)
+    state.record_failure(stage, url, error, retryable=can_retry, retry_after=getattr(error, "retry_after", None))
     summary.add_failure(stage, url, error)
     log.warning("%s failed for %s: %s: %s", stage, url, type(error).__name__, error)
 

@@ -17,6 +17,7 @@ from newsflow.fetching import Response, fetch
 from newsflow.models import FeedEntry, FeedSource, iso
 from newsflow.state import FeedState
 from newsflow.urls import normalize_url
+from newsflow.xmlguard import check_feed_xml
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,10 @@ class PollResult:
     last_modified: str | None = None
     body_hash: str | None = None
     warning: str | None = None
+    conditional: bool = False
+    """Whether the request carried validators (If-None-Match / If-Modified-Since)."""
+    validators_trusted: bool = True
+    """False once the server kept its validators while the body changed."""
 
 
 def poll_feed(
@@ -42,33 +47,65 @@ def poll_feed(
     *,
     max_bytes: int,
     total_timeout: float,
+    max_redirects: int = 5,
+    verify_every: int = 0,
 ) -> PollResult:
-    """Fetch ``feed`` conditionally and parse its entries.
+    """Fetch ``feed`` and parse its entries.
 
-    ``unchanged`` when the server answers 304 or the body hash equals the last one seen.
-    Raises a :class:`~newsflow.errors.StageError` when the feed cannot be fetched or parsed.
+    The request is conditional when the feed's validators are trusted, except every
+    ``verify_every``-th poll, which checks them with an unconditional request. A feed whose
+    ETag (or Last-Modified) stayed the same while its body changed is marked untrusted and is
+    from then on fetched unconditionally and compared by body hash. ``unchanged`` when the
+    server answers 304 or the body hash equals the last one seen. Raises a
+    :class:`~newsflow.errors.StageError` when the feed cannot be fetched, is unsafe XML or
+    cannot be parsed.
     """
+    trusted = previous.validators_trusted if previous else True
+    verifying = bool(previous and verify_every > 0 and previous.polls_since_verify + 1 >= verify_every)
+    conditional = bool(previous and trusted and not verifying and (previous.etag or previous.last_modified))
     response = fetch(
         client,
         feed.url,
         kind="feed",
         max_bytes=max_bytes,
         total_timeout=total_timeout,
-        etag=previous.etag if previous else None,
-        last_modified=previous.last_modified if previous else None,
+        etag=previous.etag if conditional and previous else None,
+        last_modified=previous.last_modified if conditional and previous else None,
+        max_redirects=max_redirects,
     )
     if response.not_modified:
-        return PollResult(feed, "unchanged", 304)
+        return PollResult(feed, "unchanged", 304, conditional=conditional, validators_trusted=trusted)
     body_hash = hashlib.sha256(response.body).hexdigest()
+    warning = None
+    if previous and previous.body_hash and previous.body_hash != body_hash and _same_validators(previous, response):
+        if trusted:
+            warning = "validators untrusted: the ETag/Last-Modified stayed the same while the body changed"
+            log.warning("feed %s: %s", feed.url, warning)
+        trusted = False
     if previous and previous.body_hash == body_hash:
         return PollResult(
-            feed, "unchanged", response.status, etag=response.etag,
-            last_modified=response.last_modified, body_hash=body_hash,
+            feed, "unchanged", response.status, etag=response.etag, last_modified=response.last_modified,
+            body_hash=body_hash, conditional=conditional, validators_trusted=trusted,
         )
-    entries, warning = parse_feed(response, feed)
+    check_feed_xml(response.body, feed.url)
+    entries, parse_warning = parse_feed(response, feed)
     return PollResult(
-        feed, "changed", response.status, entries, response.etag, response.last_modified, body_hash, warning
+        feed, "changed", response.status, entries, response.etag, response.last_modified, body_hash,
+        "; ".join(w for w in (warning, parse_warning) if w) or None, conditional, trusted,
     )
+
+
+def _same_validators(previous: FeedState, response: Response) -> bool:
+    if previous.etag and response.etag:
+        return previous.etag == response.etag
+    return bool(previous.last_modified and previous.last_modified == response.last_modified)
+
+
+def next_poll_interval(previous: float | None, *, changed: bool, minimum: float, maximum: float) -> float:
+    """Adaptive poll interval: back to ``minimum`` on a change, ×1.5 (up to ``maximum``) when unchanged."""
+    if changed or previous is None:
+        return minimum
+    return min(max(previous, minimum) * 1.5, maximum)
 
 
 def parse_feed(response: Response, feed: FeedSource) -> tuple[list[FeedEntry], str | None]:

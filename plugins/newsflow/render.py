@@ -20,7 +20,7 @@ from rich.table import Table
 
 from newsflow.index.base import SearchResult
 from newsflow.pipeline import RunSummary
-from newsflow.state import Failure, iter_failures_by_reason
+from newsflow.state import Failure, HostState, failures_by_host, iter_failures_by_reason
 
 STAGE_LABELS = {"poll": "poll feeds", "fetch": "fetch + clean", "extract": "extract", "index": "index"}
 _MARK = re.compile(r"</?mark>")
@@ -64,11 +64,13 @@ def summary_table(summary: RunSummary) -> Table:
         ("feeds changed", summary.feeds_changed),
         ("feeds unchanged (304 / same body)", summary.feeds_unchanged),
         ("feeds failed", summary.feeds_failed),
+        ("feeds skipped (not due / host backed off)", summary.feeds_skipped),
         ("new entries queued", summary.entries_new),
         ("articles new", summary.articles_new),
         ("articles updated", summary.articles_updated),
         ("articles unchanged", summary.articles_unchanged),
         ("articles failed", summary.articles_failed),
+        ("articles deferred (host backed off)", summary.articles_deferred),
         ("extractor errors", summary.extractor_errors),
         ("time", f"{summary.seconds:.1f} s"),
     )
@@ -135,15 +137,36 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def print_failure_groups(console: Console, failures: Sequence[Failure]) -> None:
-    if not failures:
+def print_failure_groups(
+    console: Console, failures: Sequence[Failure], hosts_backed_off: Sequence[HostState] = ()
+) -> None:
+    """Failures grouped by (stage, reason), each group sorted by host; then counts per host and
+    the hosts currently backed off."""
+    if not failures and not hosts_backed_off:
         console.print("no failures recorded")
         return
     for (stage, error_class), group in iter_failures_by_reason(failures):
         table = Table(title=f"{stage} · {error_class} ({len(group)})", show_header=True, header_style="bold")
-        for column in ("url", "attempts", "retry", "message"):
+        for column in ("host", "url", "attempts", "next retry", "message"):
             table.add_column(column)
         for failure in group:
             retry = failure.next_retry_at or ("never" if not failure.retryable else "now")
-            table.add_row(escape(failure.url), str(failure.attempts), retry, escape(failure.message))
+            table.add_row(escape(failure.host or ""), escape(failure.url), str(failure.attempts), retry,
+                          escape(failure.message))
+        console.print(table)
+    if failures:
+        by_host = Table(title="failures by host", show_header=True, header_style="bold")
+        by_host.add_column("host")
+        by_host.add_column("failures", justify="right")
+        for host, count in failures_by_host(failures):
+            by_host.add_row(escape(host), str(count))
+        console.print(by_host)
+    if hosts_backed_off:
+        table = Table(title="hosts backed off (their URLs are skipped until then)", show_header=True,
+                      header_style="bold")
+        for column in ("host", "until", "consecutive failures", "last error"):
+            table.add_column(column)
+        for backed in hosts_backed_off:
+            table.add_row(escape(backed.host), backed.backoff_until or "", str(backed.consecutive_failures),
+                          escape(backed.last_error or ""))
         console.print(table)

@@ -1,0 +1,108 @@
+"""robots.txt: fetched once per origin and run, kept in the state store until it expires.
+
+Rules (RFC 9309, with :mod:`urllib.robotparser` doing the matching):
+
+- 2xx: the file's rules for our User-Agent's product token (``newsflow``), its ``Crawl-delay``
+  raises the host's pacing gap (capped by ``max_crawl_delay``);
+- 4xx (including 404): no restrictions;
+- 5xx, timeout, broken connection: the site is treated as disallowed *for now*; the article
+  fails with the transient :class:`~newsflow.errors.RobotsUnavailable` and is retried later.
+  Such an answer is remembered for the rest of the run only.
+
+Applies to article pages. Feeds are not checked: the feed list is a subscription a person
+made, like a feed reader's. Limitations of ``urllib.robotparser``: it applies the first matching
+rule in file order rather than RFC 9309's longest match, and reads only whole-second
+``Crawl-delay`` values (``Crawl-delay: 0.5`` is ignored).
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.robotparser
+from urllib.parse import urlsplit
+
+import httpx
+
+from newsflow.config import Settings
+from newsflow.errors import (
+    DisallowedByRobots,
+    FetchTimeout,
+    PermanentError,
+    RobotsUnavailable,
+    ServerError,
+    UnsafeURL,
+)
+from newsflow.fetching import fetch
+from newsflow.politeness import HostGate
+from newsflow.safety import check_url, parse_allow_hosts
+from newsflow.state import StateStore
+
+MAX_ROBOTS_BYTES = 512 * 1024
+"""RFC 9309 asks crawlers to parse at least 500 KiB."""
+
+
+class RobotsPolicy:
+    """Answers "may we fetch this URL?" for one run (thread-safe, one fetch per origin)."""
+
+    def __init__(self, settings: Settings, client: httpx.Client, state: StateStore, gate: HostGate) -> None:
+        self.settings = settings
+        self.client = client
+        self.state = state
+        self.gate = gate
+        self._parsers: dict[str, urllib.robotparser.RobotFileParser | RobotsUnavailable] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._allow = parse_allow_hosts(settings.allow_hosts)
+
+    def check(self, url: str) -> None:
+        """Return when ``url`` may be fetched; raise DisallowedByRobots or RobotsUnavailable otherwise
+        (or UnsafeURL: the SSRF guard is asked first, so its refusal names the page, not robots.txt)."""
+        check_url(url, self._allow)
+        parts = urlsplit(url)
+        origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+        parser = self._parser(origin)
+        if isinstance(parser, RobotsUnavailable):
+            raise RobotsUnavailable(f"{parser} (needed before fetching {url})", url=url)
+        if not parser.can_fetch(self.settings.user_agent, url):
+            raise DisallowedByRobots(f"disallowed by robots.txt: {origin}/robots.txt forbids {url}", url=url)
+
+    def _parser(self, origin: str) -> urllib.robotparser.RobotFileParser | RobotsUnavailable:
+        with self._lock:
+            lock = self._locks.setdefault(origin, threading.Lock())
+        with lock:
+            if origin not in self._parsers:
+                self._parsers[origin] = self._load(origin)
+            return self._parsers[origin]
+
+    def _load(self, origin: str) -> urllib.robotparser.RobotFileParser | RobotsUnavailable:
+        stored = self.state.robots(origin)
+        if stored is None:
+            try:
+                stored = self._fetch(origin)
+            except RobotsUnavailable as exc:
+                return exc
+            self.state.store_robots(origin, *stored, ttl=self.settings.robots_ttl)
+        status, body = stored
+        parser = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
+        parser.parse([] if status >= 400 else body.splitlines())  # no rules: everything allowed
+        if status < 400:
+            delay = parser.crawl_delay(self.settings.user_agent)
+            if delay:
+                self.gate.pacer.set_delay(origin, min(float(delay), self.settings.max_crawl_delay))
+        return parser
+
+    def _fetch(self, origin: str) -> tuple[int, str]:
+        url = f"{origin}/robots.txt"
+        s = self.settings
+        try:
+            with self.gate.slot(url):
+                response = fetch(self.client, url, kind="robots", max_bytes=MAX_ROBOTS_BYTES,
+                                 total_timeout=s.total_timeout, max_redirects=s.max_redirects)
+        except (FetchTimeout, ServerError) as exc:
+            raise RobotsUnavailable(f"robots.txt of {origin} is unavailable ({exc}); treated as disallowed for now",
+                                    url=url) from exc
+        except PermanentError as exc:
+            if isinstance(exc, UnsafeURL):
+                raise
+            return 404, ""  # 4xx, a redirect loop, an oversized file: no restrictions
+        return response.status, response.body.decode("utf-8", errors="replace")
