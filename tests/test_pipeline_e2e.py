@@ -179,3 +179,18 @@ def test_reprocess_reruns_one_extractor_without_fetching(
     restored = index.get(seed_id)
     assert restored["keywords"] == expected_keywords
     assert "keywords" in {r["name"] for r in restored["extractors"]}
+
+
+def test_syndicated_copies_share_a_cluster_and_it_is_a_facet(demo_server: DemoServer, ingested: Any, index: Any) -> None:
+    pairs = EXPECTED["syndicated_pairs"]
+    clustered = set()
+    for paths in pairs:
+        docs = [index.get(doc_id(demo_server.base_url + path)) for path in paths]
+        assert docs[0]["cluster_id"] == docs[1]["cluster_id"], paths
+        assert docs[0]["cluster_id"] in {docs[0]["id"], docs[1]["id"]}, "the first-seen member names the cluster"
+        clustered.update(d["id"] for d in docs)
+    others = [index.get(doc_id(demo_server.base_url + a["path"])) for a in ARTICLES]
+    singles = [d for d in others if d["id"] not in clustered]
+    assert all(d["cluster_id"] == d["id"] for d in singles)
+    facet = index.search(SearchQuery(facets=("cluster_id",), size=0, facet_size=3)).facets["cluster_id"]
+    assert [count for _, count in facet[: len(pairs)]] == [2] * len(pairs)

@@ -25,6 +25,7 @@ import httpx
 
 from extractors import Extractor, resolve, run_extractors
 from newsflow.cleaning import clean_page
+from newsflow.clustering import ClusterStore, assign_clusters
 from newsflow.config import Settings
 from newsflow.errors import ConfigError, IndexUnavailable, ServerError, StageError, TransientError
 from newsflow.feeds import load_feed_list
@@ -113,6 +114,7 @@ class Resources:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This run's name on the articles it claims."""
         self._robots: RobotsPolicy | None = None
+        self._clusters: ClusterStore | None = None
 
     @property
     def state(self) -> StateStore:
@@ -129,6 +131,13 @@ class Resources:
         if self._robots is None and self.settings.obey_robots:
             self._robots = RobotsPolicy(self.settings, self.client, self.state, self.gate)
         return self._robots
+
+    @property
+    def clusters(self) -> ClusterStore:
+        """Near-duplicate signatures, kept beside the state store (same file)."""
+        if self._clusters is None:
+            self._clusters = self._own(ClusterStore(self.settings.state_file))
+        return self._clusters
 
     @property
     def backend(self) -> IndexBackend:
@@ -522,3 +531,22 @@ def _extract(res: Resources, articles: Sequence[Article], chain: Sequence[Extrac
         summary.extractor_errors += 1
         error = StageError(f"extractor {name} failed: {message}", url=article.url)
         _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)
+    _cluster(res, articles)
+
+
+def _cluster(res: Resources, articles: Sequence[Article]) -> None:
+    """Give near-identical articles (syndication) the first-seen member's ``cluster_id``.
+
+    Runs after the extractors because it needs every article's ``simhash`` and the
+    signatures of earlier runs; assignment is idempotent, so reprocessing is safe.
+    """
+    items = [
+        (a.id, a.enrichments["simhash"], a.published_at or a.feed_published_at or a.fetched_at)
+        for a in articles
+        if a.enrichments.get("simhash")
+    ]
+    if not items:
+        return
+    by_id = {a.id: a for a in articles}
+    for member, cluster_id in assign_clusters(res.clusters, items).items():
+        by_id[member].enrichments["cluster_id"] = cluster_id
