@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib
 
-BUILTIN = ("language", "readability", "keywords", "quantities", "dates", "topics", "tone", "summary", "simhash")
+BUILTIN = ("language", "entities", "places", "quotes", "readability", "keywords", "quantities", "dates", "topics", "tone", "summary", "simhash")
 """Modules of ``extractors`` holding the built-in extractors, in run order."""
-RUN_ORDER = ("language", "reading", "keywords", "quantities", "dates", "topics", "tone", "summary", "simhash")
+RUN_ORDER = ("language", "entities", "places", "quotes", "reading", "keywords", "quantities", "dates", "topics", "tone", "summary", "simhash")
 """Names of the built-in extractors, in run order."""
 
 for _module in BUILTIN:

@@ -66,7 +66,8 @@ def _doc(doc_id: str, *, source: str, domain: str, language: str, title: str, te
          published_at: str | None, authors: list[str], tags: list[str],
          persons: tuple[str, ...] = (), places: tuple[str, ...] = (),
          organizations: tuple[str, ...] = (), topics: tuple[str, ...] = (),
-         cluster_id: str | None = None) -> Document:
+         cluster_id: str | None = None, countries: tuple[str, ...] = (),
+         points: tuple[tuple[float, float], ...] = ()) -> Document:
     url = f"https://{domain}/news/{doc_id}"
     article = Article(
         id=doc_id, url=url, feed_url=f"https://{domain}/rss.xml", source=source, domain=domain,
@@ -80,6 +81,8 @@ def _doc(doc_id: str, *, source: str, domain: str, language: str, title: str, te
             "persons": list(persons),
             "organizations": list(organizations),
             "places": list(places),
+            "countries": list(countries),
+            "place_points": [{"lat": lat, "lon": lon} for lat, lon in points],
             "topics": list(topics),
             "quote_speakers": [],
             "cluster_id": cluster_id,
@@ -96,7 +99,8 @@ DOCS: list[Document] = [
          published_at="2024-03-04T08:15:00Z", authors=["Olena Kovalenko"],
          tags=["weather", "ukraine"], persons=("Vitali Klitschko",),
          places=("Kyiv", "Irpin", "Bucha"), organizations=("State Emergency Service",),
-         topics=("disaster",), cluster_id="c-flood"),
+         topics=("disaster",), cluster_id="c-flood", countries=("UA",),
+         points=((50.4547, 30.5238), (50.5218, 30.2506), (50.5436, 30.2122))),
     _doc("d02", source="Reuters", domain="reuters.com", language="en",
          title="European shares edge higher",
          text="European shares edged higher on Tuesday as investors weighed company earnings, "
@@ -105,7 +109,7 @@ DOCS: list[Document] = [
               "were flat and bond yields eased slightly across the region.",
          published_at="2024-03-05T12:30:00Z", authors=["Mark Jones"],
          tags=["markets", "economy"], places=("Italy",), organizations=("Stoxx",),
-         topics=("economy",)),
+         topics=("economy",), countries=("IT",), points=((42.8, 12.6),)),
     _doc("d03", source="Reuters", domain="reuters.com", language="en",
          title="Central bank holds interest rates steady",
          text="The central bank kept its main rate unchanged on Wednesday, saying inflation "
@@ -113,61 +117,64 @@ DOCS: list[Document] = [
               "could come in the summer.",
          published_at="2024-03-06T14:00:00Z", authors=["Mark Jones", "Sara Lind"],
          tags=["economy", "central banks"], persons=("Anna Berg",), places=("Stockholm",),
-         organizations=("Riksbank",), topics=("economy",)),
+         organizations=("Riksbank",), topics=("economy",), countries=("SE",),
+         points=((59.3326, 18.0649),)),
     _doc("d04", source="BBC", domain="bbc.co.uk", language="en",
          title="Town market reopens by the river",
          text="Traders returned to the central square on Saturday after months of repairs. "
               "The bank of the river was reinforced to protect stalls from the next flood.",
          published_at="2024-03-09T10:00:00Z", authors=["Tom Hughes"], tags=["local"],
-         places=("York",)),
+         places=("York",), countries=("GB",), points=((53.9576, -1.0827),)),
     _doc("d05", source="BBC", domain="bbc.co.uk", language="en",
          title="Earthquake shakes eastern Turkey",
          text="A magnitude 5.9 earthquake struck eastern Turkey early on Tuesday. No casualties "
               "were reported, officials said.",
          published_at="2024-02-20T03:40:00Z", authors=["Selin Kaya"],
          tags=["earthquake", "turkey"], places=("Malatya", "Turkey"), organizations=("AFAD",),
-         topics=("disaster",)),
+         topics=("disaster",), countries=("TR",), points=((38.3552, 38.3095), (39.0, 35.0))),
     _doc("d06", source="ABC News", domain="abc.net.au", language="en",
          title="Wildfire forces evacuations in Victoria",
          text="A fast-moving wildfire forced hundreds of residents to leave their homes in "
               "western Victoria. Firefighters expect hot winds overnight.",
          published_at="2024-02-28T22:10:00Z", authors=["Jack Brown"],
          tags=["wildfire", "australia"], places=("Victoria",),
-         organizations=("Country Fire Authority",), topics=("disaster",)),
+         organizations=("Country Fire Authority",), topics=("disaster",), countries=("AU",),
+         points=((-37.0, 144.5),)),
     _doc("d07", source="Tagesschau", domain="tagesschau.de", language="de",
          title="Hochwasser in Bayern: Pegel steigen weiter",
          text="Nach tagelangem Regen steigen die Pegel an Donau und Inn weiter. Die Feuerwehr "
               "ist im Dauereinsatz.",
          published_at="2024-01-15T07:00:00Z", authors=["Anna Schmidt"], tags=["wetter"],
-         places=("Bayern", "Passau"), topics=("disaster",)),
+         places=("Bayern", "Passau"), topics=("disaster",), countries=("DE",),
+         points=((48.8, 11.5), (48.5665, 13.4312))),
     _doc("d08", source="Ukrainska Pravda", domain="pravda.com.ua", language="uk",
          title="Повінь у Києві: вода підтопила вулиці",
          text="Рятувальники евакуювали мешканців Ірпеня. Мер Віталій Кличко закликав киян "
               "бути обережними.",
          published_at="2024-03-04T09:00:00Z", authors=["Ірина Бойко"], tags=["погода"],
          persons=("Віталій Кличко",), places=("Київ", "Ірпінь"), topics=("disaster",),
-         cluster_id="c-flood"),
+         cluster_id="c-flood", countries=("UA",), points=((50.4547, 30.5238), (50.5218, 30.2506))),
     _doc("d09", source="Le Monde", domain="lemonde.fr", language="fr",
          title="La banque centrale européenne maintient ses taux",
          text="La Banque centrale européenne a laissé ses taux inchangés mercredi. Christine "
               "Lagarde a évoqué une baisse possible en juin.",
          published_at="2024-03-06T14:00:00Z", authors=["Claire Dubois"], tags=["économie"],
          persons=("Christine Lagarde",), places=("Francfort",), organizations=("BCE",),
-         topics=("economy",)),
+         topics=("economy",), countries=("DE",), points=((50.1155, 8.6842),)),
     _doc("d10", source="Reuters", domain="reuters.com", language="en",
          title="Oil prices rise after storm shuts refineries",
          text="Oil prices rose on Monday after a storm and a flood shut two refineries on the "
               "Gulf Coast. Analysts said supply would recover within weeks.",
          published_at="2024-04-01T09:20:00Z", authors=["Sara Lind"],
          tags=["energy", "markets"], places=("Texas",), organizations=("OPEC",),
-         topics=("economy",)),
+         topics=("economy",), countries=("US",), points=((31.0, -97.5),)),
     _doc("d11", source="Kyiv Independent", domain="kyivindependent.com", language="en",
          title="Kyiv city council approves flood defence plan",
          text="The Kyiv city council approved a plan to build new flood barriers along the "
               "Dnipro river. Mayor Vitali Klitschko said work starts in May.",
          published_at="2024-03-12T16:00:00Z", authors=["Olena Kovalenko"],
          tags=["ukraine", "infrastructure"], persons=("Vitali Klitschko",), places=("Kyiv",),
-         organizations=("Kyiv City Council",)),
+         organizations=("Kyiv City Council",), countries=("UA",), points=((50.4547, 30.5238),)),
     _doc("d12", source="BBC", domain="bbc.co.uk", language="en",
          title="Scientists track melting glaciers",
          text="Researchers measured record melting across Alpine glaciers last summer, a study "
@@ -604,3 +611,71 @@ def test_next_cursor_only_when_more_hits_exist(loaded: IndexBackend) -> None:
     assert ids(second) == BY_DATE[6:]
     assert second.next_cursor is None
     assert search(loaded, "earthquake", size=5).next_cursor is None
+
+
+# ---------------------------------------------------------------------------------------
+# Entity facets and the geo filter
+
+
+KYIV = (50.4501, 30.5234)
+MUNICH = (48.1374, 11.5755)
+
+
+def test_persons_places_countries_facets(loaded: IndexBackend) -> None:
+    result = search(loaded, facets=("persons", "places", "countries"), facet_size=3)
+    assert result.facets["persons"] == [
+        ("Vitali Klitschko", 2), ("Anna Berg", 1), ("Christine Lagarde", 1)]
+    assert result.facets["places"] == [("Kyiv", 2), ("Alps", 1), ("Bayern", 1)]
+    assert result.facets["countries"] == [("UA", 3), ("DE", 2), ("AU", 1)]
+    flood = search(loaded, "flood", facets=("places",), facet_size=2)
+    assert flood.facets["places"] == [("Kyiv", 2), ("Bucha", 1)]
+
+
+def test_filter_on_countries_and_persons(loaded: IndexBackend) -> None:
+    assert set(ids(search(loaded, filters={"countries": ("UA",)}))) == {"d01", "d08", "d11"}
+    assert ids(search(loaded, filters={"countries": ("UA",), "persons": ("Віталій Кличко",)})) \
+        == ["d08"]
+
+
+def test_near_matches_any_point_within_the_distance(loaded: IndexBackend) -> None:
+    assert set(ids(search(loaded, near=(*KYIV, 50.0)))) == {"d01", "d08", "d11"}
+    # Irpin and Bucha are ~20 km from Kyiv's centre; only d01 and d08 have them.
+    assert set(ids(search(loaded, near=(50.55, 30.21, 5.0)))) == {"d01", "d08"}
+    # Bayern's point is ~75 km from Munich, Passau ~145 km, Frankfurt ~300 km.
+    assert ids(search(loaded, near=(*MUNICH, 100.0))) == ["d07"]
+    assert set(ids(search(loaded, near=(*MUNICH, 320.0)))) == {"d07", "d09"}
+
+
+def test_near_combines_with_text_filters_dates_and_facets(loaded: IndexBackend) -> None:
+    result = search(loaded, "flood", near=(*KYIV, 50.0), facets=("source",))
+    assert set(ids(result)) == {"d01", "d11"}
+    assert result.total == 2
+    assert result.facets["source"] == [("Kyiv Independent", 2)]
+    assert ids(search(loaded, near=(*KYIV, 50.0), filters={"language": ("uk",)})) == ["d08"]
+    assert ids(search(loaded, near=(*KYIV, 50.0), since=utc("2024-03-10T00:00:00"))) == ["d11"]
+
+
+def test_near_across_the_globe_and_the_antimeridian(loaded: IndexBackend) -> None:
+    with_points = {d["id"] for d in DOCS if d["place_points"]}
+    assert set(ids(search(loaded, near=(0.0, 0.0, 20_050.0)))) == with_points
+    assert "d12" not in with_points
+    # Victoria (Australia) is ~3,570 km from 37°S 175°W, across the antimeridian.
+    assert ids(search(loaded, near=(-37.0, -175.0, 3_500.0))) == []
+    assert ids(search(loaded, near=(-37.0, -175.0, 3_650.0))) == ["d06"]
+
+
+@pytest.mark.parametrize("near", [(91.0, 0.0, 10.0), (0.0, 181.0, 10.0), (0.0, 0.0, 0.0),
+                                  (0.0, 0.0, -5.0), (0.0, 0.0, float("nan"))])
+def test_invalid_near_raises_query_error(loaded: IndexBackend,
+                                         near: tuple[float, float, float]) -> None:
+    with pytest.raises(QueryError):
+        search(loaded, near=near)
+
+
+def test_near_follows_updates_and_deletes(loaded: IndexBackend) -> None:
+    moved = copy.deepcopy(DOCS[10])  # d11: Kyiv → Lviv
+    moved["place_points"] = [{"lat": 49.8397, "lon": 24.0297}]
+    assert loaded.upsert([moved]).updated == ["d11"]
+    assert set(ids(search(loaded, near=(*KYIV, 50.0)))) == {"d01", "d08"}
+    assert loaded.delete(["d08"]) == 1
+    assert ids(search(loaded, near=(*KYIV, 50.0))) == ["d01"]

@@ -156,7 +156,9 @@ def test_demo_command_indexes_the_corpus_and_prints_facets(tmp_path: Path) -> No
     data = json.loads(done.stdout)
     assert data["summary"]["articles_new"] == len(ARTICLES)
     assert data["search"]["total"] > 0
-    assert {"source", "language", "authors", "tags"} <= set(data["search"]["facets"])
+    facets = data["search"]["facets"]
+    assert {"source", "language", "persons", "places", "countries", "topics"} <= set(facets)
+    assert facets["persons"] and facets["countries"], "the demo shows people and places facets"
     assert (tmp_path / "index.db").exists(), "--data-dir keeps the index"
 
 

@@ -36,7 +36,7 @@ out = Console()
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-DEFAULT_FACETS = ("source", "language", "authors", "tags", "persons", "organizations", "places", "topics")
+DEFAULT_FACETS = ("source", "language", "authors", "persons", "organizations", "places", "countries", "topics")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -99,9 +99,10 @@ def search(
     page: Annotated[int, typer.Option(help="Page number (from 1).")] = 1,
     cursor: Annotated[str | None, typer.Option(help="Continue after a previous page's cursor.")] = None,
     histogram: Annotated[str | None, typer.Option(help="day, week, month or year.")] = None,
+    near: Annotated[str | None, typer.Option(help="LAT,LON,KM: documents naming a place within KM of the point.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Full-text search with filters, facets and highlights."""
+    """Full-text search with filters, facets, geo distance and highlights."""
     if sort not in ("relevance", "date"):
         raise QueryError("--sort must be relevance or date")
     if histogram not in (None, "day", "week", "month", "year"):
@@ -117,6 +118,7 @@ def search(
         offset=(max(page, 1) - 1) * size,
         search_after=cursor,
         histogram=histogram,  # type: ignore[arg-type]
+        near=_near(near),
     )
     backend = open_backend(_settings(ctx))
     try:
@@ -137,6 +139,16 @@ def _filters(pairs: list[str]) -> dict[str, tuple[str, ...]]:
             raise QueryError(f"--filter {pair!r}: expected FIELD=VALUE, FIELD one of {', '.join(FACET_FIELDS)}")
         filters.setdefault(key.strip(), []).append(value.strip())
     return {k: tuple(v) for k, v in filters.items()}
+
+
+def _near(value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon, km = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise QueryError(f"--near {value!r}: expected LAT,LON,KM, e.g. 50.45,30.52,100") from exc
+    return lat, lon, km
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -116,17 +116,61 @@ def _marked(fragment: str) -> str:
     return "".join(escape(p) if i % 2 == 0 else f"[reverse]{escape(p)}[/]" for i, p in enumerate(parts))
 
 
+def _quote(q: dict[str, Any]) -> str:
+    speaker = q.get("speaker") or "unattributed"
+    return f"“{q.get('text', '')}” — {speaker}" + (f" ({q['speaker_type']})" if q.get("speaker_type") else "")
+
+
+def _quantity(q: dict[str, Any]) -> str:
+    value = q.get("value")
+    number = f"{value:g}" if isinstance(value, int | float) else str(value)
+    return f"{q.get('text', '')}  →  {number} {q.get('unit', '')} · {q.get('object') or '—'}"
+
+
+def _location(loc: dict[str, Any]) -> str:
+    point = loc.get("location") or {}
+    where = f"{point['lat']:.3f}, {point['lon']:.3f}" if point else "no point"
+    region = f", {loc['admin1']}" if loc.get("admin1") else ""
+    return f"{loc.get('name', '')} ({loc.get('country_code') or '?'}{region}; {loc.get('feature', '')}) {where}"
+
+
+def _date(d: dict[str, Any]) -> str:
+    return f"{d.get('text', '')}  →  {d.get('date') or '?'} ({d.get('resolution', '')})"
+
+
+def _mention(m: dict[str, Any]) -> str:
+    return f"{m.get('name', '')} [{m.get('label', '')}] ×{m.get('count', 1)}"
+
+
+SECTIONS: dict[str, tuple[str, Any]] = {
+    "quotes": ("Quotes", _quote),
+    "locations": ("Places (geocoded)", _location),
+    "quantities": ("Quantities", _quantity),
+    "dates_mentioned": ("Dates mentioned", _date),
+    "entity_mentions": ("Entity mentions", _mention),
+}
+"""Structured enrichments printed as one line per item under a heading."""
+HIDDEN = {"title", "text", "field_sources", "extractors", "place_points", *SECTIONS}
+
+
 def print_document(console: Console, doc: dict[str, Any]) -> None:
     console.print(f"[bold]{escape(doc.get('title', ''))}[/]")
     table = Table(show_header=False, box=None, padding=(0, 1))
-    skip = {"title", "text", "field_sources", "extractors"}
     for key, value in doc.items():
-        if key in skip or value in (None, [], {}, ""):
+        if key in HIDDEN or value in (None, [], {}, ""):
             continue
+        if key == "topic_scores" and isinstance(value, dict):
+            value = ", ".join(f"{k} {v:.2f}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
         table.add_row(f"[bold]{key}[/]", escape(_short(value)))
     console.print(table)
+    for key, (heading, line) in SECTIONS.items():
+        items = doc.get(key) or []
+        if items:
+            console.print(f"\n[bold]{heading}[/] ({len(items)})")
+            for item in items:
+                console.print(f"  • {escape(line(item))}")
     runs = ", ".join(f"{r['name']}@{r['version']}" + (" (failed)" if r.get("error") else "") for r in doc.get("extractors", []))
-    console.print(f"[dim]extractors: {runs}[/]")
+    console.print(f"\n[dim]extractors: {runs}[/]")
     console.print(f"[dim]field sources: {doc.get('field_sources', {})}[/]")
     console.print()
     console.print(escape(doc.get("text", "")))

@@ -29,12 +29,32 @@ FACET_FIELDS: tuple[str, ...] = (
     "persons",
     "organizations",
     "places",
+    "countries",
     "topics",
     "quote_speakers",
     "cluster_id",
 )
 """Keyword fields a search may filter and facet on. A document stores each as a string or a
-list of strings under the same key (``places`` is the list of place *names*)."""
+list of strings under the same key (``places`` is the list of place *names*, ``countries``
+their ISO 3166 alpha-2 codes)."""
+
+GEO_FIELD = "place_points"
+"""The document field :attr:`SearchQuery.near` filters on: a list of ``{"lat", "lon"}``."""
+
+
+def check_near(near: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
+    """``near`` as floats, or raise ``ValueError`` saying what is wrong with it."""
+    if near is None:
+        return None
+    try:
+        lat, lon, km = (float(v) for v in near)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("near must be (latitude, longitude, kilometres)") from exc
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValueError(f"near: latitude {lat} / longitude {lon} out of range")
+    if not km > 0 or km != km or km == float("inf"):
+        raise ValueError(f"near: the distance must be a positive number of km, not {km}")
+    return lat, lon, km
 
 Sort = Literal["relevance", "date"]
 Interval = Literal["day", "week", "month", "year"]
@@ -49,6 +69,9 @@ class SearchQuery:
     """Inclusive lower bound on ``published_at``."""
     until: datetime | None = None
     """Exclusive upper bound on ``published_at``."""
+    near: tuple[float, float, float] | None = None
+    """(latitude, longitude, km): only documents with a point of ``place_points`` within
+    ``km`` kilometres (great-circle distance) of the point."""
     facets: tuple[str, ...] = ()
     facet_size: int = 10
     histogram: Interval | None = None

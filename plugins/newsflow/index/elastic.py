@@ -45,10 +45,12 @@ from elasticsearch.helpers import streaming_bulk
 from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError, QueryError
 from newsflow.index.base import (
     FACET_FIELDS,
+    GEO_FIELD,
     Hit,
     IndexReport,
     SearchQuery,
     SearchResult,
+    check_near,
 )
 from newsflow.models import Document, iso, utcnow
 
@@ -417,6 +419,7 @@ class ElasticBackend:
                 name=self.template_name, **self.template_body(self.analyzer)
             )
             if self.client.indices.exists_alias(name=self.alias):
+                self._add_new_fields()
                 return
             if self.client.indices.exists(index=self.alias):
                 raise ConfigError(
@@ -439,6 +442,19 @@ class ElasticBackend:
             raise
         except (ApiError, TransportError) as exc:
             raise self._translate(exc, "setting up the index template and alias") from exc
+
+    def _add_new_fields(self) -> None:
+        """Add fields the template gained since the index was created (additive only).
+
+        A template change that alters an existing field cannot be applied in place: that
+        is logged, and :meth:`reindex` applies it.
+        """
+        properties = load_template(self.template_path)["template"]["mappings"]["properties"]
+        try:
+            self.client.indices.put_mapping(index=self.alias, properties=properties)
+        except BadRequestError as exc:
+            log.warning("the index behind %s cannot take the current mapping in place (%s); "
+                        "run `newsflow es reindex`", self.alias, _error_reason(exc))
 
     def current_index(self) -> str:
         """The concrete index the alias points at."""
@@ -668,6 +684,14 @@ class ElasticBackend:
             if q.until is not None:
                 rng["lt"] = iso(q.until)
             filters.append({"range": {"published_at": rng}})
+        try:
+            near = check_near(q.near)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from exc
+        if near is not None:
+            lat, lon, km = near
+            filters.append({"geo_distance": {"distance": f"{km}km", "distance_type": "arc",
+                                             GEO_FIELD: {"lat": lat, "lon": lon}}})
         if not must and not filters:
             return {"match_all": {}}, sqs
         return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}, sqs

@@ -10,6 +10,10 @@ Layout (see the ``_DDL`` constant, versioned with ``PRAGMA user_version``):
 * ``facets`` has one ``(doc_id, field, value)`` row per keyword value of every field in
   :data:`~newsflow.index.base.FACET_FIELDS`, so filters are ``EXISTS`` look-ups and facet
   counts are one ``GROUP BY``.
+* ``points`` has one ``(doc_id, lat, lon)`` row per point of ``place_points``; the ``near``
+  filter is an ``EXISTS`` over it: a latitude band from the index, then the haversine
+  distance (a Python function registered on the connection, as SQLite's math functions
+  are optional).
 
 The query text never reaches FTS5 as typed: :func:`compile_text` quotes every term, so no
 input can raise an FTS5 syntax error.
@@ -22,6 +26,7 @@ import binascii
 import contextlib
 import hashlib
 import json
+import math
 import os
 import re
 import sqlite3
@@ -32,10 +37,18 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError, QueryError
-from newsflow.index.base import FACET_FIELDS, Hit, IndexReport, SearchQuery, SearchResult
+from newsflow.index.base import (
+    FACET_FIELDS,
+    GEO_FIELD,
+    Hit,
+    IndexReport,
+    SearchQuery,
+    SearchResult,
+    check_near,
+)
 from newsflow.models import Document, iso, utcnow
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump together with a migration in :meth:`EmbeddedBackend._migrate` when ``_DDL`` changes."""
 
 TITLE_WEIGHT = 3.0
@@ -48,6 +61,9 @@ SNIPPET_TOKENS = 32
 
 REQUIRED_FIELDS = ("id", "url", "title", "text")
 _BATCH = 500
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE_LAT = 111.0
+"""A little under the true 111.2 km, so the latitude band never cuts a match off."""
 """Rows per statement when deleting or streaming (stays under SQLite's variable limit)."""
 
 _DDL = """
@@ -82,6 +98,14 @@ CREATE TABLE IF NOT EXISTS facets (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facets_field_value ON facets (field, value, doc_id);
 
+CREATE TABLE IF NOT EXISTS points (
+    doc_id TEXT NOT NULL,
+    lat    REAL NOT NULL,
+    lon    REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS points_doc ON points (doc_id);
+CREATE INDEX IF NOT EXISTS points_lat ON points (lat, lon, doc_id);
+
 CREATE TRIGGER IF NOT EXISTS documents_ai AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts (rowid, title, text) VALUES (new.rid, new.title, new.text);
 END;
@@ -89,6 +113,7 @@ CREATE TRIGGER IF NOT EXISTS documents_ad AFTER DELETE ON documents BEGIN
     INSERT INTO documents_fts (documents_fts, rowid, title, text)
         VALUES ('delete', old.rid, old.title, old.text);
     DELETE FROM facets WHERE doc_id = old.id;
+    DELETE FROM points WHERE doc_id = old.id;
 END;
 CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE OF body ON documents BEGIN
     INSERT INTO documents_fts (documents_fts, rowid, title, text)
@@ -195,6 +220,7 @@ class _Prepared:
     content_hash: str
     published_at: str | None
     facets: list[tuple[str, str]]
+    points: list[tuple[float, float]]
 
 
 def _reject_reason(doc: Any) -> str | None:
@@ -244,6 +270,30 @@ def _facet_rows(doc: Document) -> list[tuple[str, str]]:
     return [(f, v) for f in FACET_FIELDS for v in _facet_values(doc.get(f))]
 
 
+def _points(value: Any) -> list[tuple[float, float]]:
+    """Valid (lat, lon) pairs of a ``place_points`` value; anything malformed is skipped."""
+    items = value if isinstance(value, list | tuple) else [value]
+    out: list[tuple[float, float]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        lat, lon = item.get("lat"), item.get("lon")
+        if isinstance(lat, bool) or isinstance(lon, bool) or not isinstance(lat, int | float) \
+                or not isinstance(lon, int | float):
+            continue
+        if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) not in out:
+            out.append((float(lat), float(lon)))
+    return out
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres (mean Earth radius, as Elasticsearch uses)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
 def _canonical_json(doc: Document) -> str:
     """Key-sorted compact JSON: equal documents give equal strings, hence equal hashes."""
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, allow_nan=False,
@@ -262,7 +312,8 @@ def prepare(doc: Any) -> _Prepared | str:
     except (TypeError, ValueError) as exc:
         return f"not indexable: {exc}"
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    return _Prepared(doc["id"], content, digest, published_at, _facet_rows(content))
+    return _Prepared(doc["id"], content, digest, published_at, _facet_rows(content),
+                     _points(content.get(GEO_FIELD)))
 
 
 def _loads(body: str) -> Document:
@@ -302,6 +353,10 @@ def _validate(query: SearchQuery) -> None:
         raise QueryError("size, offset and facet_size must not be negative")
     if query.search_after is not None and query.offset:
         raise QueryError("use either offset or search_after, not both")
+    try:
+        check_near(query.near)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
 
 
 def _filter_values(values: Iterable[str] | str) -> tuple[str, ...]:
@@ -327,6 +382,13 @@ def _conditions(query: SearchQuery, text: TextQuery) -> tuple[list[str], list[An
     if query.until is not None:
         where.append("d.published_at < ?")
         params.append(iso(query.until))
+    near = check_near(query.near)
+    if near is not None:
+        lat, lon, km = near
+        band = km / KM_PER_DEGREE_LAT
+        where.append("EXISTS (SELECT 1 FROM points AS g WHERE g.doc_id = d.id "
+                      "AND g.lat BETWEEN ? AND ? AND newsflow_km(g.lat, g.lon, ?, ?) <= ?)")
+        params += [lat - band, lat + band, lat, lon, km]
     if text.exclude is not None:
         where.append("d.rid NOT IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
         params.append(text.exclude)
@@ -475,6 +537,7 @@ class EmbeddedBackend:
         An index already at :data:`SCHEMA_VERSION` is opened without taking the write
         lock, so a search can start while another process is indexing.
         """
+        self._conn.create_function("newsflow_km", 4, haversine_km, deterministic=True)
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
         if self._schema_version() == SCHEMA_VERSION:
@@ -492,13 +555,29 @@ class EmbeddedBackend:
 
     def _migrate(self, version: int) -> None:
         """Create the schema (every statement is ``IF NOT EXISTS``) and record its version."""
+        if 0 < version < 2:  # version 1's delete trigger did not clear points
+            self._conn.execute("DROP TRIGGER IF EXISTS documents_ad")
         for statement in _split_ddl(_DDL):
             self._conn.execute(statement)
+        if 0 < version < 2:  # fill what version 1 lacked: points, the countries facet
+            self._conn.execute(
+                "INSERT INTO points (doc_id, lat, lon) SELECT d.id, "
+                "json_extract(p.value, '$.lat'), json_extract(p.value, '$.lon') "
+                "FROM documents AS d, json_each(d.body, '$.place_points') AS p "
+                "WHERE json_type(d.body, '$.place_points') = 'array' "
+                "AND json_type(p.value, '$.lat') IN ('integer', 'real') "
+                "AND json_type(p.value, '$.lon') IN ('integer', 'real')")
+            self._conn.execute(
+                "INSERT OR IGNORE INTO facets (doc_id, field, value) "
+                "SELECT d.id, 'countries', c.value FROM documents AS d, "
+                "json_each(d.body, '$.countries') AS c "
+                "WHERE json_type(d.body, '$.countries') = 'array' AND c.type = 'text'")
         if version < SCHEMA_VERSION:
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                [("schema_version", str(SCHEMA_VERSION)), ("created_at", iso(utcnow()))])
+            self._conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                               ("schema_version", str(SCHEMA_VERSION)))
+            self._conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                               ("created_at", iso(utcnow())))
 
     def close(self) -> None:
         """Close the connection; SQLite checkpoints the WAL when the last one closes."""
@@ -571,6 +650,7 @@ class EmbeddedBackend:
                 "UPDATE documents SET body = ?, published_at = ?, content_hash = ?, "
                 "indexed_at = ? WHERE id = ?", values)
             self._conn.execute("DELETE FROM facets WHERE doc_id = ?", (doc.id,))
+            self._conn.execute("DELETE FROM points WHERE doc_id = ?", (doc.id,))
         else:
             self._conn.execute(
                 "INSERT INTO documents (body, published_at, content_hash, indexed_at, id) "
@@ -578,6 +658,9 @@ class EmbeddedBackend:
         self._conn.executemany(
             "INSERT OR IGNORE INTO facets (doc_id, field, value) VALUES (?, ?, ?)",
             [(doc.id, f, v) for f, v in doc.facets])
+        self._conn.executemany(
+            "INSERT INTO points (doc_id, lat, lon) VALUES (?, ?, ?)",
+            [(doc.id, lat, lon) for lat, lon in doc.points])
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (facets and FTS rows go with them); returns how many existed."""

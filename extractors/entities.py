@@ -1,0 +1,447 @@
+"""``entities``: the people and organisations an article mentions, canonicalised.
+
+Reads the shared parse of :mod:`extractors.nlp` (spaCy NER, or the rule matcher) and turns
+entity spans into *mentions* with one canonical name each, then counts them. The mentions
+(:func:`mentions`) are computed once per parse and reused by ``places`` and ``quotes``.
+
+Cleaning, in order (each rule general, none about one article):
+
+1. Surface clean-up: a leading "the", a trailing possessive ("Putin's" → "Putin"), titles
+   and honorifics (Sir, Dame, President, Prime Minister, Mr, Dr, …, also after a country:
+   "UK Prime Minister") and surrounding punctuation are removed; ALL-CAPS words are
+   title-cased (datelines); a person span holding lower-case words (other than name
+   particles: "de", "von", "bin" …) keeps only its capitalised tail ("Missiles struck Kiev"
+   → "Kiev").
+2. Junk is dropped: names not starting with a capital letter (pronouns and words cut by a
+   typo), with digits, of one letter (the "X" platform), pronouns/determiners, and a
+   one-word person/organisation the article also writes in lower case (a common noun at
+   the start of a sentence: "Budget", "Council").
+3. Labels are corrected where the small model is known to slip, by rules that use only
+   the gazetteer and the document itself:
+   * :data:`KNOWN` (a short curated list of prominent people and organisations with
+     their spelling variants) wins: "Kremlin" is an organisation, "Zelenskyy" is
+     Volodymyr Zelensky.
+   * a nationality adjective (:data:`extractors.gazetteer.DEMONYMS`) is ``NORP``;
+   * a one-word PERSON/ORG that names a gazetteer place and is no person's surname in
+     the document is a place (``GPE``): "Fastiv", "Kyiv", "Zaporizhzhia";
+   * a one-word GPE/ORG that is the surname of a person named in full in the document is
+     that person ("Zelensky");
+   * a two- or three-word ORG with no organisation word, next to a role noun ("envoy X",
+     "X, Ukraine's security chief", "X, a former diplomat") or followed by ", who" is a
+     PERSON.
+4. Mentions the model missed are added: a surname of a person named in full elsewhere in
+   the document ("Trump described …"), a curated person's name (:data:`KNOWN`), and a capitalised name outside every entity that
+   is a country, a capital, a curated region or a city of ≥ 500,000 ("southwest of Kyiv").
+5. Organisations: a country right before an organisation joins it ("US" + "Congress" →
+   "US Congress"); "<Country>'s <ORG>" for a national institution becomes "<ORG> of
+   <Country>"; "<Country>'s <topic> ministry" becomes "Ministry of <Topic> of <Country>".
+6. Canonical names within the document: a one-word person name is the full name it is
+   the surname (or first name) of, nearest preceding first ("Macron" → "Emmanuel
+   Macron"); failing that, :data:`KNOWN`. An organisation named by the tail of a longer
+   organisation name in the document is that one ("Congress" → "US Congress"); a country
+   takes its gazetteer name ("US" → "United States").
+
+Fields: ``persons`` and ``organizations`` (canonical names, most mentioned first, ties by
+first offset) and ``entity_mentions`` ({name, label, count, first_offset} for PERSON, ORG,
+GPE, LOC and NORP; offsets are into ``article.text``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from extractors import nlp
+from extractors.base import Extractor, Fields
+from extractors.registry import register
+from newsflow.models import Article
+
+VERSION = "1"
+MENTION_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP")
+
+KNOWN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Volodymyr Zelensky", "PERSON", ("Zelensky", "Zelenskyy", "Zelenskiy", "Volodymyr Zelenskyy",
+                                      "Volodymyr Zelenskiy", "Vladimir Zelensky")),
+    ("Vladimir Putin", "PERSON", ("Putin", "Vladimir Vladimirovich Putin")),
+    ("Donald Trump", "PERSON", ("Trump", "Donald J. Trump")),
+    ("Joe Biden", "PERSON", ("Biden", "Joseph Biden", "Joseph R. Biden")),
+    ("Emmanuel Macron", "PERSON", ("Macron",)),
+    ("Keir Starmer", "PERSON", ("Starmer",)),
+    ("Friedrich Merz", "PERSON", ("Merz",)),
+    ("Olaf Scholz", "PERSON", ("Scholz",)),
+    ("Xi Jinping", "PERSON", ("Xi",)),
+    ("Narendra Modi", "PERSON", ("Modi",)),
+    ("Recep Tayyip Erdogan", "PERSON", ("Erdogan", "Erdoğan", "Recep Tayyip Erdoğan")),
+    ("Benjamin Netanyahu", "PERSON", ("Netanyahu",)),
+    ("Ursula von der Leyen", "PERSON", ("von der Leyen",)),
+    ("Mark Rutte", "PERSON", ("Rutte",)),
+    ("António Guterres", "PERSON", ("Guterres", "Antonio Guterres")),
+    ("Giorgia Meloni", "PERSON", ("Meloni",)),
+    ("Kim Jong Un", "PERSON", ("Kim Jong-un", "Kim Jong-Un")),
+    ("Alexander Lukashenko", "PERSON", ("Lukashenko", "Alyaksandr Lukashenka")),
+    ("Sergei Lavrov", "PERSON", ("Lavrov", "Sergey Lavrov")),
+    ("Dmitry Peskov", "PERSON", ("Peskov", "Dmitri Peskov")),
+    ("Steve Witkoff", "PERSON", ("Witkoff",)),
+    ("Marco Rubio", "PERSON", ("Rubio",)),
+    ("JD Vance", "PERSON", ("Vance", "J.D. Vance")),
+    ("Andriy Yermak", "PERSON", ("Yermak",)),
+    ("Christine Lagarde", "PERSON", ("Lagarde",)),
+    ("Kremlin", "ORG", ("the Kremlin",)),
+    ("NATO", "ORG", ("Nato", "North Atlantic Treaty Organization", "North Atlantic Alliance")),
+    ("European Union", "ORG", ("EU", "E.U.")),
+    ("United Nations", "ORG", ("UN", "U.N.")),
+    ("European Commission", "ORG", ()),
+    ("White House", "ORG", ()),
+    ("Pentagon", "ORG", ()),
+    ("International Atomic Energy Agency", "ORG", ("IAEA",)),
+    ("International Monetary Fund", "ORG", ("IMF",)),
+    ("European Central Bank", "ORG", ("ECB",)),
+    ("World Health Organization", "ORG", ("WHO",)),
+    ("Hamas", "ORG", ()),
+    ("Hezbollah", "ORG", ()),
+)
+"""Curated canonical names, labels and variants: prominent names the small model mislabels
+or spells several ways. Kept short on purpose; everything else follows the rules."""
+
+TITLES = frozenset(
+    ["Sir", "Dame", "Lord", "Lady", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Miss", "Dr", "Dr.", "Prof", "Prof.", "Professor", "President", "Vice", "Prime", "Minister", "Chancellor", "Premier", "King", "Queen", "Prince", "Princess", "Pope", "Sen", "Sen.", "Senator", "Rep", "Rep.", "Representative", "Gov", "Gov.", "Governor", "Mayor", "General", "Gen", "Gen.", "Colonel", "Col", "Col.", "Lieutenant", "Captain", "Judge", "Justice", "Secretary", "Foreign", "Defence", "Defense", "Deputy", "Special", "Envoy", "Ambassador", "Chairman", "Chairwoman", "Chief", "Commander", "Speaker", "Saint", "St", "St.", "Rev", "Rev.", "Reverend", "Father", "Sister", "Brother", "Sheikh", "Emir", "Crown", "Acting", "Former", "Ex", "Minister-President"]
+)
+PRONOUNS = frozenset(
+    ["i", "me", "my", "he", "him", "his", "she", "her", "hers", "it", "its", "we", "us", "our", "they", "them", "their", "you", "your", "this", "that", "these", "those", "who", "whom", "whose", "which", "what", "there", "here", "one", "someone", "anyone", "everyone"]
+)
+PARTICLES = frozenset(["de", "da", "di", "du", "del", "della", "der", "den", "van", "von", "la", "le", "al", "el", "bin", "ibn", "ben", "y"])
+"""Lower-case words that belong inside personal names."""
+ROLE_NOUNS = (
+    "envoy|chief|minister|president|spokesman|spokeswoman|spokesperson|secretary|chancellor|"
+    "leader|head|director|ceo|ambassador|adviser|advisor|governor|mayor|senator|general|"
+    "commander|negotiator|premier|king|queen|prince|judge|lawyer|analyst|economist|professor|"
+    "founder|chairman|chairwoman|chair|official|aide|deputy|prosecutor|representative|"
+    "diplomat|journalist|researcher|scientist|expert|activist|resident|student|doctor|nurse|"
+    "teacher|artist|writer|manager|executive|engineer|historian|lawmaker|politician|"
+    "candidate|owner|farmer|worker|volunteer|witness|survivor|spokeswoman|coach|player"
+)
+_ROLE_BEFORE = re.compile(rf"\b(?:{ROLE_NOUNS})\s+$", re.IGNORECASE)
+_ROLE_AFTER = re.compile(
+    rf"^,\s+(?:who\b|(?:the\s+|a\s+|an\s+)?(?:[\w'’\-]+\s+){{0,5}}?(?:{ROLE_NOUNS})\b)",
+    re.IGNORECASE,
+)
+INSTITUTION_WORDS = frozenset(
+    ["Ministry", "Council", "Parliament", "Army", "Navy", "Service", "Agency", "Bank", "Committee", "Commission", "Guard", "Police", "Court", "Office", "Assembly", "Senate", "Congress", "Government", "Forces"]
+)
+_MINISTRY = re.compile(
+    r"(?P<country>[A-Z][\w .\-]*?)['’]s\s+(?P<topic>(?:[a-z]+\s+){1,2}?)ministry\b"
+)
+_TOPICS = {"foreign": "Foreign Affairs", "interior": "Internal Affairs",
+           "home": "Home Affairs", "defense": "Defense"}
+_POSSESSIVE = re.compile(r"['’]s?$")
+_EDGE = re.compile(r"^[^\w]+|[^\w.)]+$")
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    label: str
+    """PERSON, ORG, GPE, LOC or NORP."""
+    surface: str
+    """The cleaned text as written ("Macron")."""
+    name: str
+    """The canonical name ("Emmanuel Macron")."""
+
+
+def _known_index() -> dict[str, tuple[str, str]]:
+    index: dict[str, tuple[str, str]] = {}
+    for canonical, label, aliases in KNOWN:
+        for alias in (canonical, *aliases):
+            index[alias.casefold()] = (canonical, label)
+    return index
+
+
+_KNOWN_INDEX = _known_index()
+_KNOWN_PERSON_NAMES = frozenset(
+    alias for canonical, label, aliases in KNOWN if label == "PERSON"
+    for alias in (canonical, *aliases) if len(alias) > 3
+)
+
+
+def known_entity(name: str) -> tuple[str, str] | None:
+    """(canonical name, label) of a curated entity called ``name``, else None."""
+    return _KNOWN_INDEX.get(_SPACES.sub(" ", name.strip()).casefold())
+
+
+def clean_surface(text: str, label: str) -> str:
+    """A span's text without "the", possessive, titles and edge punctuation."""
+    text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+    text = _EDGE.sub("", text)
+    if text[:4].casefold() == "the ":
+        text = text[4:]
+    text = _POSSESSIVE.sub("", text) if re.search(r"\w['’]s?$", text) else text
+    words = text.split()
+    if label == "PERSON":  # "Missiles struck Kiev": keep the capitalised run at the end
+        lower = [i for i, w in enumerate(words) if w[:1].islower() and w not in PARTICLES]
+        if lower:
+            words = words[lower[-1] + 1:]
+        while len(words) > 1 and (words[0] in TITLES or (
+                _is_country_word(words[0]) and len(words) > 2 and words[1] in TITLES)):
+            words = words[1:]
+    words = [w.title() if w.isupper() and len(w) > 3 and label != "ORG" else w for w in words]
+    return _EDGE.sub("", " ".join(words))
+
+
+def _is_country_word(word: str) -> bool:
+    from extractors.gazetteer import DEMONYMS
+
+    return word in DEMONYMS or word in {"US", "U.S.", "UK", "EU", "UN"}
+
+
+def is_junk(name: str) -> bool:
+    """Pronouns, lowercase-initial words, digits, single letters: not entities."""
+    if len(name) < 2 or not name[0].isupper() or not name[0].isalpha():
+        return True
+    if any(ch.isdigit() for ch in name):
+        return True
+    words = name.split()
+    if all(w.casefold() in PRONOUNS and not w.isupper() for w in words):
+        return True
+    return len(name.replace(".", "")) < 2
+
+
+def _common_noun(surface: str, label: str, lower_words: set[str]) -> bool:
+    """A one-word person/organisation that the article also writes in lower case is a
+    common noun the model took for a name ("Budget …", "Council said")."""
+    return (label in ("PERSON", "ORG") and " " not in surface and not surface.isupper()
+            and known_entity(surface) is None and surface.lower() in lower_words)
+
+
+def _gazetteer() -> Any:
+    from extractors import gazetteer
+
+    return gazetteer.load() if gazetteer.available() else None
+
+
+def mentions(analysis: nlp.Analysis) -> list[Mention]:
+    """Canonical mentions of the parse, computed once and kept on it."""
+    cached = analysis.derived.get("mentions")
+    if cached is None:
+        cached = _mentions(analysis)
+        analysis.derived["mentions"] = cached
+    return list(cached)
+
+
+def _mentions(analysis: nlp.Analysis) -> list[Mention]:
+    from extractors.gazetteer import DEMONYMS
+
+    text = analysis.text
+    gaz = _gazetteer()
+    raw: list[tuple[int, int, str, str]] = []
+    for ent in sorted(analysis.ents, key=lambda e: (e.start, -e.end)):
+        label = "LOC" if ent.label == "FAC" else ent.label
+        surface = clean_surface(ent.text, label)
+        if is_junk(surface):
+            continue
+        raw.append((ent.start, ent.end, label, surface))
+
+    lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text))
+    raw = [item for item in raw if not _common_noun(item[3], item[2], lower_words)]
+    full_names = [s for _, _, label, s in raw if label == "PERSON" and len(s.split()) > 1]
+    surnames = {s.split()[-1] for s in full_names}
+
+    labelled: list[tuple[int, int, str, str]] = []
+    for start, end, label, surface in raw:
+        known = known_entity(surface)
+        words = surface.split()
+        if known is not None:
+            label = known[1]
+        elif surface in DEMONYMS:
+            label = "NORP"
+        elif len(words) == 1 and surface in surnames and label in ("GPE", "ORG", "LOC"):
+            label = "PERSON"
+        elif (len(words) == 1 and label in ("PERSON", "ORG") and surface not in surnames
+              and gaz is not None and _is_place(gaz, surface)):
+            label = "GPE"
+        elif (label == "ORG" and 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
+              and not any(w in nlp.ORG_WORDS for w in words)
+              and (_ROLE_BEFORE.search(text[max(0, start - 40):start])
+                   or _ROLE_AFTER.match(text[end:end + 80]))):
+            label = "PERSON"
+        labelled.append((start, end, label, surface))
+
+    labelled = _add_missed_surnames(text, labelled)
+    if gaz is not None:
+        labelled = _add_missed_places(text, labelled, gaz)
+    labelled = _join_organisations(text, labelled, gaz)
+    return _canonicalise(labelled, gaz)
+
+
+def _add_missed_surnames(text: str, items: list[tuple[int, int, str, str]]
+                         ) -> list[tuple[int, int, str, str]]:
+    """Add PERSON mentions the model left untagged: a surname of a person it named in full
+    elsewhere in the document ("Donald Trump … Trump described"), or a name of :data:`KNOWN`
+    ("Zelenskyy met …")."""
+    surnames = {s.split()[-1] for _, _, label, s in items
+                if label == "PERSON" and len(s.split()) > 1 and len(s.split()[-1]) > 2}
+    names = sorted(surnames | _KNOWN_PERSON_NAMES, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
+    covered = [(s, e) for s, e, _, _ in items]
+    added = [(m.start(), m.end(), "PERSON", m.group()) for m in pattern.finditer(text)
+             if not any(s < m.end() and m.start() < e for s, e in covered)]
+    return sorted(items + added, key=lambda item: item[0]) if added else items
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][a-z][\w'’\-]*(?: [A-Z][a-z][\w'’\-]*){0,2}\b")
+MISSED_PLACE_POPULATION = 500_000
+"""A city name the model missed is added only for cities this big (or capitals)."""
+
+
+def _add_missed_places(text: str, items: list[tuple[int, int, str, str]], gaz: Any
+                       ) -> list[tuple[int, int, str, str]]:
+    """Add GPE mentions of well-known places the model left untagged ("southwest of Kyiv").
+
+    Only capitalised words outside every entity span naming a country or a capital (also by
+    a GeoNames alternate name: "Kiev"), or by its own name a curated region or a city of
+    ≥ :data:`MISSED_PLACE_POPULATION`.
+    """
+    covered = [(s, e) for s, e, _, _ in items]
+    added: list[tuple[int, int, str, str]] = []
+    for match in _CAPITALISED.finditer(text):
+        start, end = match.span()
+        if any(s < end and start < e for s, e in covered):
+            continue
+        name = _POSSESSIVE.sub("", match.group()) if match.group().endswith(("'s", "’s")) \
+            else match.group()
+        if known_entity(name) is not None:
+            continue
+        for cand in gaz.candidates(name):
+            place = cand.place
+            if (place.feature == "country" or place.capital) or (cand.primary and (
+                    place.curated or place.population >= MISSED_PLACE_POPULATION)):
+                added.append((start, start + len(name), "GPE", name))
+                break
+    return sorted(items + added, key=lambda item: item[0])
+
+
+def _is_place(gaz: Any, name: str) -> bool:
+    """Whether ``name`` is a gazetteer place by its own name, or a country or capital by
+    any name ("Kiev")."""
+    return any(c.primary or c.place.feature == "country" or c.place.capital
+               for c in gaz.candidates(name))
+
+
+def _join_organisations(text: str, items: list[tuple[int, int, str, str]], gaz: Any
+                        ) -> list[tuple[int, int, str, str]]:
+    """"US" + "Congress" → "US Congress"; "Ukraine's National … Council" → "… of Ukraine"."""
+    out: list[tuple[int, int, str, str]] = []
+    for i, (start, end, label, surface) in enumerate(items):
+        prev = items[i - 1] if i else None
+        if label == "ORG" and prev is not None and prev[2] == "GPE":
+            between = text[prev[1]:start]
+            country = gaz.country_of_name(prev[3]) if gaz is not None else None
+            if between == " " and (country is not None or prev[3] in ("US", "UK", "EU")) \
+                    and known_entity(surface) is None:
+                surface = f"{prev[3]} {surface}"
+            elif (between in ("'s ", "’s ") and country is not None
+                  and any(w in INSTITUTION_WORDS for w in surface.split())
+                  and " of " not in surface):
+                surface = f"{surface} of {country.name}"
+        out.append((start, end, label, surface))
+    if gaz is not None:
+        for match in _MINISTRY.finditer(text):
+            country = gaz.country_of_name(match.group("country").split(".")[-1].strip())
+            if country is None:
+                continue
+            topic = match.group("topic").strip()
+            topic = _TOPICS.get(topic, topic.title())
+            start = match.start("topic")
+            if any(s <= start < e for s, e, _, _ in out):
+                continue
+            out.append((start, match.end(), "ORG", f"Ministry of {topic} of {country.name}"))
+        out.sort(key=lambda item: item[0])
+    return out
+
+
+def _canonicalise(items: list[tuple[int, int, str, str]], gaz: Any) -> list[Mention]:
+    persons_full = [(s, surface) for s, _, label, surface in items
+                    if label == "PERSON" and len(surface.split()) > 1]
+    orgs = [surface for _, _, label, surface in items if label == "ORG"]
+    out: list[Mention] = []
+    for start, end, label, surface in items:
+        name = surface
+        if label == "PERSON":
+            name = _person_name(start, surface, persons_full)
+        elif label == "ORG":
+            known = known_entity(surface)
+            longer = [o for o in orgs if o != surface and o.endswith(" " + surface)]
+            name = known[0] if known is not None else (max(longer, key=len) if longer else surface)
+        elif label == "GPE" and gaz is not None:
+            country = gaz.country_of_name(surface)
+            name = country.name if country is not None else surface
+        out.append(Mention(start, end, label, surface, name))
+    return out
+
+
+def _person_name(start: int, surface: str, full: list[tuple[int, str]]) -> str:
+    words = surface.split()
+    if len(words) == 1:
+        matches = [(s, f) for s, f in full if surface in (f.split()[-1], f.split()[0])]
+        before = [m for m in matches if m[0] < start]
+        if before:
+            name = before[-1][1]
+        elif matches:
+            name = matches[0][1]
+        else:
+            known = known_entity(surface)
+            return known[0] if known is not None and known[1] == "PERSON" else surface
+    else:
+        name = surface
+    known = known_entity(name)
+    return known[0] if known is not None and known[1] == "PERSON" else name
+
+
+def summarise(found: Sequence[Mention]) -> Fields:
+    """The extractor's fields from canonical mentions."""
+    stats: dict[tuple[str, str], list[int]] = {}
+    for m in found:
+        if m.label not in MENTION_LABELS:
+            continue
+        entry = stats.setdefault((m.name, m.label), [0, m.start])
+        entry[0] += 1
+        entry[1] = min(entry[1], m.start)
+    ordered = sorted(stats.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0][0]))
+    mention_list: list[dict[str, Any]] = [
+        {"name": name, "label": label, "count": count, "first_offset": first}
+        for (name, label), (count, first) in ordered]
+
+    def names(label: str) -> list[str]:
+        return list(dict.fromkeys(str(m["name"]) for m in mention_list if m["label"] == label))
+
+    return {"persons": names("PERSON"), "organizations": names("ORG"),
+            "entity_mentions": mention_list}
+
+
+EMPTY: Fields = {"persons": [], "organizations": [], "entity_mentions": []}
+
+
+def extract_entities(articles: Sequence[Article]) -> list[Fields]:
+    """Persons, organisations and all entity mentions of each article."""
+    out: list[Fields] = []
+    for analysis in nlp.analyses_for(articles):
+        if analysis is None:
+            out.append({k: list(v) for k, v in EMPTY.items()})
+        else:
+            out.append(summarise(mentions(analysis)))
+    return out
+
+
+ENTITIES = register(
+    Extractor(
+        name="entities",
+        version=VERSION,
+        fields=("persons", "organizations", "entity_mentions"),
+        run=extract_entities,
+        description="People and organisations (spaCy NER or rules), canonicalised per document.",
+        requires=("language",),
+    )
+)
