@@ -437,3 +437,25 @@ def test_bad_opml(tmp_path: Path, document: str, words: list[str]) -> None:
 def test_missing_opml_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read OPML"):
         import_opml(tmp_path / "nope.opml")
+
+
+def test_cli_exports_and_imports_opml(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text("feeds:\n  - name: One\n    url: https://one.example/rss\n    language: en\n    tags: [world]\n")
+    base = [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path)]
+    env = {**os.environ, "NEWSFLOW_FEEDS_FILE": str(feeds_file)}
+    opml = tmp_path / "out.opml"
+    subprocess.run([*base, "feeds", "export", "-o", str(opml)], check=True, env=env)
+    assert "https://one.example/rss" in opml.read_text()
+    other = tmp_path / "other.opml"
+    other.write_text('<opml version="2.0"><body><outline text="Two" xmlUrl="https://two.example/atom"/>'
+                     '<outline text="One again" xmlUrl="https://ONE.example/rss"/></body></opml>')
+    done = subprocess.run([*base, "feeds", "import", str(other)], check=True, env=env, capture_output=True, text=True)
+    assert "added 1 feed" in done.stdout
+    listed = subprocess.run([*base, "feeds", "list", "--json"], check=True, env=env, capture_output=True, text=True)
+    assert [f["url"] for f in json.loads(listed.stdout)] == ["https://one.example/rss", "https://two.example/atom"]

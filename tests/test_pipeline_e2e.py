@@ -196,3 +196,25 @@ def test_syndicated_copies_share_a_cluster_and_it_is_a_facet(demo_server: DemoSe
     assert all(d["cluster_id"] == d["id"] for d in singles)
     facet = index.search(SearchQuery(facets=("cluster_id",), size=0, facet_size=3)).facets["cluster_id"]
     assert [count for _, count in facet[: len(pairs)]] == [2] * len(pairs)
+
+
+def test_people_places_and_topics_are_faceted_over_the_corpus(demo_server: DemoServer, ingested: Any, index: Any) -> None:
+    result = index.search(SearchQuery(facets=("persons", "places", "countries", "topics"), size=0, facet_size=50))
+    persons = dict(result.facets["persons"])
+    assert result.facets["persons"][0][0] == "Volodymyr Zelensky" and persons["Volodymyr Zelensky"] >= 5
+    assert persons["Emmanuel Macron"] >= 3 and persons["Keir Starmer"] >= 2
+    assert not [name for name in persons if name.lower() in {"he", "she", "x", "they"} or not name[0].isupper()]
+    assert dict(result.facets["places"])["Kyiv"] >= 5
+    assert dict(result.facets["countries"])["UA"] >= 5
+
+    sport = index.search(SearchQuery(filters={"topics": ("sport",)}, size=50))
+    assert sorted(h.document["url"].removeprefix(demo_server.base_url) for h in sport.hits) == sorted(
+        a["path"] for a in ARTICLES if "/sport/" in a["path"])
+
+    starmer = index.search(SearchQuery(filters={"persons": ("Keir Starmer",)}, size=50))
+    paths = {h.document["url"].removeprefix(demo_server.base_url) for h in starmer.hits}
+    assert SEED["path"] in paths and all("Keir Starmer" in h.document["persons"] for h in starmer.hits)
+
+    near_fastiv = index.search(SearchQuery(near=(50.08, 29.92, 30.0), size=50))
+    assert SEED["path"] in {h.document["url"].removeprefix(demo_server.base_url) for h in near_fastiv.hits}
+    assert near_fastiv.total < len(ARTICLES)
