@@ -151,3 +151,27 @@ def test_manual_ingest_into_elasticsearch_uses_the_airflow_connection(
         assert not (tmp_path / "index.db").exists(), "nothing went to the embedded index"
     finally:
         es_client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
+
+
+@pytest.mark.elasticsearch
+def test_scheduled_dags_and_maintenance_on_elasticsearch(
+    af: dict[str, Any], tmp_path: Path, es_url: str, es_client: Any
+) -> None:
+    alias = "airflow-scheduled"
+    env = with_data_dir(af, tmp_path, NEWSFLOW_BACKEND="elasticsearch", NEWSFLOW_ES_URL=es_url,
+                        NEWSFLOW_ES_INDEX=alias)
+    try:
+        airflow(env, "dags", "test", "newsflow_poll_feeds")
+        airflow(env, "dags", "test", "newsflow_process_articles")
+        es_client.indices.refresh(index=alias)
+        assert es_client.count(index=alias)["count"] == 43
+        before = set(es_client.indices.get_alias(name=alias))
+        airflow(env, "dags", "test", "newsflow_index_stats")
+        airflow(env, "dags", "test", "newsflow_maintenance")  # reindex: new index behind the alias
+        after = set(es_client.indices.get_alias(name=alias))
+        assert after != before and len(after) == 1
+        es_client.indices.refresh(index=alias)
+        assert es_client.count(index=alias)["count"] == 43
+        assert not (tmp_path / "index.db").exists()
+    finally:
+        es_client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)
