@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
@@ -69,13 +69,20 @@ _INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 _MAX_WINDOW = 10_000
 
 
-def content_hash(doc: Document) -> str:
-    """SHA-256 of the document's content (everything but ``indexed_at`` and internals)."""
+def canonical_content(doc: Document) -> tuple[str, str]:
+    """The document's content (everything but ``indexed_at`` and internals) as canonical JSON,
+    and its SHA-256. Serialised once: the same string is the hash input and the bulk body.
+
+    Raises ``TypeError``/``ValueError`` for values JSON cannot carry (NaN, objects).
+    """
     content = {k: v for k, v in doc.items() if k not in _HASH_EXCLUDED}
-    raw = json.dumps(
-        content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    raw = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return raw, hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def content_hash(doc: Document) -> str:
+    """SHA-256 of the document's content (see :func:`canonical_content`)."""
+    return canonical_content(doc)[1]
 
 
 REQUIRED_FIELDS = ("id", "url", "title", "text")
@@ -92,11 +99,12 @@ def reject_reason(doc: Any) -> str | None:
             return f"field {key!r} must be a string, not {type(doc[key]).__name__}"
     if not doc["id"] or not doc["url"]:
         return "fields 'id' and 'url' must not be empty"
-    try:
-        json.dumps(doc, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        return f"not indexable: {exc}"
-    return None
+    return None  # values JSON cannot carry are caught when the document is serialised
+
+
+def _prepared(action: Any) -> Any:
+    """Bulk actions are built as (header, pre-serialised source): nothing to expand."""
+    return action
 
 
 def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
@@ -536,17 +544,20 @@ class ElasticBackend:
     def _upsert_batch(self, batch: dict[str, Document], report: IndexReport) -> bool:
         existing = self._existing_hashes(list(batch))
         now = iso(utcnow())
-        actions: list[dict[str, Any]] = []
+        actions: list[tuple[dict[str, Any], str]] = []
         kinds: dict[str, str] = {}
         for doc_id, doc in batch.items():
-            digest = content_hash(doc)
+            try:
+                raw, digest = canonical_content(doc)
+            except (TypeError, ValueError) as exc:
+                report.failed.append((doc_id, f"not indexable: {exc}"))
+                continue
             if doc_id in existing and existing[doc_id] == digest:
                 report.unchanged.append(doc_id)
                 continue
-            source = {k: v for k, v in doc.items() if k not in _HASH_EXCLUDED}
-            source["indexed_at"] = now
-            source["content_hash"] = digest
-            size = len(json.dumps(source, ensure_ascii=False, default=str).encode("utf-8"))
+            # the stored source is the canonical content plus our two bookkeeping fields
+            source = f'{raw[:-1]},"content_hash":"{digest}","indexed_at":"{now}"}}'
+            size = len(source.encode("utf-8"))
             if size > self.max_document_bytes:
                 report.failed.append((doc_id, (
                     f"document is {size / 1e6:.1f} MB, over the {self.max_document_bytes / 1e6:.0f}"
@@ -554,15 +565,14 @@ class ElasticBackend:
                 )))
                 continue
             kinds[doc_id] = "updated" if doc_id in existing else "new"
-            actions.append({"_op_type": "index", "_index": self.alias, "_id": doc_id,
-                            "_source": source})
+            actions.append(({"index": {"_index": self.alias, "_id": doc_id}}, source))
         if not actions:
             return False
         blocked: list[str] = []
         try:
             for ok, item in streaming_bulk(
                 self.client,
-                actions,
+                cast(Any, actions),  # (header, JSON) pairs, see _prepared
                 chunk_size=self.chunk_size,
                 max_chunk_bytes=self.max_chunk_bytes,
                 raise_on_error=False,
@@ -573,6 +583,7 @@ class ElasticBackend:
                 retry_on_status=_RETRY_STATUSES,
                 yield_ok=True,
                 require_alias=True,
+                expand_action_callback=_prepared,
             ):
                 info = next(iter(item.values()))
                 doc_id = str(info.get("_id"))
