@@ -42,33 +42,71 @@ def es_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
 }
+THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
+"""Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""
 
 
-def record(name: str, rows: list[dict[str, Any]], header: str) -> None:
+def record(name: str, rows: list[dict[str, Any]] | str, header: str) -> None:
     readme = HERE / "README.md"
     text = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
-    block = f"<!-- {name}:start -->\n{header}\n\n{markdown_table(rows)}\n<!-- {name}:end -->"
+    body = f"```\n{rows}\n```" if isinstance(rows, str) else markdown_table(rows)
+    block = f"<!-- {name}:start -->\n{header}\n\n{body}\n<!-- {name}:end -->"
     pattern = re.compile(rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S)
-    text = pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     readme.write_text(text, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
-    parser.add_argument("--sizes", default="1000,10000", help="corpus sizes N")
+    every = [*THROUGHPUT, *SECTIONS]
+    parser.add_argument("--only", default=",".join(every), help=f"comma-separated: {', '.join(every)}")
+    parser.add_argument("--skip", default="", help="comma-separated sections not to run")
+    parser.add_argument("--sizes", default="1000,10000", help="corpus sizes N (the first is the main one)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: N=100, small samples")
+    parser.add_argument("--pages", type=Path, help="a directory of saved HTML pages to use instead of the demo corpus")
+    parser.add_argument("--peer-pages", type=int, default=100, help="pages timed with each peer library")
+    parser.add_argument("--limit-pages", type=int, default=1000, help="pages timed for the library limit")
+    parser.add_argument("--memory-extractors", default="", help="extractors of the memory runs (default: all)")
+    parser.add_argument("--profile-pages", type=int, default=200)
+    parser.add_argument("--no-record", action="store_true", help="print only; leave README.md and results alone")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.peer_pages, args.limit_pages, args.profile_pages = "100,300", 20, 100, 60
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    machine = f"{dt.date.today()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · Python {platform.python_version()}"
-    results: dict[str, Any] = {"machine": machine}
-    for name in args.only.split(","):
-        rows = SECTIONS[name](sizes)
-        results[name] = rows
-        print(f"\n## {name}\n\n{markdown_table(rows)}")
-        record(name, rows, f"Measured {machine}.")
+    wanted = [name for name in args.only.split(",") if name and name not in args.skip.split(",")]
+    unknown = set(wanted) - set(every)
+    if unknown:
+        parser.error(f"unknown section(s) {', '.join(sorted(unknown))}")
+    machine = (f"{dt.datetime.now():%Y-%m-%d %H:%M} · {os.cpu_count()} cores · "
+               f"{platform.processor() or platform.machine()} · Python {platform.python_version()}")
     out = HERE / "results" / "latest.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    results["machine"] = machine
+    produced: dict[str, Any] = {}
+    throughput_sections = {name for name in wanted if name in THROUGHPUT}
+    if throughput_sections:
+        from benchmarks import throughput
+
+        options = throughput.Options(
+            sizes=sizes, pages_dir=args.pages, peer_pages=args.peer_pages, limit_pages=args.limit_pages,
+            memory_chain=tuple(args.memory_extractors.split(",")) if args.memory_extractors else None,
+            profile_pages=args.profile_pages, sections=throughput_sections,
+        )
+        produced.update(throughput.run(options))
+    for name in wanted:
+        if name in SECTIONS:
+            produced[name] = SECTIONS[name](sizes)
+    corpus = f"pages from {args.pages}" if args.pages else "the demo corpus scaled to N"
+    for name, rows in produced.items():
+        results[name] = rows
+        print(f"\n## {name}\n")
+        print(rows if isinstance(rows, str) else markdown_table(rows))
+        if not args.no_record and name != "profile_tree":
+            record(name, rows, f"Measured {machine} · {corpus} · N = {sizes[0]}"
+                   + (f" and {', '.join(map(str, sizes[1:]))}" if len(sizes) > 1 and name == "memory" else "") + ".")
+    if not args.no_record:
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(results, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

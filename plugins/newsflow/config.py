@@ -65,6 +65,10 @@ class Settings:
     robots_ttl: float = 86_400.0
     """Seconds a fetched robots.txt is kept in the state store before it is fetched again."""
     batch_size: int = 32
+    workers: int = 0
+    """Processes that clean and enrich articles (trafilatura, spaCy) while this process fetches
+    and indexes; 1 runs them in-process; 0 (auto) is ``min(cpu_count, 4)``, and 1 inside an
+    Airflow task (Airflow's executors already run tasks in parallel)."""
     extractors: tuple[str, ...] | None = None
     """Extractor names to run; None runs every registered extractor."""
     allow_hosts: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ import socket
 import sys
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
@@ -24,7 +25,6 @@ from typing import Any, Protocol
 import httpx
 
 from extractors import Extractor, resolve, run_extractors
-from newsflow.cleaning import clean_page
 from newsflow.clustering import ClusterStore, assign_clusters
 from newsflow.config import Settings
 from newsflow.errors import ConfigError, IndexUnavailable, ServerError, StageError, TransientError
@@ -37,6 +37,7 @@ from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore
 from newsflow.urls import doc_id, normalize_url
+from newsflow.workers import BatchResult, CpuStage, Item, Pending, resolve_workers
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,15 @@ class RunSummary:
     extractor_errors: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    """Wall time of the whole run."""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Time per stage: ``poll``, ``fetch``, ``cluster``, ``index`` (wall time in this process);
+    ``clean`` and ``extract:<name>`` (busy time summed over the CPU workers, ≈ their CPU time);
+    ``wait_cpu`` (this process waiting for the workers)."""
+    cpu_seconds: float = 0.0
+    """CPU time of the run: this process plus its CPU workers."""
+    workers: int = 1
+    """CPU worker processes used (1: in-process)."""
 
     @property
     def exit_code(self) -> int:
@@ -90,6 +100,32 @@ class RunSummary:
 
     def add_failure(self, stage: str, url: str, error: BaseException) -> None:
         self.failures.append({"stage": stage, "url": url, "error": type(error).__name__, "message": str(error)})
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+
+    def finish(self, started: float, cpu_started: float) -> None:
+        """Set the run's wall and CPU time (called once, at the end of a run)."""
+        self.seconds = round(time.monotonic() - started, 3)
+        self.cpu_seconds = round(self.cpu_seconds + time.process_time() - cpu_started, 3)
+        self.stage_seconds = {k: round(v, 3) for k, v in self.stage_seconds.items()}
+
+
+class _Timer:
+    """``with _Timer(summary, "stage"):`` adds the block's wall time to ``stage``."""
+
+    __slots__ = ("_stage", "_started", "_summary")
+
+    def __init__(self, summary: RunSummary, stage: str) -> None:
+        self._summary = summary
+        self._stage = stage
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        self._started = time.perf_counter()
+
+    def __exit__(self, *_: object) -> None:
+        self._summary.add_time(self._stage, time.perf_counter() - self._started)
 
 
 class Resources:
@@ -170,7 +206,7 @@ def run(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Poll every feed, then process every pending article. Returns what happened."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_file)
     extractors = _extractors(settings)
     with ExitStack() as stack:
@@ -178,7 +214,7 @@ def run(
         summary = RunSummary()
         poll(res, feed_list, summary, progress or NO_PROGRESS)
         process(res, summary, progress or NO_PROGRESS, extractors=extractors)
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.finish(started, cpu_started)
     return summary
 
 
@@ -196,6 +232,18 @@ def poll(
     adaptive poll interval has not elapsed is skipped; a feed whose host is backed off is
     always skipped. Skipped feeds count in ``summary.feeds_skipped``.
     """
+    with _Timer(summary, "poll"):
+        _poll(res, feeds, summary, progress, respect_intervals)
+    _checkpoint("after-poll")
+
+
+def _poll(
+    res: Resources,
+    feeds: Sequence[FeedSource],
+    summary: RunSummary,
+    progress: Progress,
+    respect_intervals: bool | None,
+) -> None:
     settings = res.settings
     if respect_intervals is None:
         respect_intervals = settings.respect_poll_intervals
@@ -250,7 +298,6 @@ def poll(
             body_hash=result.body_hash, changed=True, entries=len(new),
             validators_trusted=result.validators_trusted, conditional=result.conditional, poll_interval=interval,
         )
-    _checkpoint("after-poll")
 
 
 def _host_outcome(res: Resources, url: str, error: BaseException | None) -> None:
@@ -302,28 +349,72 @@ def process(
 
     The due articles are claimed for this run (a lease renewed while it runs, released at the
     end), so a concurrent run does not process them too.
+
+    With more than one CPU worker (setting ``workers``) the stages overlap: batch *k* is
+    cleaned and enriched in the worker processes while this process fetches batch *k+1*,
+    then it collects batch *k*, assigns clusters and indexes it while the workers go on with
+    *k+1*. At most two batches are handed to the workers at a time. With one worker every
+    batch runs fetch → clean → extract → cluster → index in this process.
     """
     chain = list(extractors) if extractors is not None else _extractors(res.settings)
     lease = res.settings.lease_seconds
     with res.state.leased(res.owner, lease):
         due = res.state.claim_due(res.owner, lease, limit, urls=urls)
+        batches = list(_chunks(due, res.settings.batch_size))
+        workers = resolve_workers(res.settings.workers) if len(batches) > 1 else 1
+        cpu = CpuStage(chain, workers)
+        summary.workers = max(summary.workers, cpu.workers)
         progress.start("fetch", len(due))
         progress.start("extract", len(due))
         progress.start("index", len(due))
-        for batch in _chunks(due, res.settings.batch_size):
-            articles = _fetch_and_clean(res, batch, summary, progress)
-            if not articles:
-                continue
-            _extract(res, articles, chain, summary)
-            progress.advance("extract", len(articles))
-            _checkpoint("before-index")
-            _index(res, articles, summary)
-            progress.advance("index", len(articles))
+        in_flight: deque[Pending] = deque()
+        for batch in batches:
+            items = _fetch(res, batch, summary, progress)
+            if items:
+                in_flight.append(cpu.submit(items))
+            while len(in_flight) >= (2 if cpu.workers > 1 else 1):
+                _finish_batch(res, in_flight.popleft(), summary, progress)
+        while in_flight:
+            _finish_batch(res, in_flight.popleft(), summary, progress)
 
 
-def _fetch_and_clean(
+def _finish_batch(res: Resources, pending: Pending, summary: RunSummary, progress: Progress) -> None:
+    """Record what the CPU stages made of a batch, assign clusters, index it."""
+    waited = time.perf_counter()
+    result: BatchResult = pending.result()
+    summary.add_time("wait_cpu", time.perf_counter() - waited)
+    for stage, seconds in result.seconds.items():
+        summary.add_time(stage, seconds)
+    summary.cpu_seconds += result.cpu_seconds
+    failed = {url for url, _ in result.clean_failures}
+    for url, error in result.clean_failures:
+        _fail_article(res, summary, "clean", url, error)
+    for entry, _ in pending.items:
+        if entry.url not in failed:
+            res.state.clear_failure("fetch", entry.url)
+    articles = result.articles
+    if not articles:
+        return
+    for index, name, message in result.extractor_errors:
+        _extractor_failed(res, summary, articles[index], name, message)
+    with _Timer(summary, "cluster"):
+        _cluster(res, articles)
+    progress.advance("extract", len(articles))
+    _checkpoint("before-index")
+    with _Timer(summary, "index"):
+        _index(res, articles, summary)
+    progress.advance("index", len(articles))
+
+
+def _fetch(res: Resources, batch: Sequence[FeedEntry], summary: RunSummary, progress: Progress) -> list[Item]:
+    """Download a batch concurrently; failures and deferrals are recorded here."""
+    with _Timer(summary, "fetch"):
+        return _download_batch(res, batch, summary, progress)
+
+
+def _download_batch(
     res: Resources, batch: Sequence[FeedEntry], summary: RunSummary, progress: Progress
-) -> list[Article]:
+) -> list[Item]:
     settings = res.settings
     robots = res.robots
     backed_off = {h for h in {host_of(e.url) for e in batch} if res.state.host_backoff(h)}
@@ -355,7 +446,7 @@ def _fetch_and_clean(
             content_type=response.content_type, text=decode_html(response), fetched_at=utcnow(),
         )
 
-    articles: list[Article] = []
+    items: list[Item] = []
     for entry, page in _concurrently(download, batch, settings.fetch_workers):
         progress.advance("fetch")
         _checkpoint("mid-fetch")
@@ -366,13 +457,8 @@ def _fetch_and_clean(
         if isinstance(page, BaseException):
             _fail_article(res, summary, "fetch", entry.url, page)
             continue
-        try:
-            articles.append(clean_page(page, entry))
-        except Exception as exc:  # one bad page must not stop the batch; the reason is recorded
-            _fail_article(res, summary, "clean", entry.url, exc)
-            continue
-        res.state.clear_failure("fetch", entry.url)
-    return articles
+        items.append((entry, page))
+    return items
 
 
 class _Deferred(Exception):
@@ -450,7 +536,7 @@ def _chunks(items: Sequence[FeedEntry], size: int) -> Iterator[Sequence[FeedEntr
 def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manual",
                 resources: Resources | None = None, progress: Progress | None = None) -> RunSummary:
     """Queue article URLs given by hand and process them (Airflow's manual ingest)."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     summary = RunSummary()
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
@@ -458,14 +544,14 @@ def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manua
             url = normalize_url(raw)
             res.state.add_manual(FeedEntry(url=url, feed_url="", source=source), doc_id(url))
         process(res, summary, progress or NO_PROGRESS)
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.finish(started, cpu_started)
     return summary
 
 
 def retry(settings: Settings, *, include_permanent: bool = False,
           resources: Resources | None = None, progress: Progress | None = None) -> RunSummary:
     """Re-poll feeds whose last poll failed and re-process failed articles now."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     summary = RunSummary()
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
@@ -475,18 +561,18 @@ def retry(settings: Settings, *, include_permanent: bool = False,
         poll(res, feeds, summary, progress or NO_PROGRESS)
         res.state.requeue_failed_articles(include_permanent=include_permanent)
         process(res, summary, progress or NO_PROGRESS)
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.finish(started, cpu_started)
     return summary
 
 
 def process_urls(settings: Settings, urls: Sequence[str], *, resources: Resources | None = None) -> RunSummary:
     """Process just these pending articles (one mapped batch of an Airflow run)."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     summary = RunSummary()
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
         process(res, summary, NO_PROGRESS, urls=urls)
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.finish(started, cpu_started)
     return summary
 
 
@@ -499,7 +585,7 @@ def reprocess(
     progress: Progress | None = None,
 ) -> RunSummary:
     """Re-run extractors over indexed documents (no fetching), e.g. after an extractor changed."""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     summary = RunSummary()
     chain = _extractors(settings.replace(extractors=tuple(extractor_names) if extractor_names else None))
     bar = progress or NO_PROGRESS
@@ -516,22 +602,32 @@ def reprocess(
         if batch:
             _reextract(res, batch, chain, summary)
             bar.advance("extract", len(batch))
-    summary.seconds = round(time.monotonic() - started, 3)
+    summary.finish(started, cpu_started)
     return summary
 
 
 def _reextract(res: Resources, batch: list[Article], chain: Sequence[Extractor], summary: RunSummary) -> None:
     _extract(res, batch, chain, summary)
-    _index(res, batch, summary)
+    with _Timer(summary, "index"):
+        _index(res, batch, summary)
 
 
 def _extract(res: Resources, articles: Sequence[Article], chain: Sequence[Extractor], summary: RunSummary) -> None:
-    """Run the extractor chain; an extractor's failure is recorded, the others' fields kept."""
-    for article, name, message in run_extractors(articles, chain):
-        summary.extractor_errors += 1
-        error = StageError(f"extractor {name} failed: {message}", url=article.url)
-        _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)
-    _cluster(res, articles)
+    """Run the extractor chain in this process; an extractor's failure is recorded, the
+    others' fields kept. Then assign clusters."""
+    for extractor in chain:
+        with _Timer(summary, f"extract:{extractor.name}"):
+            errors = run_extractors(articles, [extractor])
+        for article, name, message in errors:
+            _extractor_failed(res, summary, article, name, message)
+    with _Timer(summary, "cluster"):
+        _cluster(res, articles)
+
+
+def _extractor_failed(res: Resources, summary: RunSummary, article: Article, name: str, message: str) -> None:
+    summary.extractor_errors += 1
+    error = StageError(f"extractor {name} failed: {message}", url=article.url)
+    _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)
 
 
 def _cluster(res: Resources, articles: Sequence[Article]) -> None:
