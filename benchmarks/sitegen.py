@@ -25,6 +25,14 @@ from newsflow.config import SEEDS_DIR
 DEMO_SITE = SEEDS_DIR / "demo" / "site"
 FEED_SIZE = 100
 _PARA = re.compile(r"<p>(.{120,}?)</p>", re.S)
+_ARTICLE = re.compile(r"(<article\b.*?</article>)", re.S)
+
+
+def _article_body(page: str) -> str:
+    """The page's ``<article>`` element (only its paragraphs are varied: comments, banners
+    and related links stay as the publisher wrote them, so extraction stays realistic)."""
+    match = _ARTICLE.search(page)
+    return match.group(1) if match else ""
 _LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2})", re.I)
 _NUMBER = re.compile(r"\d+")
 
@@ -57,7 +65,7 @@ def generate(root: Path, n: int, seed: int = 7) -> Site:
         match = _LANG.search(text)
         language = match.group(1).lower() if match else "en"
         templates.append((path, text, language))
-        pools.setdefault(language, []).extend(_PARA.findall(text))
+        pools.setdefault(language, []).extend(_PARA.findall(_article_body(text)))
     rng = random.Random(seed)
     entries: list[tuple[str, str, str]] = []
     feeds: list[str] = []
@@ -71,7 +79,8 @@ def generate(root: Path, n: int, seed: int = 7) -> Site:
         def body(_: re.Match[str], pool: list[str] = pool) -> str:
             return "<p>" + _NUMBER.sub(lambda m: str(rng.randint(2, 9_999)), rng.choice(pool)) + "</p>"
 
-        page = _PARA.sub(body, text).replace(old_path, relative)
+        article = _article_body(text)
+        page = text.replace(article, _PARA.sub(body, article)).replace(old_path, relative)
         title_match = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S)
         title = html.unescape(re.sub(r"<[^>]+>", "", title_match.group(1))) if title_match else relative
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
