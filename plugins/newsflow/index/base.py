@@ -56,6 +56,25 @@ def check_near(near: tuple[float, float, float] | None) -> tuple[float, float, f
         raise ValueError(f"near: the distance must be a positive number of km, not {km}")
     return lat, lon, km
 
+REQUIRED_FIELDS = ("id", "url", "title", "text")
+"""String fields every document must carry, on every backend."""
+
+
+def reject_reason(doc: Any) -> str | None:
+    """Why a document cannot be indexed by any backend, or ``None`` when its required fields
+    are fine (backends check what only they can know, e.g. values JSON cannot carry)."""
+    if not isinstance(doc, dict):
+        return f"document is a {type(doc).__name__}, not a mapping"
+    for key in REQUIRED_FIELDS:
+        if doc.get(key) is None:
+            return f"missing required field {key!r}"
+        if not isinstance(doc[key], str):
+            return f"field {key!r} must be a string, not {type(doc[key]).__name__}"
+    if not doc["id"] or not doc["url"]:
+        return "fields 'id' and 'url' must not be empty"
+    return None
+
+
 Sort = Literal["relevance", "date"]
 Interval = Literal["day", "week", "month", "year"]
 

@@ -51,6 +51,7 @@ from newsflow.index.base import (
     SearchQuery,
     SearchResult,
     check_near,
+    reject_reason,
 )
 from newsflow.models import Document, iso, utcnow
 
@@ -85,21 +86,6 @@ def content_hash(doc: Document) -> str:
     return canonical_content(doc)[1]
 
 
-REQUIRED_FIELDS = ("id", "url", "title", "text")
-
-
-def reject_reason(doc: Any) -> str | None:
-    """Why a document cannot be indexed before asking the server (same rules as embedded)."""
-    if not isinstance(doc, dict):
-        return f"document is a {type(doc).__name__}, not a mapping"
-    for key in REQUIRED_FIELDS:
-        if doc.get(key) is None:
-            return f"missing required field {key!r}"
-        if not isinstance(doc[key], str):
-            return f"field {key!r} must be a string, not {type(doc[key]).__name__}"
-    if not doc["id"] or not doc["url"]:
-        return "fields 'id' and 'url' must not be empty"
-    return None  # values JSON cannot carry are caught when the document is serialised
 
 
 def _prepared(action: Any) -> Any:

@@ -45,6 +45,7 @@ from newsflow.index.base import (
     SearchQuery,
     SearchResult,
     check_near,
+    reject_reason,
 )
 from newsflow.models import Document, iso, utcnow
 
@@ -59,7 +60,6 @@ MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 SNIPPET_TOKENS = 32
 """Length of the text fragment around the matches (FTS5 allows at most 64)."""
 
-REQUIRED_FIELDS = ("id", "url", "title", "text")
 _BATCH = 500
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = 111.0
@@ -223,20 +223,6 @@ class _Prepared:
     points: list[tuple[float, float]]
 
 
-def _reject_reason(doc: Any) -> str | None:
-    """Why a document cannot be indexed, or ``None`` if its required fields are fine."""
-    if not isinstance(doc, dict):
-        return f"document is a {type(doc).__name__}, not a mapping"
-    for key in REQUIRED_FIELDS:
-        if doc.get(key) is None:
-            return f"missing required field {key!r}"
-        if not isinstance(doc[key], str):
-            return f"field {key!r} must be a string, not {type(doc[key]).__name__}"
-    if not doc["id"] or not doc["url"]:
-        return "fields 'id' and 'url' must not be empty"
-    return None
-
-
 def normalise_date(value: Any) -> str | None:
     """``published_at`` as ISO 8601 UTC ``Z`` so string order is time order.
 
@@ -302,7 +288,7 @@ def _canonical_json(doc: Document) -> str:
 
 def prepare(doc: Any) -> _Prepared | str:
     """Validate and hash one document; a string return value is the rejection reason."""
-    reason = _reject_reason(doc)
+    reason = reject_reason(doc)
     if reason is not None:
         return reason
     content = {k: v for k, v in doc.items() if k != "indexed_at"}
