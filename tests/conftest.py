@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ci import unavailable
 from es_fixtures import es_client, es_url  # noqa: F401 - session fixtures for every module
 
 from newsflow.config import SEEDS_DIR, Settings
@@ -41,10 +42,7 @@ def settings(tmp_path: Path) -> Settings:
 def require(module: str, why: str) -> None:
     """Skip when an optional part is not installed, but fail under CI, where it must run."""
     import importlib.util
-    import os
 
     if importlib.util.find_spec(module) is None:
         message = f"{module} is not installed ({why}); install the project with the matching extra"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        unavailable(message)

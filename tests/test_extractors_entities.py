@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from ci import unavailable
 
 import extractors.places
 import extractors.quotes  # noqa: F401 - importing registers them
@@ -28,9 +28,7 @@ def model() -> None:
     nlp.configure(None)
     if nlp.load_model() is None:
         message = "no spaCy model: pip install -r requirements/spacy-model.txt"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        unavailable(message)
 
 
 @pytest.fixture

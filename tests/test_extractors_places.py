@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
 import pytest
+from ci import unavailable
 
 from extractors import gazetteer, nlp
 from extractors.places import extract_places
@@ -21,9 +21,7 @@ def model() -> None:
                else "no spaCy model: pip install -r requirements/spacy-model.txt"
                if nlp.load_model() is None else None)
     if missing is not None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(missing, pytrace=False)
-        pytest.skip(missing)
+        unavailable(missing)
 
 
 def article(text: str, language: str | None = "en") -> Article:
