@@ -27,7 +27,14 @@ import httpx
 from extractors import Extractor, resolve, run_extractors
 from newsflow.clustering import ClusterStore, assign_clusters
 from newsflow.config import Settings
-from newsflow.errors import ConfigError, IndexUnavailable, ServerError, StageError, TransientError
+from newsflow.errors import (
+    ConfigError,
+    DocumentRejected,
+    IndexUnavailable,
+    ServerError,
+    StageError,
+    TransientError,
+)
 from newsflow.feeds import load_feed_list
 from newsflow.fetching import build_client, decode_html, fetch
 from newsflow.index import IndexBackend, open_backend
@@ -479,8 +486,6 @@ def _index(res: Resources, articles: Sequence[Article], summary: RunSummary) -> 
     summary.articles_unchanged += len(report.unchanged)
     for failed_id, reason in report.failed:
         article = by_id[failed_id]
-        from newsflow.errors import DocumentRejected
-
         _fail_article(res, summary, "index", article.url, DocumentRejected(reason, url=article.url))
     done = [by_id[i].url for i in (*report.new, *report.updated, *report.unchanged)]
     res.state.mark_done(done)

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import feedparser
 import httpx
+import lxml.etree
+import lxml.html
 
 from newsflow.errors import FeedParseError
 from newsflow.fetching import Response, fetch
@@ -183,11 +185,9 @@ def _plain(html: str | None) -> str | None:
     """Feed summaries are often HTML: keep their text only."""
     if not html:
         return None
-    import lxml.html
-
     try:
         text = lxml.html.fromstring(html).text_content()
-    except Exception:  # lxml raises several unrelated types on junk; keep the raw text
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):  # junk markup: keep the raw text
         text = html
     return " ".join(text.split()) or None
 
