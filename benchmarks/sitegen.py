@@ -34,7 +34,8 @@ def _article_body(page: str) -> str:
     match = _ARTICLE.search(page)
     return match.group(1) if match else ""
 _LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2})", re.I)
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"&#[xX]?[0-9a-fA-F]+;|\d+")
+"""Numbers to vary, and character references (``&#x27;``), which are matched to be left alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,10 @@ def generate(root: Path, n: int, seed: int = 7) -> Site:
         pool = pools[language]
 
         def body(_: re.Match[str], pool: list[str] = pool) -> str:
-            return "<p>" + _NUMBER.sub(lambda m: str(rng.randint(2, 9_999)), rng.choice(pool)) + "</p>"
+            def number(match: re.Match[str]) -> str:
+                return match.group(0) if match.group(0).startswith("&") else str(rng.randint(2, 9_999))
+
+            return "<p>" + _NUMBER.sub(number, rng.choice(pool)) + "</p>"
 
         article = _article_body(text)
         page = text.replace(article, _PARA.sub(body, article)).replace(old_path, relative)

@@ -43,3 +43,11 @@ def test_a_day_only_page_date_keeps_the_feeds_time_of_that_day() -> None:
                          entry(published_at="2025-12-01T20:00:00Z"))
     assert article.published_at == "2025-12-01T20:00:00Z"
     assert article.field_sources["published_at"] == "feed"
+
+
+def test_a_reference_to_a_control_character_does_not_lose_the_article() -> None:
+    """One ``&#x4;`` (a broken CMS entity) made trafilatura return no text for the whole page."""
+    body = BODY + "<p>Ferries leave from Harbour City&#x4;s terminal and the &#11;old pier &#x27;daily&#x27;.</p>" + BODY
+    article = clean_page(page("<title>Harbour plan</title>", body), entry())
+    assert "Ferries leave from Harbour Citys terminal and the old pier 'daily'." in article.text
+    assert article.text.count("The council approved the new harbour plan") == 8

@@ -24,6 +24,26 @@ free text costs about a quarter of extraction time and the feed's date is the fa
 FALLBACK_BELOW_CHARS = 500
 """A fast extraction shorter than this is redone with trafilatura's fallback extractors."""
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|,(?=\s*[A-Z]))\s*")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+_ALLOWED_CONTROLS = {0x9, 0xA, 0xD}
+
+
+def _drop_control_refs(html: str) -> str:
+    """Remove character references to C0 control characters (``&#x4;``, ``&#11;``).
+
+    Browsers show nothing for them, but one such reference anywhere in a page makes
+    trafilatura return no text at all (lxml cannot serialise the character), so a single
+    broken CMS entity would lose the whole article.
+    """
+    if "&#" not in html:
+        return html
+
+    def replace(match: re.Match[str]) -> str:
+        hexa, decimal = match.groups()
+        code = int(hexa, 16) if hexa else int(decimal)
+        return "" if code < 0x20 and code not in _ALLOWED_CONTROLS else match.group(0)
+
+    return _CHAR_REF.sub(replace, html)
 
 
 def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
@@ -89,7 +109,7 @@ def _extract(page: FetchedPage, *, fast: bool) -> dict[str, Any]:
     they run only when the fast extraction finds little text.
     """
     result = trafilatura.bare_extraction(
-        page.text,
+        _drop_control_refs(page.text),
         url=page.final_url,
         with_metadata=True,
         include_comments=False,
