@@ -130,7 +130,7 @@ def _row(label: str, r: dict[str, Any]) -> dict[str, Any]:
             "articles_per_s": r["articles_per_s"], "cpu_s_per_article": r["cpu_s_per_article"],
             "peak_rss_mb": r["peak_rss_mb"], "poll_s": st.get("poll", 0), "fetch_s": st.get("fetch", 0),
             "clean_s": st.get("clean", 0), "extract_s": round(extract, 2), "cluster_s": st.get("cluster", 0),
-            "index_s": st.get("index", 0), "wait_cpu_s": st.get("wait_cpu", 0)}
+            "index_s": st.get("index", 0), "wait_fetch_s": st.get("wait_fetch", 0), "wait_cpu_s": st.get("wait_cpu", 0)}
 
 
 def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
@@ -182,6 +182,7 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
                 {"measure": "library limit (bare trafilatura + bare NER), articles/s", "value": round(limit_rate, 2)},
                 {"measure": "  trafilatura bare_extraction(with_metadata), s/page", "value": round(lim["trafilatura_s"] / lim["pages"], 4)},
                 {"measure": f"  spaCy NER ({'+'.join(lim['ner_pipes'])}), words/s", "value": round(lim["words"] / lim["ner_s"])},
+                {"measure": "  pages NER applies to (English) / pages", "value": f"{lim.get('ner_pages', lim['pages'])} / {lim['pages']}"},
                 {"measure": "ours, 1 core, trafilatura + entities: articles/s (fraction)",
                  "value": f"{raw['one_ner']['articles_per_s']} ({raw['one_ner']['articles_per_s'] / limit_rate:.0%})"},
                 {"measure": "ours, 1 core, all extractors: articles/s (fraction)",

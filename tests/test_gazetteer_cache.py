@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from ci import unavailable
 
 from extractors import gazetteer
-from tests.ci import unavailable
 
 
 @pytest.fixture

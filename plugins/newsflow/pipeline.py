@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -91,7 +91,8 @@ class RunSummary:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Time per stage: ``poll``, ``fetch``, ``cluster``, ``index`` (wall time in this process);
     ``clean`` and ``extract:<name>`` (busy time summed over the CPU workers, ≈ their CPU time);
-    ``wait_cpu`` (this process waiting for the workers)."""
+    ``wait_cpu`` (this process waiting for the workers); ``wait_fetch`` (waiting for the
+    download thread: the part of ``fetch`` that CPU work did not hide)."""
     cpu_seconds: float = 0.0
     """CPU time of the run: this process plus its CPU workers."""
     workers: int = 1
@@ -110,6 +111,15 @@ class RunSummary:
 
     def add_time(self, stage: str, seconds: float) -> None:
         self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
+
+    def absorb(self, part: RunSummary) -> None:
+        """Add the counts, failures and stage times of ``part`` (one batch's download tally)."""
+        for item in fields(self):
+            if item.name not in ("seconds", "workers") and item.type in ("int", "float"):
+                setattr(self, item.name, getattr(self, item.name) + getattr(part, item.name))
+        self.failures.extend(part.failures)
+        for stage, seconds in part.stage_seconds.items():
+            self.add_time(stage, seconds)
 
     def finish(self, started: float, cpu_started: float) -> None:
         """Set the run's wall and CPU time (called once, at the end of a run)."""
@@ -357,11 +367,12 @@ def process(
     The due articles are claimed for this run (a lease renewed while it runs, released at the
     end), so a concurrent run does not process them too.
 
-    With more than one CPU worker (setting ``workers``) the stages overlap: batch *k* is
-    cleaned and enriched in the worker processes while this process fetches batch *k+1*,
-    then it collects batch *k*, assigns clusters and indexes it while the workers go on with
-    *k+1*. At most two batches are handed to the workers at a time. With one worker every
-    batch runs fetch → clean → extract → cluster → index in this process.
+    The stages overlap. A download thread fetches batch *k+1* while batch *k* is cleaned
+    and enriched, so waiting on servers hides behind CPU work even with one worker. With more
+    than one CPU worker (setting ``workers``) batch *k* is cleaned and enriched in the worker
+    processes, and this process collects it, assigns clusters and indexes it while the
+    workers go on with *k+1*; at most two batches are handed to the workers at a time. With
+    one worker cleaning, extraction, clustering and indexing run in this process.
     """
     chain = list(extractors) if extractors is not None else _extractors(res.settings)
     lease = res.settings.lease_seconds
@@ -375,14 +386,57 @@ def process(
         progress.start("extract", len(due))
         progress.start("index", len(due))
         in_flight: deque[Pending] = deque()
-        for batch in batches:
-            items = _fetch(res, batch, summary, progress)
-            if items:
-                in_flight.append(cpu.submit(items))
-            while len(in_flight) >= (2 if cpu.workers > 1 else 1):
-                _finish_batch(res, in_flight.popleft(), summary, progress)
+        with _Prefetcher(res, batches, progress) as downloads:
+            for items, tally in downloads:
+                summary.absorb(tally)
+                if items:
+                    in_flight.append(cpu.submit(items))
+                while len(in_flight) >= (2 if cpu.workers > 1 else 1):
+                    _finish_batch(res, in_flight.popleft(), summary, progress)
+            summary.add_time("wait_fetch", downloads.waited)
         while in_flight:
             _finish_batch(res, in_flight.popleft(), summary, progress)
+
+
+class _Prefetcher:
+    """Yields each batch's downloads while the next batch downloads in a background thread.
+
+    The thread records fetch failures in the state store (thread-safe) and counts them in its
+    own :class:`RunSummary` per batch, which the caller merges (``summary.absorb``), so the
+    run's summary is only ever changed by one thread.
+    """
+
+    def __init__(self, res: Resources, batches: Sequence[Sequence[FeedEntry]], progress: Progress) -> None:
+        self._res = res
+        self._batches = batches
+        self._progress = progress
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-prefetch")
+        self.waited = 0.0
+        """Seconds the caller waited for a download to finish."""
+
+    def _download(self, batch: Sequence[FeedEntry]) -> tuple[list[Item], RunSummary]:
+        tally = RunSummary()
+        return _fetch(self._res, batch, tally, self._progress), tally
+
+    def __iter__(self) -> Iterator[tuple[list[Item], RunSummary]]:
+        upcoming = iter(self._batches)
+        first = next(upcoming, None)
+        pending = self._pool.submit(self._download, first) if first is not None else None
+        while pending is not None:
+            started = time.perf_counter()
+            done = pending.result()
+            self.waited += time.perf_counter() - started
+            following = next(upcoming, None)
+            pending = self._pool.submit(self._download, following) if following is not None else None
+            yield done
+
+    def __enter__(self) -> _Prefetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        # on an error or Ctrl-C: let the batch being downloaded finish (bounded by the fetch
+        # timeouts) rather than close the HTTP client under it; start no other
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _finish_batch(res: Resources, pending: Pending, summary: RunSummary, progress: Progress) -> None:
