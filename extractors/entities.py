@@ -49,7 +49,7 @@ GPE, LOC and NORP; offsets are into ``article.text``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +165,17 @@ _KNOWN_PERSON_NAMES = frozenset(
     alias for canonical, label, aliases in KNOWN if label == "PERSON"
     for alias in (canonical, *aliases) if len(alias) > 3
 )
+
+
+def _names_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """One regex matching any of ``names`` as whole words, longest first."""
+    ordered = sorted(names, key=len, reverse=True)
+    if not ordered:
+        return re.compile(r"(?!)")
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b")
+
+
+_KNOWN_PERSON_PATTERN = _names_pattern(_KNOWN_PERSON_NAMES)
 
 
 def known_entity(name: str) -> tuple[str, str] | None:
@@ -283,11 +294,19 @@ def _add_missed_surnames(text: str, items: list[tuple[int, int, str, str]]
     ("Zelenskyy met …")."""
     surnames = {s.split()[-1] for _, _, label, s in items
                 if label == "PERSON" and len(s.split()) > 1 and len(s.split()[-1]) > 2}
-    names = sorted(surnames | _KNOWN_PERSON_NAMES, key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b")
+    found = [(m.start(), m.end()) for m in _KNOWN_PERSON_PATTERN.finditer(text)]
+    if surnames - _KNOWN_PERSON_NAMES:  # a small pattern per document; the known names' is compiled once
+        found += [(m.start(), m.end()) for m in _names_pattern(surnames - _KNOWN_PERSON_NAMES).finditer(text)]
+    found.sort(key=lambda span: (span[0], -span[1]))  # leftmost, then longest, as one alternation would
     covered = [(s, e) for s, e, _, _ in items]
-    added = [(m.start(), m.end(), "PERSON", m.group()) for m in pattern.finditer(text)
-             if not any(s < m.end() and m.start() < e for s, e in covered)]
+    added: list[tuple[int, int, str, str]] = []
+    consumed = 0
+    for start, end in found:
+        if start < consumed:
+            continue
+        consumed = end
+        if not any(s < end and start < e for s, e in covered):
+            added.append((start, end, "PERSON", text[start:end]))
     return sorted(items + added, key=lambda item: item[0]) if added else items
 
 
