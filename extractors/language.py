@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import islice
 from typing import Any
 
 from extractors.base import Extractor, Fields, per_article
@@ -28,8 +29,9 @@ MIN_LETTERS = 20
 """Below this many letters in title + text, detection is not attempted."""
 OVERRIDE_CONFIDENCE = 0.9
 """Detection replaces a disagreeing declared language only at or above this probability."""
-MAX_CHARS = 20_000
-"""Classify at most this much text (the start of the article is plenty)."""
+MAX_CHARS = 2_000
+"""Classify at most this much text: the classifier's cost grows with the length (≈0.3 ms per
+1,000 characters) and the first few hundred words leave it in no doubt."""
 
 _CODE = re.compile(r"^[a-z]{2,3}$")
 _NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "mis"})
@@ -99,7 +101,7 @@ def detect_language(article: Article) -> Fields:
     """Decide the article's language; see the module docstring for the rule."""
     declared = normalize_language(article.language)
     text = f"{article.title}\n{article.text}".strip()
-    if len(_LETTER.findall(text[:2000])) < MIN_LETTERS:
+    if sum(1 for _ in islice(_LETTER.finditer(text, 0, MAX_CHARS), MIN_LETTERS)) < MIN_LETTERS:
         return {"language": declared, "language_confidence": 0.0}
     ranked = rank_languages(text)
     best, best_p = ranked[0]
@@ -116,7 +118,7 @@ def detect_language(article: Article) -> Fields:
 LANGUAGE = register(
     Extractor(
         name="language",
-        version="1",
+        version="2",
         fields=("language", "language_confidence"),
         run=per_article(detect_language),
         description="Article language: the page's, unless py3langid confidently disagrees.",

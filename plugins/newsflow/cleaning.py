@@ -88,7 +88,7 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
         sources["published_at"] = published_source
     article.authors = pick("authors", _authors(meta.get("author")), list(entry.authors)) or []
     article.description = pick("description", meta.get("description"), entry.summary)
-    article.language = pick("language", _page_language(page.text), entry.language)
+    article.language = pick("language", page_language(page.text), entry.language)
     article.tags = pick("tags", _tags(meta.get("tags")), list(entry.tags)) or []
     article.categories = pick("categories", _tags(meta.get("categories")), None) or []
     article.site_name = pick("site_name", meta.get("sitename"), None)
@@ -173,6 +173,7 @@ def _tags(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _page_language(html: str) -> str | None:
+def page_language(html: str) -> str | None:
+    """The primary language subtag of ``<html lang>`` ("en" for "en-GB"), if the page declares one."""
     match = _HTML_LANG.search(html[:2048])
     return match.group(1).lower() if match else None
