@@ -176,17 +176,20 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
             print("[limit] bare trafilatura + bare spaCy NER", flush=True)
             spec = bench.page_spec(n, options.limit_pages)
             lim = _child("limit", spec)
-            per_page = (lim["trafilatura_s"] + lim["ner_s"]) / lim["pages"]
-            limit_rate = 1 / per_page
+            rates = limit_rates(lim)
+            ner, full = raw["one_ner"]["articles_per_s"], raw["one"]["articles_per_s"]
             out["limit"] = [
-                {"measure": "library limit (bare trafilatura + bare NER), articles/s", "value": round(limit_rate, 2)},
+                {"measure": "library limit, NER on every page (the issue's definition), articles/s",
+                 "value": round(rates["all"], 2)},
+                {"measure": "library limit, NER on the English pages only (what the pipeline parses), articles/s",
+                 "value": round(rates["en"], 2)},
                 {"measure": "  trafilatura bare_extraction(with_metadata), s/page", "value": round(lim["trafilatura_s"] / lim["pages"], 4)},
                 {"measure": f"  spaCy NER ({'+'.join(lim['ner_pipes'])}), words/s", "value": round(lim["words"] / lim["ner_s"])},
-                {"measure": "  pages NER applies to (English) / pages", "value": f"{lim.get('ner_pages', lim['pages'])} / {lim['pages']}"},
-                {"measure": "ours, 1 core, trafilatura + entities: articles/s (fraction)",
-                 "value": f"{raw['one_ner']['articles_per_s']} ({raw['one_ner']['articles_per_s'] / limit_rate:.0%})"},
-                {"measure": "ours, 1 core, all extractors: articles/s (fraction)",
-                 "value": f"{raw['one']['articles_per_s']} ({raw['one']['articles_per_s'] / limit_rate:.0%})"},
+                {"measure": "  English pages / pages", "value": f"{lim['ner_pages_en']} / {lim['pages']}"},
+                {"measure": "ours, 1 core, trafilatura + entities: articles/s (fraction: every page; English only)",
+                 "value": f"{ner} ({ner / rates['all']:.0%}; {ner / rates['en']:.0%})"},
+                {"measure": "ours, 1 core, all extractors: articles/s (fraction: every page; English only)",
+                 "value": f"{full} ({full / rates['all']:.0%}; {full / rates['en']:.0%})"},
             ]
             raw["limit"] = lim
         if "peers" in sec:
@@ -259,11 +262,12 @@ def targets(out: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append({"target": target, "figure": figure, "met": "n/a" if met is None else ("yes" if met else "NO")})
 
     if "limit" in raw:
-        lim = raw["limit"]
-        rate = lim["pages"] / (lim["trafilatura_s"] + lim["ner_s"])
-        ner = raw["one_ner"]["articles_per_s"] / rate
-        full = raw["one"]["articles_per_s"] / rate
-        add("one core ≥ 90% of library limit", f"{ner:.0%} (trafilatura + entities); {full:.0%} (all extractors)", ner >= 0.9)
+        rates = limit_rates(raw["limit"])
+        ours = raw["one_ner"]["articles_per_s"]
+        add("one core ≥ 90% of library limit (NER on every page, the issue's definition)",
+            f"{ours / rates['all']:.0%} (trafilatura + entities)", ours / rates["all"] >= 0.9)
+        add("one core ≥ 90% of library limit (NER on English pages only, strict)",
+            f"{ours / rates['en']:.0%} (trafilatura + entities)", ours / rates["en"] >= 0.9)
     for row in out.get("scaling", []):
         add(f"2 workers ≥ 1.8× one ({row['chain']})", f"{row['speedup']}×", (row["speedup"] or 0) >= 1.8)
     peer_rows = {r["extractor"]: r for r in out.get("peers", [])}
@@ -279,6 +283,14 @@ def targets(out: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = mem[-1]["peak_rss_mb"] / mem[0]["peak_rss_mb"]
         add(f"peak RSS at {mem[-1]['n']} ≤ 1.2× at {mem[0]['n']}", f"{ratio:.2f}×", ratio <= 1.2)
     return rows
+
+
+def limit_rates(lim: dict[str, Any]) -> dict[str, float]:
+    """Articles/s of the library limit: 1 / (trafilatura + NER seconds per page), with NER
+    over every page (``all``) or over the English pages only (``en``)."""
+    per_page = {"all": (lim["trafilatura_s"] + lim["ner_s"]) / lim["pages"],
+                "en": (lim["trafilatura_s"] + lim["ner_en_s"]) / lim["pages"]}
+    return {k: 1 / v for k, v in per_page.items()}
 
 
 def wall_clock() -> float:
