@@ -295,8 +295,9 @@ def _add_missed_surnames(text: str, items: list[tuple[int, int, str, str]]
     surnames = {s.split()[-1] for _, _, label, s in items
                 if label == "PERSON" and len(s.split()) > 1 and len(s.split()[-1]) > 2}
     found = [(m.start(), m.end()) for m in _KNOWN_PERSON_PATTERN.finditer(text)]
-    if surnames - _KNOWN_PERSON_NAMES:  # a small pattern per document; the known names' is compiled once
-        found += [(m.start(), m.end()) for m in _names_pattern(surnames - _KNOWN_PERSON_NAMES).finditer(text)]
+    own = surnames - _KNOWN_PERSON_NAMES
+    if own:  # a small pattern per document; the known names' one is compiled once
+        found += [(m.start(), m.end()) for m in _names_pattern(own).finditer(text)]
     found.sort(key=lambda span: (span[0], -span[1]))  # leftmost, then longest, as one alternation would
     covered = [(s, e) for s, e, _, _ in items]
     added: list[tuple[int, int, str, str]] = []

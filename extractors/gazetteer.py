@@ -282,7 +282,8 @@ def _write(builder: _Builder, db: sqlite3.Connection, digest: str) -> None:
 class Gazetteer:
     """The index: normalised name → candidate places, read from a SQLite file (see :func:`load`).
 
-    Lookups are memoised per process; places are built from their rows once.
+    Lookups are memoised per process, already in :meth:`candidates`' order; places are built
+    from their rows once.
     """
 
     MEMO_SIZE = 200_000
@@ -312,7 +313,8 @@ class Gazetteer:
                 rows = self._db.execute(
                     "SELECT n.is_primary, p.* FROM names n JOIN places p ON p.id = n.place"
                     " WHERE n.name = ? ORDER BY n.seq", (key,)).fetchall()
-                found = tuple(Candidate(self._place(row[1:]), bool(row[0])) for row in rows)
+                found = tuple(sorted((Candidate(self._place(row[1:]), bool(row[0])) for row in rows),
+                                     key=lambda c: not c.primary))
             if len(self._memo) >= self.MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = found
@@ -320,7 +322,7 @@ class Gazetteer:
 
     def candidates(self, name: str) -> list[Candidate]:
         """Every entry called ``name``, by its own name (or a curated alias) first."""
-        return sorted(self._lookup(normalise(name)), key=lambda c: not c.primary)
+        return list(self._lookup(normalise(name)))
 
     def country(self, code: str) -> Place | None:
         return self.countries.get(code.upper())
