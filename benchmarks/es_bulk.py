@@ -2,7 +2,8 @@
 
 Both write the same N enriched documents into fresh indices created from the same template
 on the same node; the ratio (ours / raw) is the figure of merit (goal ≥ 0.8). Ours does more:
-it looks up existing content hashes (mget) to report new/updated/unchanged and refreshes.
+it looks up existing content hashes (mget) to report new/updated/unchanged and refreshes; it
+hides that work by preparing the next batch while the server indexes the current one.
 The JVM is warmed up first, and each method runs ``repeats`` times, alternating which goes
 first; the best run of each counts (the least disturbed by other load on the machine).
 """

@@ -257,6 +257,26 @@ def test_bulk_is_chunked(es_url: str, alias: str) -> None:
     finally:
         b.close()
 
+def test_pipelined_batches_keep_order_and_report_exactly(es_url: str, alias: str) -> None:
+    # batches of 3 go out one deep: a batch repeating ids of the one in flight (or of one sent
+    # earlier) must see those writes, and the last version of a document must win
+    b = ElasticBackend(es_url, index_alias=alias, chunk_size=3)
+    try:
+        stream = [make_doc(i) for i in range(1, 7)]  # batches [1 2 3] [4 5 6]
+        stream += [make_doc(5, title="five, revised"), make_doc(2), make_doc(7)]  # [5' 2 7]
+        stream += [make_doc(5, title="five, final"), make_doc(8)]  # [5'' 8]
+        report = b.upsert(stream)
+        assert sorted(report.new) == [f"doc{i:03d}" for i in range(1, 9)]
+        assert report.updated == ["doc005", "doc005"]
+        assert report.unchanged == ["doc002"]
+        assert not report.failed
+        got = b.get("doc005")
+        assert got is not None and got["title"] == "five, final"
+        assert b.count() == 8
+    finally:
+        b.close()
+
+
 
 def test_read_only_index_raises_index_unavailable(
     backend: ElasticBackend, es_client: Elasticsearch

@@ -25,6 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -483,9 +484,37 @@ class ElasticBackend:
     # ------------------------------------------------------------------ writing
 
     def upsert(self, documents: Iterable[Document]) -> IndexReport:
+        """Write ``documents``; report which were new, updated, unchanged or refused.
+
+        Batches are pipelined one deep: while one bulk request is on the wire (the server
+        indexing it), the next batch's existing hashes are looked up and its JSON is built.
+        Bulk requests still go out one at a time and in order, so the last version of a
+        document given twice wins; a batch that shares an id with the one in flight waits for
+        it first, so "updated" is reported exactly.
+        """
         report = IndexReport()
-        batch: dict[str, Document] = {}
         wrote = False
+        in_flight: tuple[Future[tuple[IndexReport, list[str]]], frozenset[str]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-bulk") as sender:
+            for batch in self._batches(documents, report):
+                if in_flight is not None and not in_flight[1].isdisjoint(batch):
+                    wrote |= self._settle(in_flight[0], report)
+                    in_flight = None
+                actions, kinds = self._prepare(batch, report)
+                if in_flight is not None:
+                    wrote |= self._settle(in_flight[0], report)
+                    in_flight = None
+                if actions:
+                    in_flight = (sender.submit(self._send, actions, kinds), frozenset(batch))
+            if in_flight is not None:
+                wrote |= self._settle(in_flight[0], report)
+        if wrote and self.refresh:
+            self._call("refreshing the index", self.client.indices.refresh, index=self.alias)
+        return report
+
+    def _batches(self, documents: Iterable[Document], report: IndexReport) -> Iterator[dict[str, Document]]:
+        """Valid documents in batches of ``chunk_size`` with no id twice in one batch."""
+        batch: dict[str, Document] = {}
         for doc in documents:
             reason = reject_reason(doc)
             if reason is not None:
@@ -494,14 +523,11 @@ class ElasticBackend:
                 continue
             doc_id = doc["id"]
             if doc_id in batch or len(batch) >= self.chunk_size:
-                wrote |= self._upsert_batch(batch, report)
+                yield batch
                 batch = {}
             batch[doc_id] = doc
         if batch:
-            wrote |= self._upsert_batch(batch, report)
-        if wrote and self.refresh:
-            self._call("refreshing the index", self.client.indices.refresh, index=self.alias)
-        return report
+            yield batch
 
     def _existing_hashes(self, ids: list[str]) -> dict[str, str | None]:
         for attempt in (1, 2):
@@ -527,7 +553,11 @@ class ElasticBackend:
                 out[d["_id"]] = (d.get("_source") or {}).get("content_hash")
         return out
 
-    def _upsert_batch(self, batch: dict[str, Document], report: IndexReport) -> bool:
+    def _prepare(
+        self, batch: dict[str, Document], report: IndexReport
+    ) -> tuple[list[tuple[dict[str, Any], str]], dict[str, str]]:
+        """Bulk actions for the documents of ``batch`` that changed, and whether each is new
+        or updated. Unchanged and unserialisable documents go straight into ``report``."""
         existing = self._existing_hashes(list(batch))
         now = iso(utcnow())
         actions: list[tuple[dict[str, Any], str]] = []
@@ -552,8 +582,14 @@ class ElasticBackend:
                 continue
             kinds[doc_id] = "updated" if doc_id in existing else "new"
             actions.append(({"index": {"_index": self.alias, "_id": doc_id}}, source))
-        if not actions:
-            return False
+        return actions, kinds
+
+    def _send(
+        self, actions: list[tuple[dict[str, Any], str]], kinds: dict[str, str]
+    ) -> tuple[IndexReport, list[str]]:
+        """One batch through ``streaming_bulk`` (runs on the sender thread): what happened to
+        each document, and the refusals that are the cluster's fault rather than the document's."""
+        done = IndexReport()
         blocked: list[str] = []
         try:
             for ok, item in streaming_bulk(
@@ -574,16 +610,23 @@ class ElasticBackend:
                 info = next(iter(item.values()))
                 doc_id = str(info.get("_id"))
                 if ok:
-                    bucket = report.updated if kinds.get(doc_id) == "updated" else report.new
+                    bucket = done.updated if kinds.get(doc_id) == "updated" else done.new
                     bucket.append(doc_id)
                     continue
                 reason = _item_reason(info)
                 status = int(info.get("status") or 0)
                 if status in _RETRY_STATUSES or "cluster_block_exception" in reason:
                     blocked.append(f"{doc_id}: {reason}")
-                report.failed.append((doc_id, reason))
+                done.failed.append((doc_id, reason))
         except (ApiError, TransportError) as exc:
             raise self._translate(exc, "bulk indexing") from exc
+        return done, blocked
+
+    def _settle(self, sent: Future[tuple[IndexReport, list[str]]], report: IndexReport) -> bool:
+        """Wait for a bulk request, fold its outcome into ``report``; raise if the cluster
+        refused documents for reasons that are not theirs."""
+        done, blocked = sent.result()
+        report.merge(done)
         if blocked:
             raise IndexUnavailable(
                 f"Elasticsearch at {self._where} refused {len(blocked)} document(s) for reasons "
