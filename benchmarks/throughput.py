@@ -4,7 +4,7 @@ One call of :func:`run` generates the benchmark site (``sitegen``), serves it fr
 process on 127.0.0.1 and measures every pipeline run in a fresh child process
 (``benchmarks.runner``), so each figure has its own peak RSS and CPU time. One-core runs
 are pinned to CPU 0 (the server then mostly runs on the other core); two-worker runs are not
-pinned. Peers run in their own venv (``~/.cache/newsflow/bench-venv``, created with pip on
+pinned. Peers run in their own venv (``$XDG_CACHE_HOME/newsflow/bench-venv``, created with pip on
 first use).
 """
 
@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import sitegen
+from newsflow.cache import cache_dir
 from newsflow.demo_server import DemoServer
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-PEERS_VENV = Path.home() / ".cache" / "newsflow" / "bench-venv"
+PEERS_VENV = cache_dir() / "bench-venv"
 PEER_PACKAGES = ("newspaper4k", "news-please", "trafilatura==2.3.1")
 LIMIT_CHAIN = ("entities",)
 """The extractor chain comparable with the library limit (trafilatura + spaCy NER)."""

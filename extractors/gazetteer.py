@@ -31,7 +31,6 @@ import functools
 import hashlib
 import logging
 import math
-import os
 import re
 import sqlite3
 import threading
@@ -41,6 +40,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from newsflow.cache import cache_dir, remove_stale, replacing
 
 log = logging.getLogger(__name__)
 
@@ -429,12 +430,6 @@ def digest() -> str:
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
 
-def cache_dir() -> Path:
-    """Where the built gazetteer is kept: ``$XDG_CACHE_HOME/newsflow`` (``~/.cache/newsflow``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsflow"
-
-
 def _open_cached(path: Path, key: str) -> sqlite3.Connection | None:
     """The stored gazetteer at ``path`` if it is complete and built from ``key``."""
     if not path.exists():
@@ -455,17 +450,9 @@ def _build_file(path: Path, key: str) -> sqlite3.Connection:
     """Build the gazetteer into ``path`` (atomically: a temporary file renamed into place)."""
     started = time.perf_counter()
     builder = _build()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    try:
-        with contextlib.closing(sqlite3.connect(partial)) as db:
-            _write(builder, db, key)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    for stale in path.parent.glob("gazetteer-*.sqlite"):
-        if stale != path:
-            stale.unlink(missing_ok=True)
+    with replacing(path) as partial, contextlib.closing(sqlite3.connect(partial)) as db:
+        _write(builder, db, key)
+    remove_stale(path, "gazetteer-*.sqlite")
     log.info("built the gazetteer in %.1f s: %s", time.perf_counter() - started, path)
     opened = _open_cached(path, key)
     if opened is None:

@@ -4,7 +4,7 @@ Elasticsearch publishes a minimal runnable distribution on Maven Central,
 ``org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>:zip`` (server, netty
 transport and, in 9.x, x-pack core/security; no bundled JDK, no ``analysis-common``). This
 module fetches it with ``mvn dependency:copy`` into a cache (``$NEWSFLOW_ES_CACHE`` or
-``~/.cache/newsflow/es``), unpacks it once, and runs one node on 127.0.0.1 with a temporary
+``$XDG_CACHE_HOME/newsflow/es``, by default ``~/.cache/newsflow/es``), unpacks it once, and runs one node on 127.0.0.1 with a temporary
 data directory and a small heap::
 
     with running_node() as node:
@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsflow.cache import cache_dir as newsflow_cache_dir
+
 log = logging.getLogger(__name__)
 
 ARTIFACT = "org.elasticsearch.distribution.integ-test-zip:elasticsearch"
@@ -67,7 +69,7 @@ class EsDevError(RuntimeError):
 def cache_dir() -> Path:
     """Where downloaded zips and unpacked distributions live."""
     env = os.environ.get("NEWSFLOW_ES_CACHE")
-    base = Path(env) if env else Path.home() / ".cache" / "newsflow" / "es"
+    base = Path(env) if env else newsflow_cache_dir() / "es"
     base.mkdir(parents=True, exist_ok=True)
     return base
 

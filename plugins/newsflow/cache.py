@@ -1,0 +1,45 @@
+"""newsflow's per-user cache directory and atomic writes into it.
+
+Built artefacts that are the same for every run on a machine (the gazetteer, the language
+classifier's unpacked model, the downloaded Elasticsearch distribution, the benchmark's
+peers venv) live under :func:`cache_dir`. Each file is written to a temporary name and
+renamed into place, so a reader never sees half a file and concurrent writers (worker
+processes starting together) do not corrupt each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/newsflow``, by default ``~/.cache/newsflow`` (not created here)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsflow"
+
+
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path`` atomically.
+
+    The temporary file is removed if the block raises. Creates the parent directory; raises
+    ``OSError`` if it cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def remove_stale(current: Path, pattern: str) -> None:
+    """Delete the siblings of ``current`` matching ``pattern`` (older builds of it)."""
+    for stale in current.parent.glob(pattern):
+        if stale != current:
+            stale.unlink(missing_ok=True)
