@@ -37,9 +37,11 @@ MIN_LETTERS = 20
 """Below this many letters in title + text, detection is not attempted."""
 OVERRIDE_CONFIDENCE = 0.9
 """Detection replaces a disagreeing declared language only at or above this probability."""
-MAX_CHARS = 2_000
-"""Classify at most this much text: the classifier's cost grows with the length (≈0.3 ms per
-1,000 characters) and the first few hundred words leave it in no doubt."""
+MAX_CHARS = 1_000
+"""Classify at most this much text: the classifier walks it byte by byte in Python (≈0.5 ms
+per 1,000 characters), and 1,000 characters (≈170 words) leave it in no doubt: on the
+benchmark and demo corpora (1,043 articles, three languages) it decides exactly as it does
+on 2,000."""
 
 _CODE = re.compile(r"^[a-z]{2,3}$")
 _NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "mis"})
@@ -188,7 +190,7 @@ def detect_language(article: Article) -> Fields:
 LANGUAGE = register(
     Extractor(
         name="language",
-        version="2",
+        version="3",
         fields=("language", "language_confidence"),
         run=per_article(detect_language),
         description="Article language: the page's, unless py3langid confidently disagrees.",

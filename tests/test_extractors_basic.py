@@ -222,7 +222,7 @@ def test_run_extractors_records_provenance_and_failures(failing: Extractor) -> N
         assert runs["reading"].fields == ("reading_time_min", "word_count")
         assert runs["language"].as_dict() == {
             "name": "language",
-            "version": "2",
+            "version": "3",
             "fields": ["language", "language_confidence"],
         }
         # the other extractors' fields are kept
