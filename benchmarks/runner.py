@@ -66,7 +66,8 @@ def pipeline_run(spec: dict[str, Any]) -> dict[str, Any]:
     from newsflow.models import FeedSource
 
     settings = Settings(
-        data_dir=Path(spec["data_dir"]), allow_hosts=("127.0.0.1",), fetch_workers=8, per_host_concurrency=8,
+        data_dir=Path(spec["data_dir"]), allow_hosts=("127.0.0.1",), fetch_workers=spec.get("fetch_workers", 8),
+        per_host_concurrency=spec.get("fetch_workers", 8),
         workers=spec.get("workers", 0), extractors=tuple(spec["extractors"]) if spec.get("extractors") else None,
         batch_size=spec.get("batch_size", 32),
     )

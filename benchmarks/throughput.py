@@ -38,6 +38,9 @@ class Options:
     pages_dir: Path | None = None
     peer_pages: int = 100
     limit_pages: int = 1_000
+    limit_repeats: int = 2
+    """Our one-core run and the bare libraries each run this often, alternating; the best of
+    each counts (this VM's speed drifts by ±5-20% between runs minutes apart)."""
     memory_chain: tuple[str, ...] | None = None
     """Extractors of the memory runs (None: all)."""
     profile_pages: int = 200
@@ -174,12 +177,20 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
                                    "feeds_unchanged": raw["again"]["summary"]["feeds_unchanged"],
                                    "article_fetches": raw["again"]["article_fetches"]}]
         if "limit" in sec and "one_ner" in raw:
-            print("[limit] bare trafilatura + bare spaCy NER", flush=True)
+            print(f"[limit] bare trafilatura + bare spaCy NER, alternating with ours, {options.limit_repeats}× each",
+                  flush=True)
             spec = bench.page_spec(n, options.limit_pages)
-            lim = _child("limit", spec)
+            lims = [_child("limit", spec)]
+            ours_runs = [raw["one_ner"]]
+            for _ in range(options.limit_repeats - 1):
+                ours_runs.append(bench.pipeline(n, workers=1, extractors=LIMIT_CHAIN, one_core=True))
+                lims.append(_child("limit", spec))
+            lim = best_limit(lims)
             rates = limit_rates(lim)
-            ner, full = raw["one_ner"]["articles_per_s"], raw["one"]["articles_per_s"]
+            ner, full = max(r["articles_per_s"] for r in ours_runs), raw["one"]["articles_per_s"]
             out["limit"] = [
+                {"measure": f"runs of each (alternating; best counts): ours {len(ours_runs)}, bare libraries {len(lims)}",
+                 "value": f"ours {', '.join(str(r['articles_per_s']) for r in ours_runs)} articles/s"},
                 {"measure": "library limit, NER on every page (the issue's definition), articles/s",
                  "value": round(rates["all"], 2)},
                 {"measure": "library limit, NER on the English pages only (what the pipeline parses), articles/s",
@@ -193,6 +204,7 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
                  "value": f"{full} ({full / rates['all']:.0%}; {full / rates['en']:.0%})"},
             ]
             raw["limit"] = lim
+            raw["ner_best"] = ner
         if "peers" in sec:
             print("[peers]", flush=True)
             out["peers"] = peers(bench, n, options.peer_pages)
@@ -264,7 +276,7 @@ def targets(out: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
 
     if "limit" in raw:
         rates = limit_rates(raw["limit"])
-        ours = raw["one_ner"]["articles_per_s"]
+        ours = raw["ner_best"]
         add("one core ≥ 90% of library limit (NER on every page, the issue's definition)",
             f"{ours / rates['all']:.0%} (trafilatura + entities)", ours / rates["all"] >= 0.9)
         add("one core ≥ 90% of library limit (NER on English pages only, strict)",
@@ -284,6 +296,14 @@ def targets(out: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = mem[-1]["peak_rss_mb"] / mem[0]["peak_rss_mb"]
         add(f"peak RSS at {mem[-1]['n']} ≤ 1.2× at {mem[0]['n']}", f"{ratio:.2f}×", ratio <= 1.2)
     return rows
+
+
+def best_limit(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of several bare-library runs, part by part (the hardest limit to reach)."""
+    best = dict(runs[0])
+    for key in ("trafilatura_s", "ner_s", "ner_en_s"):
+        best[key] = min(run[key] for run in runs)
+    return best
 
 
 def limit_rates(lim: dict[str, Any]) -> dict[str, float]:
