@@ -66,15 +66,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--pages", type=Path, help="a directory of saved HTML pages to use instead of the demo corpus")
     parser.add_argument("--peer-pages", type=int, default=100, help="pages timed with each peer library")
     parser.add_argument("--limit-pages", type=int, default=1000, help="pages timed for the library limit")
-    parser.add_argument("--limit-repeats", type=int, default=2,
-                        help="runs of ours (one core) and of the bare libraries, alternating; best of each counts")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="rounds of the pipeline runs and the bare libraries; the best run of each counts")
     parser.add_argument("--memory-extractors", default="", help="extractors of the memory runs (default: all)")
     parser.add_argument("--profile-pages", type=int, default=200)
     parser.add_argument("--no-record", action="store_true", help="print only; leave README.md and results alone")
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.peer_pages, args.limit_pages, args.profile_pages = "100,300", 20, 100, 60
-        args.limit_repeats = 1
+        args.repeats = 1
     sizes = tuple(int(s) for s in args.sizes.split(","))
     wanted = [name for name in args.only.split(",") if name and name not in args.skip.split(",")]
     unknown = set(wanted) - set(every)
@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         options = throughput.Options(
             sizes=sizes, pages_dir=args.pages, peer_pages=args.peer_pages, limit_pages=args.limit_pages,
-            limit_repeats=max(1, args.limit_repeats),
+            repeats=max(1, args.repeats),
             memory_chain=tuple(args.memory_extractors.split(",")) if args.memory_extractors else None,
             profile_pages=args.profile_pages, sections=throughput_sections,
         )

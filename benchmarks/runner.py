@@ -23,7 +23,12 @@ import psutil
 
 
 class PeakRSS:
-    """Samples the RSS of this process plus all its descendants; keeps the peak."""
+    """Samples the RSS of this process plus all its descendants; keeps the peak.
+
+    A sample costs ≈1.3 ms of CPU (psutil walks /proc to find the descendants). The sampling
+    thread moves itself off the CPUs this process is pinned to, when there are others, so a
+    one-core run is not charged for its own measurement (at 20 samples/s that was 2.6%).
+    """
 
     def __init__(self, interval: float = 0.05) -> None:
         self.peak = 0
@@ -31,6 +36,8 @@ class PeakRSS:
         self._proc = psutil.Process()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.interval = interval
+        self.own_cpu = 0.0
+        """CPU seconds the sampling thread used (subtracted from the run's CPU time)."""
 
     def sample(self) -> None:
         total = 0
@@ -40,8 +47,13 @@ class PeakRSS:
         self.peak = max(self.peak, total)
 
     def _run(self) -> None:
+        pinned = os.sched_getaffinity(0)
+        others = set(range(os.cpu_count() or 1)) - pinned
+        if others:
+            os.sched_setaffinity(threading.get_native_id(), others)  # this thread only
         while not self._stop.wait(self.interval):
             self.sample()
+        self.own_cpu = time.thread_time()
 
     def __enter__(self) -> PeakRSS:
         self.sample()
@@ -87,7 +99,7 @@ def pipeline_run(spec: dict[str, Any]) -> dict[str, Any]:
         workers.shutdown()  # joins the workers, so their CPU time shows in RUSAGE_CHILDREN
     out: dict[str, Any] = {
         "summary": summary.as_dict(), "peak_rss_mb": round(rss.peak / 2**20, 1),
-        "cpu_seconds": round(_cpu_total() - cpu_before, 2),
+        "cpu_seconds": round(_cpu_total() - cpu_before - rss.own_cpu, 2),
     }
     out["summary"].pop("failures", None)
     out["failures_sample"] = summary.failures[:3]
