@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes N (the first is the main one)")
     parser.add_argument("--quick", action="store_true", help="smoke run: N=100, small samples")
     parser.add_argument("--pages", type=Path, help="a directory of saved HTML pages to use instead of the demo corpus")
-    parser.add_argument("--peer-pages", type=int, default=100, help="pages timed with each peer library")
+    parser.add_argument("--peer-pages", type=int, default=300, help="pages timed with each peer library")
     parser.add_argument("--limit-pages", type=int, default=1000, help="pages timed for the library limit")
     parser.add_argument("--repeats", type=int, default=2,
                         help="rounds of the pipeline runs and the bare libraries; the best run of each counts")

@@ -36,7 +36,7 @@ LIMIT_CHAIN = ("entities",)
 class Options:
     sizes: tuple[int, ...] = (1_000, 10_000)
     pages_dir: Path | None = None
-    peer_pages: int = 100
+    peer_pages: int = 300
     limit_pages: int = 1_000
     repeats: int = 2
     """Each pipeline configuration and the bare libraries run this often, in rounds (every
@@ -210,7 +210,7 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
             raw["limit"] = lim
         if "peers" in sec:
             print("[peers]", flush=True)
-            out["peers"] = peers(bench, n, options.peer_pages)
+            out["peers"] = peers(bench, n, options.peer_pages, options.repeats)
         if "memory" in sec:
             rows = []
             for size in options.sizes:
@@ -256,15 +256,27 @@ def ensure_peers_venv() -> Path:
     return python
 
 
-def peers(bench: Bench, n: int, count: int) -> list[dict[str, Any]]:
+def peers(bench: Bench, n: int, count: int, repeats: int = 1) -> list[dict[str, Any]]:
+    """Ours and each peer over the same pages, ``repeats`` rounds; the best round of each counts."""
     python = ensure_peers_venv()
     spec = bench.page_spec(n, count)
-    ours = _child("clean", spec)
-    ours_rate = ours["ok"] and ours["pages"] / ours["seconds"]
+    names = ("ours", "trafilatura", "newspaper4k", "news-please")
+    best: dict[str, dict[str, Any]] = {}
+    for _ in range(repeats):
+        for name in names:
+            if name == "ours":
+                r = _child("clean", spec)
+                if r["ok"] != r["pages"]:
+                    raise RuntimeError(f"our cleaning failed on {r['pages'] - r['ok']} of {r['pages']} pages")
+            else:
+                r = _child(name, spec, python=str(python), script=str(HERE / "peers_script.py"))
+            if name not in best or r["seconds"] < best[name]["seconds"]:
+                best[name] = r
+    ours_rate = best["ours"]["pages"] / best["ours"]["seconds"]
     rows = [{"extractor": "newsflow clean_page (trafilatura + metadata + feed fallback)", "version": "",
-             "pages": ours["pages"], "pages_per_s": round(ours_rate, 1), "ours_vs_it": 1.0}]
-    for library in ("trafilatura", "newspaper4k", "news-please"):
-        r = _child(library, spec, python=str(python), script=str(HERE / "peers_script.py"))
+             "pages": best["ours"]["pages"], "pages_per_s": round(ours_rate, 1), "ours_vs_it": 1.0}]
+    for library in names[1:]:
+        r = best[library]
         rate = r["pages"] / r["seconds"]
         rows.append({"extractor": library, "version": r["version"], "pages": r["pages"],
                      "pages_per_s": round(rate, 1), "ours_vs_it": round(ours_rate / rate, 2)})
