@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ci import unavailable
 from elasticsearch import Elasticsearch
 
+from newsflow import es_dev
 from newsflow.errors import ConfigError, IndexUnavailable, QueryError
 from newsflow.index.base import SearchQuery
 from newsflow.index.elastic import (
@@ -309,17 +311,51 @@ def test_unreachable_cluster_gives_index_unavailable() -> None:
         ElasticBackend(client=client, index_alias="whatever")
 
 
-def test_wrong_auth_is_a_config_error(es_url: str) -> None:
-    # the dev node has security disabled, so emulate the 401 translation directly
-    from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
-    from elasticsearch import AuthenticationException
+SUPERUSER = ("newsflow-test", "correct-horse-battery-staple")
 
-    b = ElasticBackend(es_url, setup=False)
-    meta = ApiResponseMeta(status=401, http_version="1.1", headers=HttpHeaders(),
-                           duration=0.0, node=NodeConfig("http", "127.0.0.1", 9200))
-    err = b._translate(AuthenticationException("unauthorized", meta, {}), "indexing")
-    assert isinstance(err, ConfigError) and "NEWSFLOW_ES_API_KEY" in str(err)
-    b.close()
+
+@pytest.fixture(scope="module")
+def secured_es_url() -> Iterator[str]:
+    """A second real node, started with security on and one file-realm superuser."""
+    try:
+        node = es_dev.start_node(superuser=SUPERUSER)
+    except Exception as exc:  # e.g. only an 8.x distribution, which has no security module
+        unavailable(f"no Elasticsearch with security: {type(exc).__name__}: {exc}")
+    try:
+        yield node.url
+    finally:
+        node.stop()
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"basic_auth": (SUPERUSER[0], "wrong-password-for-sure")},
+        {"api_key": "bm90LWFuLWlkOm5vdC1hLWtleQ=="},
+        {},
+    ],
+    ids=["wrong-password", "unknown-api-key", "none"],
+)
+def test_rejected_credentials_are_a_config_error_that_names_the_settings(
+    secured_es_url: str, credentials: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG), pytest.raises(ConfigError) as raised:
+        ElasticBackend(secured_es_url, index_alias="auth-test", **credentials)
+    message = str(raised.value)
+    assert "rejected the credentials" in message and "401" in message
+    assert "NEWSFLOW_ES_API_KEY" in message and "NEWSFLOW_ES_USERNAME" in message
+    secrets = ("wrong-password-for-sure", "bm90LWFuLWlkOm5vdC1hLWtleQ==", SUPERUSER[1])
+    assert not any(secret in message or secret in caplog.text for secret in secrets)
+
+
+def test_the_right_credentials_index_and_search(secured_es_url: str) -> None:
+    backend = ElasticBackend(secured_es_url, index_alias="auth-test", basic_auth=SUPERUSER)
+    try:
+        assert backend.upsert([make_doc(1), make_doc(2)]).new == ["doc001", "doc002"]
+        assert backend.count() == 2
+        assert [h.id for h in backend.search(SearchQuery(text="article 2")).hits][:1] == ["doc002"]
+    finally:
+        backend.close()
 
 
 # ----------------------------------------------------------------------------- reading

@@ -22,6 +22,7 @@ failed to start, for inspection).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -297,8 +298,11 @@ def _tail_file(path: Path, lines: int = 40) -> str:
         return ""
 
 
-def _http_json(url: str, timeout: float) -> tuple[int, dict[str, Any]]:
-    req = urllib.request.Request(url, headers={"Accept": "application/json"})
+def _http_json(url: str, timeout: float, auth: tuple[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    headers = {"Accept": "application/json"}
+    if auth is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    req = urllib.request.Request(url, headers=headers)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
     try:
         with opener.open(req, timeout=timeout) as resp:
@@ -350,10 +354,19 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(path, uid, gid)
 
 
-def node_settings(home: Path, workdir: Path, http_port: int, transport_port: int) -> dict[str, Any]:
-    """The ``elasticsearch.yml`` settings of a dev node, only those this distribution knows."""
+def node_settings(
+    home: Path, workdir: Path, http_port: int, transport_port: int, *, security: bool = False
+) -> dict[str, Any]:
+    """The ``elasticsearch.yml`` settings of a dev node, only those this distribution knows.
+
+    ``security`` turns on authentication (file realm, plain HTTP on loopback); it needs the
+    ``x-pack-security`` module, which the 9.x integ-test distribution has and 8.x lacks.
+    """
     mod_dir = home / "modules"
     modules = {p.name for p in mod_dir.iterdir()} if mod_dir.is_dir() else set()
+    if security and "x-pack-security" not in modules:
+        raise EsDevError(f"the Elasticsearch distribution in {home} has no x-pack-security module, "
+                         "so it cannot require credentials; use a 9.x version")
     settings: dict[str, Any] = {
         "cluster.name": f"newsflow-dev-{uuid.uuid4().hex[:8]}",
         "node.name": "newsflow-dev",
@@ -371,7 +384,10 @@ def node_settings(home: Path, workdir: Path, http_port: int, transport_port: int
         "action.destructive_requires_name": False,
     }
     if "x-pack-security" in modules:
-        settings["xpack.security.enabled"] = False
+        settings["xpack.security.enabled"] = security
+    if security:
+        settings["xpack.security.http.ssl.enabled"] = False
+        settings["xpack.security.transport.ssl.enabled"] = False
     if "x-pack-ml" in modules:
         settings["xpack.ml.enabled"] = False
     if "ingest-geoip" in modules:
@@ -391,6 +407,8 @@ class EsNode:
     java_home: Path
     started_in: float = 0.0
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    basic_auth: tuple[str, str] | None = field(default=None, repr=False)
+    """The superuser's (name, password) when the node requires credentials."""
 
     @property
     def log_path(self) -> Path:
@@ -505,8 +523,12 @@ def start_node(
     timeout: float = 180,
     heap: str | None = None,
     fallback: bool | None = None,
+    superuser: tuple[str, str] | None = None,
 ) -> EsNode:
     """Start one node on 127.0.0.1 and return once the cluster is yellow or green.
+
+    ``superuser`` (name, password) starts it with security on and that one file-realm user
+    (``bin/elasticsearch-users``), for tests of authentication against a real server.
 
     ``fallback`` (default: when ``version`` is the default and NEWSFLOW_ES_VERSION is unset)
     tries the other :data:`KNOWN_VERSIONS` when ``version`` cannot be fetched.
@@ -539,10 +561,12 @@ def start_node(
         transport_port = free_port()
         while transport_port == http_port:
             transport_port = free_port()
-        settings = node_settings(dist, workdir, http_port, transport_port)
+        settings = node_settings(dist, workdir, http_port, transport_port, security=superuser is not None)
         (conf / "elasticsearch.yml").write_text(
             "".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items())
         )
+        if superuser is not None:
+            _add_file_user(dist, conf, java_home, *superuser)
         if user is not None:
             _chown_tree(workdir, user.pw_uid, user.pw_gid)
             # hard links share the cache's inodes: they only need to be readable
@@ -589,7 +613,7 @@ def start_node(
         if not console.closed:
             console.close()
     node = EsNode(url=url, version=version, pid=process.pid, workdir=workdir, home=home,
-                  java_home=java_home, process=process)
+                  java_home=java_home, process=process, basic_auth=superuser)
     try:
         wait_for_health(node, timeout=timeout)
     except BaseException:
@@ -602,6 +626,19 @@ def start_node(
     node.started_in = time.monotonic() - started
     log.info("Elasticsearch %s up on %s after %.1fs", version, url, node.started_in)
     return node
+
+
+def _add_file_user(dist: Path, conf: Path, java_home: Path, name: str, password: str) -> None:
+    """Add a superuser to the file realm of the node configured in ``conf``."""
+    env = {**os.environ, "ES_PATH_CONF": str(conf), "ES_JAVA_HOME": str(java_home)}
+    env.pop("JAVA_HOME", None)
+    done = subprocess.run(
+        [str(dist / "bin" / "elasticsearch-users"), "useradd", name, "-p", password, "-r", "superuser"],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+    )
+    if done.returncode != 0:
+        raise EsDevError(f"elasticsearch-users could not add user {name!r} "
+                         f"(exit {done.returncode}): {_tail_text(done.stdout + done.stderr, 20)}")
 
 
 def _server_log_tail(node: EsNode, lines: int = 40) -> str:
@@ -628,7 +665,8 @@ def wait_for_health(node: EsNode, *, timeout: float = 180) -> dict[str, Any]:
             )
         try:
             status, body = _http_json(
-                f"{node.url}/_cluster/health?wait_for_status=yellow&timeout=5s", timeout=10
+                f"{node.url}/_cluster/health?wait_for_status=yellow&timeout=5s", timeout=10,
+                auth=node.basic_auth,
             )
             if status == 200 and body.get("status") in ("green", "yellow"):
                 return body
