@@ -498,16 +498,17 @@ class ElasticBackend:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-bulk") as sender:
             for batch in self._batches(documents, report):
                 if in_flight is not None and not in_flight[1].isdisjoint(batch):
-                    wrote |= self._settle(in_flight[0], report)
+                    self._settle(in_flight[0], report)
                     in_flight = None
                 actions, kinds = self._prepare(batch, report)
                 if in_flight is not None:
-                    wrote |= self._settle(in_flight[0], report)
+                    self._settle(in_flight[0], report)
                     in_flight = None
                 if actions:
                     in_flight = (sender.submit(self._send, actions, kinds), frozenset(batch))
+                    wrote = True
             if in_flight is not None:
-                wrote |= self._settle(in_flight[0], report)
+                self._settle(in_flight[0], report)
         if wrote and self.refresh:
             self._call("refreshing the index", self.client.indices.refresh, index=self.alias)
         return report
@@ -622,7 +623,7 @@ class ElasticBackend:
             raise self._translate(exc, "bulk indexing") from exc
         return done, blocked
 
-    def _settle(self, sent: Future[tuple[IndexReport, list[str]]], report: IndexReport) -> bool:
+    def _settle(self, sent: Future[tuple[IndexReport, list[str]]], report: IndexReport) -> None:
         """Wait for a bulk request, fold its outcome into ``report``; raise if the cluster
         refused documents for reasons that are not theirs."""
         done, blocked = sent.result()
@@ -633,7 +634,6 @@ class ElasticBackend:
                 f"that are not theirs (first: {blocked[0]}); retry later. If the index is "
                 "read-only, free disk space and clear index.blocks.read_only_allow_delete"
             )
-        return True
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         ids = list(dict.fromkeys(doc_ids))
