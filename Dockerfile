@@ -4,10 +4,10 @@
 #   docker build -t newsflow-airflow:3.3.2 .
 #
 # Layout inside the image: the repository's files live in AIRFLOW_HOME (/opt/airflow), so
-# dags/ and plugins/ are where Airflow looks for them, and newsflow finds its seeds/ (feed
-# list, Elasticsearch index template, Kibana objects) next to plugins/. newsflow is
-# installed in editable mode for that reason: the package resolves its seeds/ relative to
-# its own source (plugins/newsflow), which a copy in site-packages would not have.
+# dags/ and plugins/ are where Airflow looks for them. newsflow is installed in editable
+# mode so that the package Airflow imports from plugins/ and the installed one are the same
+# files; its runtime data is read with importlib.resources from newsflow/seeds, a link to
+# seeds/ (copied below).
 FROM apache/airflow:3.3.2-python3.11
 
 USER airflow

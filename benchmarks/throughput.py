@@ -27,7 +27,8 @@ from newsflow.demo_server import DemoServer
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PEERS_VENV = cache_dir() / "bench-venv"
-PEER_PACKAGES = ("newspaper4k", "news-please", "trafilatura==2.3.1")
+# lxml_html_clean by name: a new venv's pip (23.2) ignores the lxml[html_clean] extra they need
+PEER_PACKAGES = ("newspaper4k", "news-please", "trafilatura==2.3.1", "lxml_html_clean")
 LIMIT_CHAIN = ("entities",)
 """The extractor chain comparable with the library limit (trafilatura + spaCy NER)."""
 

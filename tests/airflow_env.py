@@ -20,7 +20,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from newsflow.config import REPO_ROOT
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 

@@ -27,6 +27,7 @@ What is checked on both:
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,10 +42,10 @@ from extractors.summary import extract_summary, split_sentences
 from extractors.tone import extract_tone
 from extractors.topics import extract_topics
 from newsflow.cleaning import clean_page
-from newsflow.config import REPO_ROOT, SEEDS_DIR
+from newsflow.config import SEEDS_DIR
 from newsflow.models import Article, FeedEntry, FetchedPage
 
-SEED_TEXT = REPO_ROOT.parent / "shared" / "seeds" / "000_eaf39562b2e76d12.txt"
+SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_eaf39562b2e76d12.txt"
 DEMO = SEEDS_DIR / "demo"
 BASE = "http://127.0.0.1:8765"
 

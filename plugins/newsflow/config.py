@@ -9,6 +9,7 @@ level or under ``[newsflow]``). Unknown keys and values that do not parse are a
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import os
 import tomllib
 from collections.abc import Mapping
@@ -22,8 +23,22 @@ from newsflow import __version__
 from newsflow.errors import ConfigError
 
 Backend = Literal["embedded", "elasticsearch"]
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+def _seeds_dir() -> Path:
+    """The runtime data shipped inside the package: ``newsflow/seeds``.
+
+    In the repository ``plugins/newsflow/seeds`` is a link to ``seeds/`` (feed lists, demo
+    corpus, Elasticsearch index template, Kibana objects); a wheel carries a copy. Installed
+    packages live on a file system, so the resource is a real directory.
+    """
+    seeds = importlib.resources.files("newsflow") / "seeds"
+    if not isinstance(seeds, Path) or not seeds.is_dir():
+        raise ConfigError(f"newsflow's packaged data is missing ({seeds}); reinstall newsflow")
+    return seeds
+
+
+SEEDS_DIR = _seeds_dir()
 
 
 def default_data_dir() -> Path:

@@ -43,6 +43,7 @@ from elasticsearch import (
 )
 from elasticsearch.helpers import streaming_bulk
 
+from newsflow.config import SEEDS_DIR
 from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError, QueryError
 from newsflow.index.base import (
     FACET_FIELDS,
@@ -61,8 +62,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-TEMPLATE_FILE = REPO_ROOT / "seeds" / "elasticsearch" / "index-template.json"
+TEMPLATE_FILE = SEEDS_DIR / "elasticsearch" / "index-template.json"
 INTERNAL_FIELDS = ("content_hash",)
 _HASH_EXCLUDED = frozenset({"indexed_at", *INTERNAL_FIELDS})
 _SUFFIX = re.compile(r"-(\d{6})$")
@@ -99,8 +99,8 @@ def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
         return dict(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise ConfigError(
-            f"the Elasticsearch index template {path} is missing; restore it from the "
-            "repository (seeds/elasticsearch/index-template.json)"
+            f"the Elasticsearch index template {path} is missing; reinstall newsflow "
+            "(it ships as package data: newsflow/seeds/elasticsearch/index-template.json)"
         ) from exc
     except ValueError as exc:
         raise ConfigError(
