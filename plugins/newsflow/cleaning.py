@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import trafilatura
 
+from newsflow import main_text
 from newsflow.errors import ExtractionError
 from newsflow.models import Article, FeedEntry, FetchedPage, iso
 from newsflow.urls import doc_id, domain_of, normalize_url
@@ -21,8 +23,6 @@ _HTML_LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGN
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 """htmldate reads the page's markup (meta, JSON-LD, <time>); its extensive search through the
 free text costs about a quarter of extraction time and the feed's date is the fallback anyway."""
-FALLBACK_BELOW_CHARS = 500
-"""A fast extraction shorter than this is redone with trafilatura's fallback extractors."""
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|,(?=\s*[A-Z]))\s*")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _ALLOWED_CONTROLS = {0x9, 0xA, 0xD}
@@ -50,9 +50,10 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     """Extract the article from ``page``; raise :class:`ExtractionError` when there is none."""
     if not page.text.strip():
         raise ExtractionError(f"page {page.final_url} is empty", url=entry.url)
-    meta = _extract(page, fast=True)
-    if len(meta.get("text") or "") < FALLBACK_BELOW_CHARS:
-        meta = _extract(page, fast=False) or meta
+    meta = main_text.choose(
+        partial(_extract, url=page.final_url), _drop_control_refs(page.text),
+        hints=(entry.title, entry.summary),
+    )
     title = (meta.get("title") or "").strip()
     text = _strip_title(meta.get("text") or "", title)
     if len(text) < MIN_TEXT_CHARS:
@@ -100,17 +101,17 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     return article
 
 
-def _extract(page: FetchedPage, *, fast: bool) -> dict[str, Any]:
-    """trafilatura's text and metadata for the page.
+def _extract(html: str, *, url: str, fast: bool) -> dict[str, Any]:
+    """trafilatura's text and metadata for the page, read with one strategy.
 
     ``fast`` skips trafilatura's fallback extractors (readability, jusText), which it
     otherwise runs and compares on every page; on well-formed article pages they change
     nothing (identical output on every page of our demo corpus) but cost half the time, so
-    they run only when the fast extraction finds little text.
+    :func:`newsflow.main_text.choose` runs them only when the fast reading looks wrong.
     """
     result = trafilatura.bare_extraction(
-        _drop_control_refs(page.text),
-        url=page.final_url,
+        html,
+        url=url,
         with_metadata=True,
         include_comments=False,
         include_tables=True,
