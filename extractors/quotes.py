@@ -42,37 +42,95 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
 
 from extractors import entities, nlp
 from extractors.base import Extractor, Fields
 from extractors.registry import register
 from newsflow.models import Article
 
-VERSION = "1"
+VERSION = "2"
 MAX_QUOTE_CHARS = 2_000
 SHORT_WORDS = 2
 """Quotations of at most this many words are scare quotes unless attributed."""
 SHORT_TAIL = 6
+SPEECH_PATH = Path(__file__).parent / "data" / "speech.yaml"
 
-OPENERS = {"“": "”\"", "„": "“”\"", "«": "»", "\"": "\"”", "‘": "’"}
-SPEECH_VERBS = frozenset(
-    ["said", "says", "say", "saying", "told", "tells", "telling", "wrote", "writes", "writing", "added", "adds", "adding", "warned", "warns", "warning", "urged", "urges", "urging", "stated", "states", "stating", "announced", "announces", "announcing", "insisted", "insists", "insisting", "argued", "argues", "arguing", "claimed", "claims", "claiming", "noted", "notes", "noting", "explained", "explains", "explaining", "asked", "asks", "asking", "replied", "replies", "replying", "tweeted", "tweets", "posted", "posts", "declared", "declares", "declaring", "described", "describes", "describing", "called", "calls", "calling", "acknowledged", "acknowledges", "admitted", "admits", "recalled", "recalls", "responded", "responds", "answered", "answers", "confirmed", "confirms", "denied", "denies", "vowed", "vows", "promised", "promises", "suggested", "suggests", "continued", "concluded", "stressed", "stresses", "emphasised", "emphasized", "pledged", "pledges", "demanded", "demands", "predicted", "predicts", "cautioned", "complained", "conceded", "concedes", "branded", "brands", "dubbed", "labelled", "labeled", "termed", "hailed", "criticised", "criticized", "condemned", "condemns", "accused", "accuses"]
-)
-AUXILIARIES = frozenset(
-    ["has", "have", "had", "also", "later", "then", "again", "previously", "repeatedly", "will", "would", "could", "was", "were", "is", "reportedly", "earlier", "once", "publicly", "separately", "recently", "had", "already", "has", "already", "himself", "herself", "itself", "themselves"]
-)
-CONJUNCTIONS = frozenset(["and", "but", "or", "while", "as", "then", "yet"])
-DETERMINERS = frozenset(["the", "a", "an"])
-PRONOUNS = {"he": "PERSON", "she": "PERSON", "they": "PERSON", "it": "ORG"}
+OPENERS = {"“": "”\"", "„": "“”\"", "«": "»", "»": "«", "\"": "\"”", "‘": "’", "「": "」",
+           "『": "』"}
+"""Opening quote marks and the marks that close them (German »…« is reversed French «…»)."""
+CONJUNCTIONS = frozenset(["and", "but", "or", "while", "as", "then", "yet", "und", "aber", "et",
+                          "mais", "y", "pero", "e", "ma", "mas", "и", "но", "а"])
+DETERMINERS = frozenset(["the", "a", "an", "der", "die", "das", "le", "la", "les", "l", "el",
+                         "los", "las", "il", "lo", "gli", "o", "os", "as"])
+PREPOSITIONS = frozenset(["of", "in", "from", "at", "to", "for", "on", "von", "aus", "in", "de",
+                          "du", "des", "en", "à", "del", "di", "da", "do", "dos", "в", "из"])
+"""A place right after one of these is where, not who (never a speaker)."""
 SPEAKER_LABELS = {"PERSON": "person", "ORG": "organization", "GPE": "organization"}
 _WORDS = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
-_BOUNDARY = re.compile(r"[.!?…][\"”’»]?\s+")
+_BOUNDARY = re.compile(r"[.!?…][\"”’»«“」]?\s+|[。！？]")
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sir|St|Gen|Col|Lt|Sen|Rep|Gov|Prof|Jr|Sr|No|vs|etc)|\b[A-Z]\.[A-Z])\.?$"
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sir|St|Gen|Col|Lt|Sen|Rep|Gov|Prof|Jr|Sr|Sra|No|vs|etc|M|Mme|Dott|"
+    r"Sig|Prof|г)|\b[A-Z]\.[A-Z])\.?$"
 )
 _TRAILING = re.compile(r"[\s,;:]+$|(?<![.])[.](?=\s*$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Frames:
+    """Speech frames of one or more languages (see ``extractors/data/speech.yaml``)."""
+
+    verbs: frozenset[str]
+    auxiliaries: frozenset[str]
+    according: tuple[tuple[str, ...], ...]
+    pronouns: dict[str, str]
+    """Pronoun → ``male``, ``female``, ``person`` or ``org``."""
+    titles: dict[str, str | None]
+    """Title word → the gender it tells (``male``/``female``) or None."""
+
+
+@cache
+def _speech_data() -> dict[str, Any]:
+    data = yaml.safe_load(SPEECH_PATH.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("languages"), dict):
+        raise ValueError(f"{SPEECH_PATH}: expected a mapping with 'languages'")
+    return data
+
+
+@cache
+def frames(language: str | None = "en") -> Frames:
+    """The speech frames for an article in ``language`` (English plus that language; every
+    language in the data when ``language`` is unknown or has none)."""
+    data = _speech_data()["languages"]
+    code = re.split(r"[-_]", (language or "").lower(), maxsplit=1)[0]
+    codes = ["en", code] if code in data else list(data) if code != "en" else ["en"]
+    verbs: set[str] = set()
+    auxiliaries: set[str] = set()
+    according: list[tuple[str, ...]] = []
+    pronouns: dict[str, str] = {}
+    titles: dict[str, str | None] = {}
+    for c in dict.fromkeys(codes):
+        entry = data[c]
+        verbs.update(entry.get("verbs", []))
+        auxiliaries.update(entry.get("auxiliaries", []))
+        according.extend(tuple(p) for p in entry.get("according", []))
+        pronouns.update(entry.get("pronouns", {}))
+        for gender, words in entry.get("titles", {}).items():
+            for word in words:
+                titles[str(word)] = gender if gender in ("male", "female") else None
+    according.sort(key=len, reverse=True)
+    return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles)
+
+
+@cache
+def _first_names() -> dict[str, str]:
+    names = _speech_data().get("first_names", {})
+    return {n: g for g in ("male", "female") for n in names.get(g, [])}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +188,12 @@ def _opens(text: str, i: int, ch: str) -> bool:
     if ch == "‘":
         before = text[i - 1] if i else " "
         return not before.isalnum()
+    if ch in "«»":  # an opening guillemet follows a space, a bracket or a dash, never a word
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if before.isalnum() or before in ".,;:!?…":
+            return False
+        return ch == "«" or not after.isspace()  # »…« opens on a word, « … » closes spaced
     return True
 
 
@@ -192,13 +256,30 @@ class _Token:
     mention: entities.Mention | None = None
 
 
-def _tokens(text: str, start: int, end: int, mentions: Sequence[entities.Mention],
-            quotes: Sequence[QuoteSpan]) -> list[_Token]:
+@dataclass(slots=True)
+class _Context:
+    """What attribution reads for one article."""
+
+    text: str
+    mentions: Sequence[entities.Mention]
+    quotes: Sequence[QuoteSpan]
+    frames: Frames
+    genders: dict[str, str] = field(default_factory=dict)
+    """Canonical person name → ``male``/``female`` where the text tells it."""
+
+    def quoted(self, at: int) -> bool:
+        return any(q.start <= at < q.end for q in self.quotes)
+
+
+def _tokens(ctx: _Context, start: int, end: int) -> list[_Token]:
+    """Tokens of ``ctx.text[start:end]``: quotations and mentions as one token each, a
+    title before a mention ("Mr.", "Herr", "Mme", "г-н") dropped."""
+    text = ctx.text
     blocks: list[tuple[int, int, _Token]] = []
-    for q in quotes:
+    for q in ctx.quotes:
         if q.open_at < end and q.close_at > start:
             blocks.append((max(q.open_at, start), min(q.close_at, end), _Token(q.open_at, "Q", "")))
-    for m in mentions:
+    for m in ctx.mentions:
         if m.start >= start and m.end <= end and not any(s <= m.start < e for s, e, _ in blocks):
             blocks.append((m.start, m.end, _Token(m.start, "M", m.label, m)))
     blocks.sort(key=lambda b: b[0])
@@ -207,13 +288,69 @@ def _tokens(text: str, start: int, end: int, mentions: Sequence[entities.Mention
     for b_start, b_end, token in [*blocks, (end, end, _Token(end, "", ""))]:
         if b_start < pos:
             continue
-        for match in _WORDS.finditer(text, pos, b_start):
-            word = match.group()
+        words = [(m.start(), m.group()) for m in _WORDS.finditer(text, pos, b_start)]
+        if token.kind == "M":
+            title = _title_before(text, pos, b_start, ctx.frames)
+            if title is not None:
+                words = [w for w in words if w[0] < title[0]]
+        for at, word in words:
             kind = "W" if word[0].isalnum() else "P"
-            out.append(_Token(match.start(), kind, word.lower() if kind == "W" else word))
+            out.append(_Token(at, kind, word.lower().replace("’", "'") if kind == "W" else word))
         if token.kind:
             out.append(token)
         pos = b_end
+    return out
+
+
+def _title_pattern(frames: Frames) -> re.Pattern[str]:
+    return _title_regex(tuple(sorted(frames.titles, key=len, reverse=True)))
+
+
+@cache
+def _title_regex(titles: tuple[str, ...]) -> re.Pattern[str]:
+    words = "|".join(re.escape(t).replace("\\-", "[-‑]") for t in titles)
+    return re.compile(rf"(?<![\w.])({words})\.?\s+$", re.IGNORECASE)
+
+
+def _title_before(text: str, lo: int, at: int, frames: Frames) -> tuple[int, str] | None:
+    """(offset, lower-cased title) of a title right before offset ``at`` (not before ``lo``)."""
+    match = _title_pattern(frames).search(text, max(lo, at - 20), at)
+    if match is None:
+        return None
+    return match.start(), match.group(1).lower()
+
+
+def _genders(ctx: _Context) -> dict[str, str]:
+    """Gender of each person the text tells it of: a gendered title before a mention
+    ("Mrs. Ortiz", "Frau Baerbock"), a well-known first name, else the first gendered
+    pronoun after a sentence naming only that person."""
+    out: dict[str, str] = {}
+    names = _first_names()
+    persons = [m for m in ctx.mentions if m.label == "PERSON" and not ctx.quoted(m.start)]
+    for m in persons:
+        title = _title_before(ctx.text, 0, m.start, ctx.frames)
+        gender = ctx.frames.titles.get(title[1]) if title else None
+        if gender and m.name not in out:
+            out[m.name] = gender
+    for m in persons:
+        first = m.name.split()[0].lower() if len(m.name.split()) > 1 else ""
+        if m.name not in out and first in names:
+            out[m.name] = names[first]
+    gendered = {p: g for p, g in ctx.frames.pronouns.items() if g in ("male", "female")}
+    if not gendered or not persons:
+        return out
+    pattern = re.compile(rf"\b({'|'.join(map(re.escape, gendered))})\b", re.IGNORECASE)
+    for match in pattern.finditer(ctx.text):
+        if ctx.quoted(match.start()):
+            continue
+        window = [m for m in persons if match.start() - 300 <= m.start < match.start()]
+        sentence_start = max((b.end() for b in _BOUNDARY.finditer(ctx.text, 0, match.start())
+                              if b.end() <= match.start()), default=0)
+        previous = max((b.end() for b in _BOUNDARY.finditer(ctx.text, 0, max(0, sentence_start - 1))),
+                       default=0)
+        named = {m.name for m in window if m.start >= previous}
+        if len(named) == 1:
+            out.setdefault(next(iter(named)), gendered[match.group(1).lower()])
     return out
 
 
@@ -227,98 +364,195 @@ class _Attribution:
 _NONE = _Attribution(None, False)
 
 
-def _resolve_pronoun(word: str, at: int, mentions: Sequence[entities.Mention],
-                     quotes: Sequence[QuoteSpan]) -> entities.Mention | None:
-    label = PRONOUNS[word]
-    for m in reversed(mentions):
-        if m.start < at and m.label == label and not any(q.start <= m.start < q.end for q in quotes):
-            return m
+def _resolve_pronoun(word: str, at: int, ctx: _Context) -> entities.Mention | None:
+    """The last person (organisation for "it") before ``at`` the pronoun can stand for:
+    one of its gender or of unknown gender; None when there is none."""
+    kind = ctx.frames.pronouns[word]
+    label = "ORG" if kind == "org" else "PERSON"
+    for m in reversed(ctx.mentions):
+        if m.start >= at or m.label != label or ctx.quoted(m.start):
+            continue
+        gender = ctx.genders.get(m.name)
+        if kind in ("male", "female") and gender is not None and gender != kind:
+            continue
+        return m
     return None
 
 
-def _subject(token: _Token, mentions: Sequence[entities.Mention],
-             quotes: Sequence[QuoteSpan]) -> entities.Mention | Literal[False] | None:
-    """The speaker a subject token names; False when it is no name or pronoun."""
+def _subject(tokens: list[_Token], i: int, ctx: _Context
+             ) -> entities.Mention | Literal[False] | None:
+    """The speaker the subject token ``tokens[i]`` names; False when it is no name or
+    pronoun. A place is a speaker only as a government ("Moscow said"), never after a
+    preposition ("the mayor of Kyiv said") or as a possessor ("Kyiv's mayor said")."""
+    token = tokens[i]
     if token.kind == "M" and token.mention is not None and token.mention.label in SPEAKER_LABELS:
+        if token.mention.label == "GPE":
+            before = tokens[i - 1] if i > 0 else None
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if (before is not None and before.kind == "W" and before.value in PREPOSITIONS) or \
+                    (after is not None and after.kind == "W" and after.value in ("s", "'s")):
+                return False
+            if ctx.text[token.mention.end:token.mention.end + 2] in ("'s", "’s"):
+                return False
         return token.mention
-    if token.kind == "W" and token.value in PRONOUNS:
-        return _resolve_pronoun(token.value, token.start, mentions, quotes)
+    if token.kind == "W" and token.value in ctx.frames.pronouns:
+        return _resolve_pronoun(token.value, token.start, ctx)
     return False
 
 
-def _skip_determiner(tokens: list[_Token], i: int) -> _Token:
-    """The token at ``i``, or the next one when ``i`` holds "the"/"their"/"a"."""
+def _skip_determiner(tokens: list[_Token], i: int) -> int:
+    """``i``, or the next index when ``tokens[i]`` holds "the"/"a"/"der"/"le"…."""
     if tokens[i].kind == "W" and tokens[i].value in DETERMINERS and i + 1 < len(tokens):
-        return tokens[i + 1]
-    return tokens[i]
+        return i + 1
+    return i
 
 
-def _is_verb(token: _Token) -> bool:
-    return token.kind == "W" and token.value in SPEECH_VERBS
+def _is_verb(token: _Token, ctx: _Context) -> bool:
+    return token.kind == "W" and token.value in ctx.frames.verbs
 
 
-def _right(tokens: list[_Token], mentions: Sequence[entities.Mention],
-           quotes: Sequence[QuoteSpan]) -> _Attribution:
+def _according(tokens: list[_Token], i: int, ctx: _Context) -> int:
+    """Length of an "according to" phrase at ``tokens[i]`` (0: none)."""
+    for phrase in ctx.frames.according:
+        if len(tokens) > i + len(phrase) and all(
+                tokens[i + n].kind == "W" and tokens[i + n].value == word
+                for n, word in enumerate(phrase)):
+            return len(phrase)
+    return 0
+
+
+_GLUE = frozenset(["-", "t"])
+"""French inversion glue: "a-t-il déclaré", "déclare-t-elle"."""
+
+
+def _skip(tokens: list[_Token], i: int, words: frozenset[str]) -> int:
+    while i < len(tokens) and tokens[i].value in words and tokens[i].kind in ("W", "P"):
+        i += 1
+    return i
+
+
+def _appositive(tokens: list[_Token], k: int, ctx: _Context) -> entities.Mention | None:
+    """The subject of "<Name>, <description>, said" / "<description>, <Name>, said", where
+    ``tokens[k]`` is the comma before the verb."""
+    c = next((c for c in range(k - 1, max(-1, k - 30), -1) if tokens[c].value == ","), None)
+    if c is None or c == 0:
+        return None
+    between = tokens[c + 1:k]
+    head = tokens[c - 1]
+    if len(between) == 1 and between[0].kind == "M" and between[0].mention is not None \
+            and between[0].mention.label == "PERSON":
+        return between[0].mention  # "the bank's president, John Williams, said"
+    if head.kind == "M" and head.mention is not None and head.mention.label in ("PERSON", "ORG"):
+        return head.mention  # "John Williams, the president of the bank, said"
+    last = tokens[k - 1]
+    if last.kind == "M" and last.mention is not None and last.mention.label == "PERSON":
+        return last.mention
+    return None
+
+
+def _after_verb(tokens: list[_Token], s: int, ctx: _Context) -> _Attribution | None:
+    """The speaker after a verb ("said Macron", "said Kyiv's mayor Vitali Klitschko",
+    "a déclaré le ministre"); None when nothing there names one."""
+    s = _skip(tokens, s, _GLUE)
+    if s >= len(tokens):
+        return None
+    subject = _subject(tokens, s, ctx)
+    if subject is not False and (subject is None or subject.label != "GPE"):
+        return _Attribution(subject, True)
+    for n in range(s, min(len(tokens), s + 6)):  # a person named a few words on
+        token = tokens[n]
+        if token.kind in ("P", "Q") and token.value not in ("'", "’"):
+            break
+        if token.kind == "M" and token.mention is not None and token.mention.label == "PERSON":
+            return _Attribution(token.mention, True)
+    if subject is not False:
+        return _Attribution(subject, True)
+    if tokens[s].kind == "W" and tokens[s].value in DETERMINERS:
+        return _Attribution(None, True)  # "said the minister": no name
+    return None
+
+
+def _right(tokens: list[_Token], ctx: _Context) -> _Attribution:
     i = 0
     while i < len(tokens) and tokens[i].kind == "P" and tokens[i].value in ",—–-:":
         i += 1
     rest = tokens[i:]
-    if len(rest) >= 3 and rest[0].value == "according" and rest[1].value == "to":
-        subject = _subject(_skip_determiner(rest, 2), mentions, quotes)
+    if not rest:
+        return _NONE
+    n = _according(rest, 0, ctx)
+    if n:
+        subject = _subject(rest, _skip_determiner(rest, n), ctx)
         return _Attribution(subject or None, True)
-    if len(rest) >= 2 and _is_verb(rest[0]):  # "…," said Macron
-        subject = _subject(rest[1], mentions, quotes)
-        if subject is not False:
-            return _Attribution(subject or None, True)
-    for j in range(min(len(rest), 6)):  # "…," Macron (also) wrote / the minister said
-        if _is_verb(rest[j]):
-            k = j - 1
-            while k >= 0 and rest[k].kind == "W" and rest[k].value in AUXILIARIES:
-                k -= 1
-            if k < 0 or rest[k].value in CONJUNCTIONS:  # "…" but warned: not a tail
-                return _NONE
-            subject = _subject(rest[k], mentions, quotes)
-            if subject is False:
-                named = all(t.kind in ("W", "M") for t in rest[:k + 1])
-                return _Attribution(None, True) if named else _NONE
-            return _Attribution(subject, True)
-        if rest[j].kind in ("Q", "P") and rest[j].value not in ("'", "’", "-"):
+    j = _skip(rest, 0, ctx.frames.auxiliaries | _GLUE)
+    if j < len(rest) and rest[j].kind == "W" and rest[j].value in ctx.frames.pronouns \
+            and j + 1 < len(rest) and _is_verb(rest[j + 1], ctx):  # "a-t-il déclaré"
+        return _Attribution(_resolve_pronoun(rest[j].value, rest[j].start, ctx), True)
+    if j < len(rest) and _is_verb(rest[j], ctx):  # "…," said Macron / sagte Merz
+        found = _after_verb(rest, j + 1, ctx)
+        if found is not None:
+            return found
+    commas = 0
+    for v in range(min(len(rest), 30)):  # "…," Macron (also) wrote / John Williams, …, said
+        token = rest[v]
+        if token.kind == "Q" or (token.kind == "P" and token.value not in ("'", "’", "-", ",", ".")):
             break
+        if token.value == ",":
+            commas += 1
+            if commas > 2 or (v > 0 and rest[0].kind != "M" and commas == 1 and v > 8):
+                break
+            continue
+        if commas == 0 and v >= 6:
+            continue
+        if not _is_verb(token, ctx):
+            continue
+        k = v - 1
+        while k >= 0 and rest[k].kind == "W" and rest[k].value in ctx.frames.auxiliaries:
+            k -= 1
+        if k < 0 or rest[k].value in CONJUNCTIONS:  # "…" but warned: not a tail
+            return _NONE
+        if rest[k].value == ",":
+            return _Attribution(_appositive(rest, k, ctx), True)
+        if commas:
+            break
+        subject = _subject(rest, k, ctx)
+        if subject is False:
+            named = all(t.kind in ("W", "M") for t in rest[:k + 1])
+            return _Attribution(None, True) if named else _NONE
+        return _Attribution(subject, True)
     return _NONE
 
 
-def _left(tokens: list[_Token], mentions: Sequence[entities.Mention],
-          quotes: Sequence[QuoteSpan]) -> _Attribution:
+def _left(tokens: list[_Token], ctx: _Context) -> _Attribution:
     for v in range(len(tokens) - 1, -1, -1):
         token = tokens[v]
-        if token.kind == "W" and token.value == "according" and v + 1 < len(tokens) \
-                and tokens[v + 1].value == "to":
-            subject = (_subject(_skip_determiner(tokens, v + 2), mentions, quotes)
-                       if v + 2 < len(tokens) else False)
+        n = _according(tokens, v, ctx) if token.kind == "W" else 0
+        if n:
+            at = v + n
+            subject = _subject(tokens, _skip_determiner(tokens, at), ctx) if at < len(tokens) else False
             return _Attribution(subject or None, True)
-        if not _is_verb(token):
+        if not _is_verb(token, ctx):
             continue
         k = v - 1
-        while k >= 0 and tokens[k].kind == "W" and tokens[k].value in AUXILIARIES:
+        while k >= 0 and tokens[k].kind == "W" and tokens[k].value in ctx.frames.auxiliaries:
             k -= 1
         if k >= 0:
-            subject = _subject(tokens[k], mentions, quotes)
+            subject = _subject(tokens, k, ctx)
             if subject is not False:
                 return _Attribution(subject, True)
             if tokens[k].value == ",":  # "Zelensky, who …, said"
-                for c in range(k - 1, max(-1, k - 15), -1):
-                    if tokens[c].value == "," and c > 0:
-                        subject = _subject(tokens[c - 1], mentions, quotes)
-                        if subject is not False:
-                            return _Attribution(subject, True)
-                        break
+                found = _appositive(tokens, k, ctx)
+                if found is not None:
+                    return _Attribution(found, True)
+        s = _skip(tokens, v + 1, _GLUE)
+        if s < len(tokens) and not token.value.endswith("ing") and tokens[s].kind == "M" \
+                and tokens[s].value in ("PERSON", "ORG"):  # "sagte Merz", "dijo Sánchez"
+            return _Attribution(tokens[s].mention, True)
         if token.value.endswith("ing") or k < 0 or tokens[k].value == ",":
             for t in tokens[:v]:  # a participle: the subject of the sentence
                 if t.kind == "M" and t.value in ("PERSON", "ORG"):
                     return _Attribution(t.mention, True)
-                if t.kind == "W" and t.value in PRONOUNS:
-                    return _Attribution(_resolve_pronoun(t.value, t.start, mentions, quotes),
-                                        True)
+                if t.kind == "W" and t.value in ctx.frames.pronouns:
+                    return _Attribution(_resolve_pronoun(t.value, t.start, ctx), True)
         return _Attribution(None, True)
     return _NONE
 
@@ -339,9 +573,12 @@ def _boundaries(text: str, p_start: int, p_end: int, quotes: Sequence[QuoteSpan]
     return out
 
 
-def attribute(text: str, spans: Sequence[QuoteSpan], mentions: Sequence[entities.Mention]
-              ) -> list[Quote]:
-    """Speakers of the quotations ``spans`` of ``text``."""
+def attribute(text: str, spans: Sequence[QuoteSpan], mentions: Sequence[entities.Mention],
+              language: str | None = "en") -> list[Quote]:
+    """Speakers of the quotations ``spans`` of ``text``, with the speech frames of
+    ``language`` (see :func:`frames`)."""
+    ctx = _Context(text, mentions, spans, frames(language))
+    ctx.genders = _genders(ctx)
     paragraphs = _paragraphs(text)
     out: list[Quote] = []
     previous: tuple[int, entities.Mention | None] | None = None  # (paragraph, speaker)
@@ -354,19 +591,18 @@ def attribute(text: str, spans: Sequence[QuoteSpan], mentions: Sequence[entities
         after = [b for b in _boundaries(text, ls, le, spans) if b[0] >= span.close_at]
         left_start = before[-1][1] if before else fs
         right_end = after[0][0] if after else le
-        right_tokens = _tokens(text, span.close_at, right_end, mentions, spans)
+        right_tokens = _tokens(ctx, span.close_at, right_end)
         result = _NONE
-        ends_sentence = text[span.start:span.end].rstrip()[-1:] in ".!?"
+        ends_sentence = text[span.start:span.end].rstrip()[-1:] in ".!?。"
         if not ends_sentence or len(right_tokens) <= SHORT_TAIL:
-            result = _right(right_tokens, mentions, spans)
+            result = _right(right_tokens, ctx)
         if not result.found:
-            result = _left(_tokens(text, left_start, span.open_at, mentions, spans),
-                           mentions, spans)
+            result = _left(_tokens(ctx, left_start, span.open_at), ctx)
         speaker = result.mention
         if not result.found and previous is not None and previous[0] == first_par:
             speaker = previous[1]
         words = span.text(text).split()
-        if len(words) <= SHORT_WORDS and speaker is None:
+        if len(words) <= SHORT_WORDS and speaker is None and not _cjk(span.text(text)):
             continue
         previous = (last_par, speaker)
         kind = SPEAKER_LABELS.get(speaker.label, "unknown") if speaker is not None else "unknown"
@@ -375,9 +611,15 @@ def attribute(text: str, spans: Sequence[QuoteSpan], mentions: Sequence[entities
     return out
 
 
-def quotes_of(analysis: nlp.Analysis) -> list[Quote]:
-    """The attributed quotations of a parsed article."""
-    return attribute(analysis.text, find_quotes(analysis.text), entities.mentions(analysis))
+def _cjk(text: str) -> bool:
+    """Whether ``text`` is written without spaces between words (Chinese, Japanese)."""
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def quotes_of(analysis: nlp.Analysis, language: str | None = "en") -> list[Quote]:
+    """The attributed quotations of a parsed article in ``language``."""
+    return attribute(analysis.text, find_quotes(analysis.text), entities.mentions(analysis),
+                     language)
 
 
 def summarise(found: Sequence[Quote]) -> Fields:
@@ -386,13 +628,14 @@ def summarise(found: Sequence[Quote]) -> Fields:
 
 
 def extract_quotes(articles: Sequence[Article]) -> list[Fields]:
-    """Quotations and their speakers of each article."""
+    """Quotations and their speakers of each article (empty fields when the article has no
+    analysis: no text, or a language :mod:`extractors.nlp` does not parse)."""
     out: list[Fields] = []
-    for analysis in nlp.analyses_for(articles):
+    for article, analysis in zip(articles, nlp.analyses_for(articles), strict=True):
         if analysis is None:
             out.append({"quotes": [], "quote_speakers": []})
         else:
-            out.append(summarise(quotes_of(analysis)))
+            out.append(summarise(quotes_of(analysis, article.language)))
     return out
 
 
