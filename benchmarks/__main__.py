@@ -39,9 +39,18 @@ def es_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
         return es_bulk.run(node.url, sizes)
 
 
+def quotes_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import quality
+
+    return quality.quotes_section(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
+    "quotes": quotes_section,
 }
+QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)"}
+"""Sections scored on our own annotated sets (no corpus, no N)."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""
 
@@ -110,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"\n## {name}\n")
         print(rows if isinstance(rows, str) else markdown_table(rows))
         if not args.no_record and name != "profile_tree":
+            if name in QUALITY:
+                record(name, rows, f"Measured {machine} · {QUALITY[name]}.")
+                continue
             record(name, rows, f"Measured {machine} · {corpus} · N = {sizes[0]}"
                    + (f" and {', '.join(map(str, sizes[1:]))}" if len(sizes) > 1 and name == "memory" else "") + ".")
     if not args.no_record:

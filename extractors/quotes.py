@@ -2,7 +2,9 @@
 
 Finding quotations (:func:`find_quotes`), per paragraph (a line of ``article.text``):
 
-* double quotes, straight (``"…"``) or typographic (``“…”``, ``„…“``, ``«…»``), and
+* double quotes, straight (``"…"``) or typographic (``“…”``, ``„…“``, ``«…»``, French
+  ``« … »``, German ``»…«``: a guillemet opens only after a space, bracket or dash, so the
+  two directions never pair across an attribution), Japanese ``「…」``/``『…』``, and
   single typographic quotes (``‘…’``) at top level; a straight single quote is never a
   quote mark (apostrophes); quotes inside a quotation (``"he called it 'absurd'"``) stay
   part of it;
@@ -24,8 +26,15 @@ the quoted words masked out (a name inside a quotation never speaks it):
    of the sentence (its first person or organisation);
 3. else the speaker of the previous quotation in the same paragraph.
 
-A pronoun subject is the last person named before it outside quotations ("he", "she"
-and, gender-neutral, "they"), "it" the last organisation. A subject that is neither a
+Speech verbs, auxiliaries, "according to" phrases, pronouns, titles and org nouns are data
+per language (``extractors/data/speech.yaml``: en, de, fr, es, it, pt, ru; English plus the
+article's language are used). A title before a name ("Mr.", "Frau", "M.", "Sra.", "г-н") is
+skipped. A pronoun subject is the last person named before it outside quotations whose
+gender is that pronoun's or unknown (gender from a gendered title, a listed first name, or
+a pronoun after a sentence naming only that person); no such person: no speaker. "They"
+is any person, "it" and "the company" the last organisation. A place is a speaker only
+as the subject itself ("Moscow said"), never after a preposition ("the mayor of Kyiv
+said") or as a possessor ("said Kyiv's mayor, X" → X). A subject that is neither a
 name nor a pronoun ("the two delegations said") leaves the speaker null: a joint
 statement has no single speaker. Speakers are canonical names; ``speaker_type`` is
 ``person`` (PERSON), ``organization`` (ORG, or a place speaking for its government:
@@ -92,6 +101,8 @@ class Frames:
     """Pronoun → ``male``, ``female``, ``person`` or ``org``."""
     titles: dict[str, str | None]
     """Title word → the gender it tells (``male``/``female``) or None."""
+    org_nouns: frozenset[str]
+    """Nouns that, after "the", stand for the last organisation named ("the company")."""
 
 
 @cache
@@ -114,17 +125,20 @@ def frames(language: str | None = "en") -> Frames:
     according: list[tuple[str, ...]] = []
     pronouns: dict[str, str] = {}
     titles: dict[str, str | None] = {}
+    org_nouns: set[str] = set()
     for c in dict.fromkeys(codes):
         entry = data[c]
         verbs.update(entry.get("verbs", []))
         auxiliaries.update(entry.get("auxiliaries", []))
         according.extend(tuple(p) for p in entry.get("according", []))
         pronouns.update(entry.get("pronouns", {}))
+        org_nouns.update(entry.get("org_nouns", []))
         for gender, words in entry.get("titles", {}).items():
             for word in words:
                 titles[str(word)] = gender if gender in ("male", "female") else None
     according.sort(key=len, reverse=True)
-    return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles)
+    return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles,
+                  frozenset(org_nouns))
 
 
 @cache
@@ -341,8 +355,8 @@ def _genders(ctx: _Context) -> dict[str, str]:
         return out
     pattern = re.compile(rf"\b({'|'.join(map(re.escape, gendered))})\b", re.IGNORECASE)
     for match in pattern.finditer(ctx.text):
-        if ctx.quoted(match.start()):
-            continue
+        if ctx.quoted(match.start()) or any(0 <= match.start() - q.close_at <= 4 for q in ctx.quotes):
+            continue  # inside a quotation, or the one a speech tag asks to resolve
         window = [m for m in persons if match.start() - 300 <= m.start < match.start()]
         sentence_start = max((b.end() for b in _BOUNDARY.finditer(ctx.text, 0, match.start())
                               if b.end() <= match.start()), default=0)
@@ -397,6 +411,10 @@ def _subject(tokens: list[_Token], i: int, ctx: _Context
         return token.mention
     if token.kind == "W" and token.value in ctx.frames.pronouns:
         return _resolve_pronoun(token.value, token.start, ctx)
+    if token.kind == "W" and token.value in ctx.frames.org_nouns and i > 0 \
+            and tokens[i - 1].value in DETERMINERS:  # "the company said": the last organisation
+        return next((m for m in reversed(ctx.mentions) if m.start < token.start
+                     and m.label == "ORG" and not ctx.quoted(m.start)), False)
     return False
 
 
@@ -444,10 +462,24 @@ def _appositive(tokens: list[_Token], k: int, ctx: _Context) -> entities.Mention
         return between[0].mention  # "the bank's president, John Williams, said"
     if head.kind == "M" and head.mention is not None and head.mention.label in ("PERSON", "ORG"):
         return head.mention  # "John Williams, the president of the bank, said"
-    last = tokens[k - 1]
-    if last.kind == "M" and last.mention is not None and last.mention.label == "PERSON":
-        return last.mention
-    return None
+    return _written_name(tokens, c, ctx)
+
+
+def _written_name(tokens: list[_Token], end: int, ctx: _Context) -> entities.Mention | None:
+    """A person the model missed: two or three capitalised words right before
+    ``tokens[end]`` ("Olena Kovalenko, an adviser to …, said")."""
+    words: list[_Token] = []
+    for token in reversed(tokens[:end]):
+        surface = ctx.text[token.start:token.start + len(token.value)]
+        if token.kind != "W" or not surface[:1].isupper() or token.value in DETERMINERS \
+                or token.value in ctx.frames.titles or len(words) == 3:
+            break
+        words.insert(0, token)
+    if len(words) < 2:
+        return None
+    start, end_at = words[0].start, words[-1].start + len(words[-1].value)
+    surface = ctx.text[start:end_at]
+    return entities.Mention(start, end_at, "PERSON", surface, surface)
 
 
 def _after_verb(tokens: list[_Token], s: int, ctx: _Context) -> _Attribution | None:
@@ -459,9 +491,9 @@ def _after_verb(tokens: list[_Token], s: int, ctx: _Context) -> _Attribution | N
     subject = _subject(tokens, s, ctx)
     if subject is not False and (subject is None or subject.label != "GPE"):
         return _Attribution(subject, True)
-    for n in range(s, min(len(tokens), s + 6)):  # a person named a few words on
+    for n in range(s, min(len(tokens), s + 8)):  # "said Kyiv's economy minister, Jane Roe"
         token = tokens[n]
-        if token.kind in ("P", "Q") and token.value not in ("'", "’"):
+        if token.kind in ("P", "Q") and token.value not in ("'", "’", ","):
             break
         if token.kind == "M" and token.mention is not None and token.mention.label == "PERSON":
             return _Attribution(token.mention, True)
@@ -514,6 +546,9 @@ def _right(tokens: list[_Token], ctx: _Context) -> _Attribution:
             return _Attribution(_appositive(rest, k, ctx), True)
         if commas:
             break
+        if k >= 2 and rest[k - 1].kind == "W" and rest[k - 1].value in PREPOSITIONS \
+                and rest[0].kind == "M" and rest[0].value == "PERSON":
+            k = 0  # "Prof. Jane Roe of Oxford University said"
         subject = _subject(rest, k, ctx)
         if subject is False:
             named = all(t.kind in ("W", "M") for t in rest[:k + 1])
