@@ -85,23 +85,117 @@ _SCALE_WORDS = {
     "thousand": 1e3, "million": 1e6, "millions": 1e6, "mn": 1e6, "mio": 1e6,
     "millionen": 1e6, "billion": 1e9, "bn": 1e9, "milliard": 1e9, "milliards": 1e9,
     "milliarde": 1e9, "milliarden": 1e9, "mrd": 1e9, "trillion": 1e12, "tn": 1e12,
+    "tausend": 1e3, "mille": 1e3,
 }
+_SCALE_WORDS_BY_LANGUAGE: dict[str, dict[str, float]] = {
+    "en": {"billion": 1e9, "billions": 1e9},
+    "es": {"mil": 1e3, "millón": 1e6, "millones": 1e6, "mil millones": 1e9, "millardo": 1e9,
+           "millardos": 1e9, "billón": 1e12, "billones": 1e12},
+    "pt": {"mil": 1e3, "milhão": 1e6, "milhões": 1e6, "milhao": 1e6, "milhoes": 1e6,
+           "bilhão": 1e9, "bilhões": 1e9, "mil milhões": 1e9},
+    "it": {"mila": 1e3, "milione": 1e6, "milioni": 1e6, "miliardo": 1e9, "miliardi": 1e9},
+    "fr": {"mille": 1e3, "million": 1e6, "millions": 1e6, "milliard": 1e9, "milliards": 1e9,
+           "billion": 1e12, "billions": 1e12},
+    "de": {"tausend": 1e3, "million": 1e6, "millionen": 1e6, "mio": 1e6, "milliarde": 1e9,
+           "milliarden": 1e9, "mrd": 1e9, "billion": 1e12, "billionen": 1e12},
+    "ru": {"тыс": 1e3, "тысяча": 1e3, "тысячи": 1e3, "тысяч": 1e3, "млн": 1e6, "миллион": 1e6,
+           "миллиона": 1e6, "миллионов": 1e6, "млрд": 1e9, "миллиард": 1e9, "миллиарда": 1e9,
+           "миллиардов": 1e9},
+}
+"""Scale words after a number, per language ("billion" is 10⁹ in English, 10¹² in German;
+"mil" is a thousand in Spanish and Portuguese); a language not listed uses
+:data:`_SCALE_WORDS` only."""
 
 _NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, *_SCALES, "dozen"], key=len, reverse=True))
 _WORDNUM = (
     rf"(?:an?\s+(?=(?:dozen|hundred|thousand|million|billion|trillion)\b))?"
     rf"(?:{_NUMBER_WORD})(?:(?:\s*-\s*|\s+and\s+|\s+)(?:{_NUMBER_WORD}))*"
 )
+_WORD_TOKENS: dict[str, tuple[str, str]] = {
+    "fr": (r"zéro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
+           r"quatorze|quinze|seize|vingts?|trente|quarante|cinquante|soixante|cents?|mille|"
+           r"millions?|milliards?", r"et"),
+    "es": (r"cero|uno?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|"
+           r"catorce|quince|dieci\w+|veinti\w+|veinte|treinta|cuarenta|cincuenta|sesenta|"
+           r"setenta|ochenta|noventa|cien|ciento|\w+cientos|\w+cientas|quinientos|quinientas|"
+           r"mil|millón|millones", r"y"),
+    "pt": (r"um|uma|dois|duas|três|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|treze|"
+           r"catorze|quatorze|quinze|dez\w+|vinte|trinta|quarenta|cinquenta|sessenta|setenta|"
+           r"oitenta|noventa|cem|cento|duzent[oa]s|trezent[oa]s|quatrocent[oa]s|quinhent[oa]s|"
+           r"seiscent[oa]s|setecent[oa]s|oitocent[oa]s|novecent[oa]s|mil|milhão|milhões|"
+           r"bilhão|bilhões", r"e"),
+    "it": (r"(?:un|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|"
+           r"tredici|quattordici|quindici|sedici|diciassette|diciotto|diciannove|venti|vent|"
+           r"trenta|trent|quaranta|quarant|cinquanta|cinquant|sessanta|sessant|settanta|settant|"
+           r"ottanta|ottant|novanta|novant|cento|mille|mila)+|milion[ei]|miliard[oi]", r"e"),
+    "de": (r"(?!und\b)(?:ein|eins|zwei|drei|vier|fünf|sechs|sech|sieben|sieb|acht|neun|zehn|elf|zwölf|"
+           r"zwanzig|dreißig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig|hundert|tausend|"
+           r"und)+|eine[rnm]?|millionen|million|milliarden|milliarde", r""),
+}
+"""Number words per language read with text2num (``drei Millionen``, ``deux cents``,
+``sesenta mil``): the words and the conjunction inside numbers. Russian has no reader."""
+_ONE_WORDS = frozenset(["un", "une", "uno", "una", "um", "uma", "ein", "eine", "einer", "einen", "einem", "eins"])
+""""one" words that are also the indefinite article: a number only before a scale word."""
+
+
+@cache
+def _word_number(lang: str) -> str:
+    if lang == "en" or lang not in _WORD_TOKENS:
+        return _WORDNUM
+    tokens, conjunction = _WORD_TOKENS[lang]
+    joint = rf"(?:-|\s+(?:{conjunction}\s+)?)" if conjunction else r"(?:-|\s+)"
+    return rf"(?:{tokens})(?:{joint}(?:{tokens}))*"
+
+
+def parse_words(raw: str, lang: str) -> float | None:
+    """The value of number words in ``lang`` (English: :func:`parse_number_words`; fr es pt
+    it de: text2num); None when they are not one number or a lone "one" word
+    (``une``, ``ein``: an article)."""
+    if lang == "en":
+        return parse_number_words(raw)
+    if lang not in _WORD_TOKENS:
+        return None
+    words = raw.lower().split()
+    if len(words) == 1 and words[0] in _ONE_WORDS:
+        return None
+    if lang == "de":
+        words = ["ein" if w in _ONE_WORDS else w for w in words]
+    if all(w in ("und", "et", "y", "e") for w in words):
+        return None
+    from text_to_num import text2num
+
+    try:
+        return float(text2num(" ".join(words), lang))
+    except ValueError:
+        return None
+
+
 _FRACTION = (
     r"(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[\s-]+"
     r"(?:halves|half|thirds|third|quarters|quarter|fifths|fifth|sixths|sixth|sevenths|"
     r"seventh|eighths|eighth|ninths|ninth|tenths|tenth)|half)"
 )
-_DIGITS = {
-    "en": r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?",
-    "fr": r"\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?",
-    "de": r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?",
+_SEPARATORS = (",", r"\.", "'", "’", "\u00a0", "\u202f", "\u2009")
+"""Group separators (a plain space too, outside English): comma, point, apostrophe (Swiss),
+no-break and thin spaces."""
+_CONVENTION: dict[str, str] = {
+    **dict.fromkeys(["en", "zh", "ja", "ko", "hi", "th", "he", "ms", "ga", "mt"], "point"),
+    **dict.fromkeys(["de", "es", "it", "pt", "nl", "tr", "da", "id", "ro", "el", "vi", "sl", "hr", "sr", "is"], "comma"),
+    **dict.fromkeys(["fr", "ru", "uk", "pl", "cs", "sk", "sv", "nb", "nn", "no", "fi", "hu", "bg", "et", "lv", "lt", "be", "kk", "ka"], "space"),
 }
+"""How a language writes 1234.5 and 1234: ``point`` 1,234.5 (comma groups), ``comma``
+1.234,5 (point groups), ``space`` 1 234,5 (space groups, a point is not used). A language
+not listed has no convention: only unambiguous numbers are read."""
+
+
+@cache
+def _digits(lang: str) -> str:
+    """The regular expression of a written number (without its sign) for ``lang``."""
+    separators = [*_SEPARATORS, *([] if lang == "en" else [" "])]
+    grouped = "|".join(rf"\d{{1,3}}(?:{sep}\d{{3}})+" for sep in separators)
+    return rf"\d{{1,2}}(?:,\d{{2}})+,\d{{3}}(?:\.\d+)?|(?:{grouped})(?:[.,]\d+)?|\d+(?:[.,]\d+)?"
+
+
 _CURRENCY_PREFIX = r"US\$|A\$|C\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|JPY|CNY|RUB|UAH)\s?"
 _CURRENCY_SYMBOL = {"$": "USD", "us$": "USD", "a$": "AUD", "c$": "CAD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _CURRENCY_WORD = {
@@ -110,6 +204,12 @@ _CURRENCY_WORD = {
     "ruble": "RUB", "rubles": "RUB", "hryvnia": "UAH", "hryvnias": "UAH", "hryvnia's": "UAH",
     "franc": "CHF", "francs": "CHF", "franken": "CHF", "usd": "USD", "eur": "EUR",
     "gbp": "GBP", "chf": "CHF", "jpy": "JPY", "cny": "CNY", "rub": "RUB", "uah": "UAH",
+    "dólares": "USD", "dólar": "USD", "dolares": "USD", "dolar": "USD", "dollari": "USD",
+    "libras": "GBP", "libra": "GBP", "sterline": "GBP", "reais": "BRL", "yenes": "JPY",
+    "yuanes": "CNY", "rublos": "RUB", "rubli": "RUB", "долларов": "USD", "доллара": "USD",
+    "доллар": "USD", "евро": "EUR", "рублей": "RUB", "рубля": "RUB", "рубль": "RUB",
+    "гривен": "UAH", "гривны": "UAH", "гривна": "UAH", "гривень": "UAH", "фунтов": "GBP",
+    "franchi": "CHF",
 }
 _TIME_UNITS = {
     "second": "second", "minute": "minute", "hour": "hour", "day": "day", "week": "week",
@@ -130,8 +230,20 @@ _MEASURES = {
     "tonne": "tonne", "tonnes": "tonne", "ton": "tonne", "tons": "tonne", "mw": "MW",
     "megawatt": "MW", "megawatts": "MW", "gw": "GW", "gigawatt": "GW", "gigawatts": "GW",
     "kw": "kW", "kilowatt": "kW", "kilowatts": "kW", "mwh": "MWh", "gwh": "GWh", "twh": "TWh",
-    "kwh": "kWh", "barrel": "barrel", "barrels": "barrel", "°c": "celsius",
-    "degree": "celsius", "degrees": "celsius", "grad": "celsius", "degrés": "celsius",
+    "kwh": "kWh", "barrel": "barrel", "barrels": "barrel", "°c": "celsius", "° c": "celsius",
+    "degrees celsius": "celsius", "degree celsius": "celsius", "grad celsius": "celsius",
+    "degrés celsius": "celsius", "°f": "fahrenheit", "degrees fahrenheit": "fahrenheit",
+    # a bare degree is an angle or a temperature in an unsaid scale ("a 360-degree camera")
+    "degree": "degree", "degrees": "degree", "grad": "degree", "degrés": "degree",
+    "cu. ft.": "cubic foot", "cu ft": "cubic foot", "cu. ft": "cubic foot",
+    "cubic feet": "cubic foot", "cubic foot": "cubic foot", "ft³": "cubic foot",
+    "cubic metres": "m³", "cubic meters": "m³", "cubic metre": "m³", "cubic meter": "m³",
+    "m³": "m³", "sq. ft.": "square foot", "sq ft": "square foot", "square feet": "square foot",
+    "square foot": "square foot", "square metres": "m²", "square meters": "m²", "m²": "m²",
+    "square kilometres": "km²", "square kilometers": "km²", "sq km": "km²", "km²": "km²",
+    "square miles": "square mile", "square mile": "square mile", "feet": "foot", "foot": "foot",
+    "ft": "foot", "inches": "inch", "inch": "inch", "litres": "litre", "liters": "litre",
+    "litre": "litre", "liter": "litre",
     "cm": "cm", "centimetre": "cm", "centimetres": "cm", "centimeter": "cm",
     "centimeters": "cm", "mm": "mm", "millimetre": "mm", "millimetres": "mm",
     "millimeter": "mm", "millimeters": "mm", "hectare": "hectare", "hectares": "hectare", "bcm": "bcm", "light-year": "light-year",
@@ -178,6 +290,11 @@ _FUNCTION_WORDS = _set(
     der die das den dem des ein eine einer einem einen und oder mit von zu zum zur im in auf
     für bei nach aus über unter vor seit bis als wie sind ist war waren wurden wurde hat haben
     mehr weniger prozent
+    el los las y o del al por para con sin sobre entre desde hasta según más menos es son fue
+    fueron ha han se su sus
+    il lo gli i di della delle degli dei da dal nel nella e che per con non più meno è sono
+    os do da dos das no na nos nas em um uma e ou com sem mais menos foi foram
+    и в на с по за из от до не что как это а но или
     """
 )
 _MODIFIERS = _set(
@@ -192,44 +309,71 @@ _IRREGULAR_PLURALS = _set(
 )
 _DETERMINERS = _set(
     "the a an its their his her our your this these those all some les la le des du de l' "
-    "der die das den dem des"
+    "der die das den dem des los las el lo gli il i os as o"
 )
 
 
 @cache
 def _number_pattern(lang: str) -> re.Pattern[str]:
-    digits = _DIGITS.get(lang, _DIGITS["en"])
+    digits = _digits(lang)
     return re.compile(
-        rf"(?<![\w.,/:-])(?<![\w][.,])"
+        rf"(?<![\w.,/:'’-])(?<![\w][.,'’])"
         rf"(?:(?P<cur>{_CURRENCY_PREFIX})(?P<curnum>{digits})(?P<cursuf>bn|mn|tn|m|k|b)?"
         rf"|(?P<frac>\b{_FRACTION})"
         rf"|(?P<num>{digits})(?P<suf>bn|mn|tn|k)?"
-        rf"|(?P<word>\b{_WORDNUM}))"
+        rf"|(?P<word>\b{_word_number(lang)}))"
         rf"(?![\w]|[.,]\d)",
         re.IGNORECASE,
     )
 
 
 _PERCENT = re.compile(
-    r"\s?%|\s+(?:per\s?cent|percent|pc|pour\s?cent|prozent)\b(?!age)", re.IGNORECASE
-)
-_POINTS = re.compile(r"\s+percentage\s+points?\b|\s+prozentpunkte?n?\b|\s+points?\s+de\s+pourcentage\b", re.IGNORECASE)
-_SCALE = re.compile(
-    r"\s+(thousand|millions?|billion|trillion|mn|bn|tn|mio\.?|mrd\.?|millionen|milliarden?|"
-    r"milliards?)(?![\w])",
+    r"\s?%|\s+(?:per\s?cent|percent|pc|pour\s?cent|prozent|por\s+ciento|por\s+cento|"
+    r"per\s+cento|procento|процент(?:а|ов)?)(?![\w])(?!age)",
     re.IGNORECASE,
 )
+_POINTS = re.compile(r"\s+percentage\s+points?\b|\s+prozentpunkte?n?\b|\s+points?\s+de\s+pourcentage\b", re.IGNORECASE)
+
+
+@cache
+def _scale_pattern(lang: str) -> tuple[re.Pattern[str], dict[str, float]]:
+    """The scale words of ``lang`` after a number ("3.2 million", "60 mil", "5 Mrd.")."""
+    words = {**_SCALE_WORDS, **_SCALE_WORDS_BY_LANGUAGE.get(lang, {})}
+    if "billion" not in _SCALE_WORDS_BY_LANGUAGE.get(lang, {}):
+        words.pop("billion")  # 10⁹ in English, 10¹² in French and German: ambiguous elsewhere
+    alternation = "|".join(re.escape(w).replace("\\ ", "\\s+")
+                           for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(rf"\s+({alternation})\.?(?![\w])", re.IGNORECASE)
+    return pattern, words
+
+
+def _scale_at(text: str, pos: int, lang: str) -> tuple[float, int] | None:
+    """(factor, end) of a scale word right after ``pos``, or None."""
+    pattern, words = _scale_pattern(lang)
+    m = pattern.match(text, pos)
+    if m is None:
+        return None
+    return words[re.sub(r"\s+", " ", m.group(1).lower())], m.end()
+
 _CURRENCY_AFTER = re.compile(
     r"\s+(?:US\s+)?(dollars?|euros?|pounds?(?:\s+sterling)?|yen|yuan|roubles?|rubles?|"
-    r"hryvnias?|francs?|franken|usd|eur|gbp|chf|jpy|cny|rub|uah)\b|\s?(€|\$|£)",
+    r"hryvnias?|francs?\s+suisses|francs?|franken|franchi\s+svizzeri|usd|eur|gbp|chf|jpy|"
+    r"cny|rub|uah|dólares|dólar|dolares|dolar|dollari|dólares|libras?\s+esterlinas|"
+    r"sterline|reais|yenes|yuanes|rublos|rubli|долларов|доллара|доллар|евро|рублей|рубля|"
+    r"рубль|гривен|гривны|гривна|гривень|фунтов)(?![\w])|\s?(€|\$|£)",
     re.IGNORECASE,
 )
 _HYPHEN_UNIT = re.compile(
     rf"-(?P<unit>{_UNIT_WORDS})(?:-(?:long|old|strong))?(?=\s+(?P<obj>[^\W\d_][\w'’-]*))",
     re.IGNORECASE,
 )
-_SPACE_UNIT = re.compile(rf"\s*(?P<unit>{_UNIT_WORDS})\b", re.IGNORECASE)
-_OF = re.compile(r"\s+(?:of|de|des|du|d'|d’|der|von)\s*", re.IGNORECASE)
+_SPACE_UNIT = re.compile(rf"\s*(?P<unit>{_UNIT_WORDS})(?![\w])", re.IGNORECASE)
+_OF = re.compile(
+    r"\s+(?:(?:of|de|des|du|der|von|di|del|della|delle|degli|dei|do|da|dos|das)\b\s*|d['’])",
+    re.IGNORECASE,
+)
+_OF_CURRENCY = re.compile(r"\s+(?:de|di|of|d['’])\s*(?=[^\W\d_])", re.IGNORECASE)
+"""Between a scaled amount and its currency: "3 millions d'euros", "60 millones de dólares"."""
 _IN_OF = re.compile(r"\s+(?:in|of|for|worth\s+of)\s", re.IGNORECASE)
 _AMBIGUOUS_FOLLOW = re.compile(
     r"\s*(?:[-–]\s*\d|:\d|(?:a\.m\.|p\.m\.|am\b|pm\b|h\d|o'clock|o’clock))", re.IGNORECASE
@@ -239,17 +383,67 @@ _PERIOD_HALF = re.compile(r"\b(?:first|second|latter|former|other|the)\s+$", re.
 
 
 def _language(article: Article) -> str:
-    return re.split(r"[-_]", (article.language or "en").lower(), maxsplit=1)[0] or "en"
+    """The article's primary language subtag ("" when unknown: only unambiguous numbers)."""
+    return _code(article.language)
+
+
+_LAKH = re.compile(r"\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d+)?")
+_GROUPS = re.compile(r"(\d{1,3}(?:([ ',.])\d{3})(?:\2\d{3})*)(?:([.,])(\d+))?")
+_DECIMAL = re.compile(r"(\d+)([.,])(\d+)")
+
+
+def parse_number(raw: str, lang: str | None = "en") -> float | None:
+    """The value of a digit string as ``lang`` writes numbers; None when it is ambiguous.
+
+    Unambiguous anywhere: ``12'480`` and ``1'750'000`` (Swiss), ``12 345`` with a space,
+    thin or no-break space, ``1.234.567,89`` and ``1,234,567.89`` (two group marks, or a
+    group mark and a different decimal mark), ``1,50,000`` (Indian lakh grouping), ``3.5``.
+    By the language's convention (:data:`_CONVENTION`): one group mark and no decimal
+    (``1,234``, ``770.000``) and a decimal comma (``1,8``); a language without a
+    convention leaves those out (None).
+    """
+    s = re.sub("[\u00a0\u202f\u2009]", " ", raw).replace("’", "'")
+    convention = _CONVENTION.get(_code(lang))
+    if s.isdigit():
+        return float(s)
+    if _LAKH.fullmatch(s):
+        return float(s.replace(",", ""))
+    m = _GROUPS.fullmatch(s)
+    if m:
+        group, sep, dec, frac = m.groups()
+        integer = float(group.replace(sep, ""))
+        fraction = float(f"0.{frac}") if frac else 0.0
+        if dec is not None and dec == sep:
+            return None
+        if sep in " '" or dec is not None or group.count(sep) > 1:
+            return integer + fraction
+        if (sep == "," and convention == "point") or (sep == "." and convention == "comma"):
+            return integer  # one group mark: "1,234" in English, "770.000" in German
+        if sep == "," and convention in ("comma", "space"):
+            return float(s.replace(",", "."))  # "1,234" in German or French: a decimal
+        if sep == "." and convention == "point":
+            return float(s)
+        return None
+    m = _DECIMAL.fullmatch(s)
+    if m:
+        if m.group(2) == ".":
+            return float(s)
+        return float(s.replace(",", ".")) if convention in ("comma", "space") else None
+    return None
 
 
 def parse_digits(raw: str, lang: str = "en") -> float:
-    """The value of a digit string written with ``lang``'s separators."""
-    raw = raw.replace("\u00a0", "").replace("\u202f", "")
-    if lang in {"fr", "de"}:
-        raw = raw.replace(" ", "").replace(".", "").replace(",", ".")
-    else:
-        raw = raw.replace(",", "")
-    return float(raw)
+    """The value of a digit string written with ``lang``'s separators.
+
+    Raises ValueError when it is ambiguous or not a number (see :func:`parse_number`)."""
+    value = parse_number(raw, lang)
+    if value is None:
+        raise ValueError(f"{raw!r} is not an unambiguous number in {lang!r}")
+    return value
+
+
+def _code(lang: str | None) -> str:
+    return re.split(r"[-_]", (lang or "").lower(), maxsplit=1)[0]
 
 
 def parse_number_words(raw: str) -> float | None:
@@ -377,8 +571,8 @@ def _is_year(raw: str, value: float) -> bool:
 
 def extract_quantities(text: str, language: str | None = "en") -> list[dict[str, Any]]:
     """All quantities in ``text`` (see the module docstring), in text order."""
-    lang = re.split(r"[-_]", (language or "en").lower(), maxsplit=1)[0] or "en"
-    pattern = _number_pattern(lang if lang in _DIGITS else "en")
+    lang = _code(language)
+    pattern = _number_pattern(lang)
     out: list[dict[str, Any]] = []
     consumed = 0
     for m in pattern.finditer(text):
@@ -397,8 +591,8 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
     unit: str | None = None
     obj: str | None = None
     raw = m.group()
-    if m.group("word") and lang != "en":
-        return None  # English number words only
+    if m.group("frac") and lang != "en":
+        return None  # English fractions only
     if m.group("frac"):
         value = _fraction_value(m.group("frac"))
         hyphenated = "-" in m.group("frac")
@@ -411,15 +605,18 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         obj = of[0] if of else None
         return _item(text, start, end, before, value, unit, obj)
     if m.group("cur"):
-        value = parse_digits(m.group("curnum"), lang)
+        parsed_amount = parse_number(m.group("curnum"), lang)
+        if parsed_amount is None:
+            return None  # ambiguous: no value rather than a wrong one
+        value = parsed_amount
         suffix = (m.group("cursuf") or "").lower()
         value *= _SCALE_SUFFIX.get(suffix, 1)
         symbol = m.group("cur").strip().lower()
         unit = _CURRENCY_SYMBOL.get(symbol) or _CURRENCY_WORD.get(symbol, symbol.upper())
-        scale = _SCALE.match(text, end)
+        scale = _scale_at(text, end, lang)
         if scale and not suffix:
-            value *= _SCALE_WORDS[scale.group(1).lower().rstrip(".")]
-            end = scale.end()
+            value *= scale[0]
+            end = scale[1]
         obj_match = _count_object(text, end, lang)
         if obj_match and not _is_plural(obj_match[0]):
             obj = obj_match[0]  # "$1.5 billion loan"
@@ -433,7 +630,10 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
     proper_name = False
     if m.group("num"):
         digits = m.group("num")
-        value = parse_digits(digits, lang)
+        parsed_digits = parse_number(digits, lang)
+        if parsed_digits is None:
+            return None  # ambiguous: no value rather than a wrong one
+        value = parsed_digits
         suffix = (m.group("suf") or "").lower()
         if suffix:
             value *= _SCALE_SUFFIX[suffix]
@@ -442,8 +642,11 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         if _NOT_AFTER.search(before) or _AMBIGUOUS_FOLLOW.match(text, end):
             return None
         name = re.search(r"([^\W\d_][\w.-]*)\s+$", before)
+        name_at = max(0, start - 30) + name.start(1) if name else 0
+        sentence_start = bool(name) and re.search(r"(?:^|[.!?:;]\s+|\n\s*)$", text[:name_at]) is not None
         if (
             name
+            and not sentence_start
             and (name.group(1)[0].isupper() or name.group(1).isupper())
             and name.group(1).lower() not in _FUNCTION_WORDS
             and not _QUALIFIER.search(before)
@@ -452,7 +655,7 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
             proper_name = True  # "Stoxx 600 index", "Boeing 737": part of a name, not a count
         year_like = _is_year(digits, value) and not suffix
     else:
-        parsed = parse_number_words(m.group("word"))
+        parsed = parse_words(m.group("word"), lang)
         if parsed is None:
             return None
         value = parsed
@@ -476,13 +679,22 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         of = _of_phrase(text, percent.end())
         return _item(text, start, percent.end(), before, value, "percent", of[0] if of else None)
     # a scale word: "3.2 million", "1.5bn"
-    scale = _SCALE.match(text, end)
+    scale = _scale_at(text, end, lang)
+    scaled = False
     if scale and m.group("word") is None:
-        value *= _SCALE_WORDS[scale.group(1).lower().rstrip(".")]
-        end = scale.end()
+        value *= scale[0]
+        end = scale[1]
         year_like = False
-    # a currency after the amount: "500 euros", "5 Mrd. Euro", "10 €"
+        scaled = True
+    # a currency after the amount: "500 euros", "5 Mrd. Euro", "10 €", "3 millions d'euros"
     currency = _CURRENCY_AFTER.match(text, end)
+    joined = _OF_CURRENCY.match(text, end)
+    if currency is None and joined is not None and (scaled or value >= 1e6):
+        after = _CURRENCY_AFTER.match(" " + text[joined.end():joined.end() + 40])
+        if after is not None:
+            code = after.group(1) or after.group(2)
+            unit = _CURRENCY_SYMBOL.get(code.lower()) or _CURRENCY_WORD.get(code.lower().split()[0], code.upper())
+            return _item(text, start, joined.end() + after.end() - 1, before, value, unit, None)
     if currency:
         code = currency.group(1) or currency.group(2)
         unit = _CURRENCY_SYMBOL.get(code.lower()) or _CURRENCY_WORD.get(code.lower().split()[0], code.upper())
@@ -504,11 +716,15 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         of = _of_phrase(text, spaced.end())
         return _item(text, start, spaced.end(), before, value, unit, of[0] if of else None)
     # a count of things: "653 drones", "eight regions"
-    if m.group("num") and proper_name:
+    if m.group("num") and proper_name and not scaled:
         return None
     counted = _count_object(text, end, lang)
+    if counted is None and (scaled or value >= 1e6):
+        counted = _of_phrase(text, end)  # "dois milhões de pessoas", "two million of them"
     if counted is None:
         return None
+    if not scaled and not float(value).is_integer():
+        return None  # "12.480 households": a count is whole; the number was misread
     return _item(text, start, counted[1], before, value, "count", counted[0])
 
 

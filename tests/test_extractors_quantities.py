@@ -6,11 +6,17 @@ from typing import Any
 
 import pytest
 
-from extractors.quantities import extract_quantities, parse_digits, parse_number_words, quantities
+from extractors.quantities import (
+    extract_quantities,
+    parse_digits,
+    parse_number,
+    parse_number_words,
+    quantities,
+)
 from newsflow.models import Article
 
 
-def found(text: str, language: str = "en") -> list[tuple[str, float, str, str | None]]:
+def found(text: str, language: str | None = "en") -> list[tuple[str, float, str, str | None]]:
     return [(q["text"], q["value"], q["unit"], q["object"]) for q in extract_quantities(text, language)]
 
 
@@ -105,8 +111,70 @@ def test_language_separators() -> None:
     ]
 
 
-def test_number_words_are_english_only() -> None:
-    assert found("Il y avait deux cents personnes et three drones.", "fr") == []
+def test_number_words_in_the_article_language() -> None:
+    """Number words are read in the article's language only (English words in a French
+    article are not), and a lone "one" word is an article, not a count."""
+    assert found("Il y avait deux cents personnes et three drones.", "fr") == [
+        ("deux cents personnes", 200.0, "count", "personnes")]
+    assert found("Es kamen drei Millionen Menschen und eine Frau.", "de") == [
+        ("drei Millionen Menschen", 3e6, "count", "Menschen")]
+    assert found("Llegaron 60 mil personas.", "es") == [("60 mil personas", 6e4, "count", "personas")]
+    assert found("Arrivarono tre milioni di euro.", "it") == [
+        ("tre milioni di euro", 3e6, "EUR", None)]
+    assert found("Vieram dois milhões de pessoas.", "pt") == [
+        ("dois milhões de pessoas", 2e6, "count", "pessoas")]
+    assert found("Une femme est venue.", "fr") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Es gibt 12'480 Haushalte.", "de", ("12'480 Haushalte", 12480.0, "count", "Haushalte")),
+        ("Kosten: 1'750'000 Franken.", "de", ("1'750'000 Franken", 1750000.0, "CHF", None)),
+        ("Il y a 12 345 habitants.", "fr", ("12 345 habitants", 12345.0, "count", "habitants")),
+        ("Il y a 12\u2009345 habitants.", "fr", ("12\u2009345 habitants", 12345.0, "count", "habitants")),
+        ("There are 12\u00a0345 residents.", "en", ("12\u00a0345 residents", 12345.0, "count", "residents")),
+        ("Costó 1.234.567,89 euros.", "es", ("1.234.567,89 euros", 1234567.89, "EUR", None)),
+        ("Votaron 770.000 personas.", "es", ("770.000 personas", 770000.0, "count", "personas")),
+        ("Sono arrivate 770.000 persone.", "it", ("770.000 persone", 770000.0, "count", "persone")),
+        ("Rallies drew 1,50,000 people.", "en", ("1,50,000 people", 150000.0, "count", "people")),
+        ("Obtuvo el 22 por ciento de los votos.", "es", ("22 por ciento", 22.0, "percent", "votos")),
+        ("Er erhielt 22 Prozent der Stimmen.", "de", ("22 Prozent", 22.0, "percent", "Stimmen")),
+        ("Il a obtenu 22 pour cent des voix.", "fr", ("22 pour cent", 22.0, "percent", "voix")),
+        ("Pagaron 500 dólares.", "es", ("500 dólares", 500.0, "USD", None)),
+        ("Il a reçu 3 millions d'euros.", "fr", ("3 millions d'euros", 3e6, "EUR", None)),
+        ("Выделено 5 миллионов рублей.", "ru", ("5 миллионов рублей", 5e6, "RUB", None)),
+        ("Поддержали 22 процента.", "ru", ("22 процента", 22.0, "percent", None)),
+    ],
+)
+def test_locale_number_formats(text: str, language: str, expected: tuple[str, float, str, str | None]) -> None:
+    results = found(text, language)
+    assert len(results) == 1, results
+    assert results[0][0] == expected[0]
+    assert results[0][1] == pytest.approx(expected[1], rel=1e-9)
+    assert results[0][2:] == expected[2:]
+
+
+@pytest.mark.parametrize(
+    ("raw", "language"),
+    [("1.234", None), ("1,234", None), ("1.234", "fr"), ("1,5", "en"), ("1,5", None),
+     ("1.234,5.6", "de")],
+)
+def test_ambiguous_numbers_have_no_value(raw: str, language: str | None) -> None:
+    assert parse_number(raw, language) is None
+    assert found(f"There were {raw} cases.", language) == []
+
+
+def test_a_count_is_a_whole_number() -> None:
+    assert found("The census counted 12.480 households.") == []  # an English decimal count: misread
+
+
+def test_units_only_where_they_are_units() -> None:
+    assert found("She bought a 360-degree camera.") == [
+        ("360-degree camera", 360.0, "degree", "camera")]
+    assert found("The fridge has 58.4 cu. ft. of space.") == [
+        ("58.4 cu. ft.", 58.4, "cubic foot", "space")]
+    assert found("It reached 41 degrees Celsius.") == [("41 degrees Celsius", 41.0, "celsius", None)]
 
 
 @pytest.mark.parametrize(
