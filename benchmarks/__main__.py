@@ -45,11 +45,19 @@ def quotes_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return quality.quotes_section(sizes)
 
 
+def quantities_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import quality
+
+    return quality.quantities_section(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
+    "quantities": quantities_section,
 }
-QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)"}
+QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
+           "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)"}
 """Sections scored on our own annotated sets (no corpus, no N)."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""

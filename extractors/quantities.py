@@ -24,10 +24,25 @@ Each quantity is ``{"text", "value", "unit", "object", "offset"}``:
 ``offset``
     character offset of ``text`` in ``article.text``.
 
-Only ``article.text`` is read (offsets point into it). Numbers are digits (with the
-language's separators: ``1,500.5`` in English, ``1 500,5`` in French, ``1.500,5`` in German)
-or English number words up to the trillions (``twenty-five``, ``a dozen``, ``three
-hundred and fifty``, ``two million``), optionally scaled (``3.2 million``, ``€90bn``).
+Only ``article.text`` is read (offsets point into it). Numbers are digits read as the
+article's language writes them (:func:`parse_number`): unambiguous everywhere are Swiss
+``12'480``, ``12 345`` with a (thin, no-break) space, ``1.234.567,89``, ``1,234,567.89``,
+Indian ``1,50,000``; ``1,234`` / ``770.000`` / ``1,8`` follow the language's convention
+(English 1,234.5; German, Spanish, Italian, Portuguese 1.234,5; French, Russian 1 234,5),
+and a language without one leaves them out: **a wrong number is worse than none**, so an
+ambiguous number, or a count that is not a whole number ("12.480 households" in English),
+gives no quantity. Number words are English (up to the trillions: ``twenty-five``, ``a
+dozen``, ``three hundred and fifty``) or, for fr/es/pt/it/de, read with text2num
+(``deux cents``, ``sesenta mil``, ``drei Millionen``; a lone ``une``/``ein`` is an article);
+scale words per language (``3.2 million``, ``60 mil``, ``5 Mrd.``, ``3 millions d'euros``;
+"billion" is 10⁹ in English, 10¹² in French and German), percent words (``per cent``,
+``Prozent``, ``pour cent``, ``por ciento``, ``per cento``, ``процентов``) and currency words
+(``dólares``, ``Franken``, ``euros``, ``рублей`` …). A minus sign (U+2212) or word
+(``minus 30 degrees``) makes the value negative.
+
+Units only where they are units: a bare "degree" is ``degree`` (an angle, or a temperature
+in an unsaid scale: "a 360-degree camera"), ``celsius``/``fahrenheit`` only when named;
+volumes and areas (``58.4 cu. ft.``, ``850 square feet``, ``km²``, ``m³``) are units.
 
 Deliberately not quantities (documented choices):
 
@@ -620,6 +635,12 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         obj_match = _count_object(text, end, lang)
         if obj_match and not _is_plural(obj_match[0]):
             obj = obj_match[0]  # "$1.5 billion loan"
+            more = _words_after(text, obj_match[1], 2)
+            if len(more) == 2 and " " not in obj and more[0][0][0].islower() \
+                    and more[0][0].lower() not in _FUNCTION_WORDS \
+                    and not more[0][0].lower().endswith(("ed", "ing", "ly")) \
+                    and more[1][0].lower() in _FUNCTION_WORDS:
+                obj = text[text.index(obj, end):more[0][2]]  # "€50bn support fund for"
         else:
             phrase = _of_phrase(text, end, _IN_OF)  # "$1.5 billion in aid"
             obj = phrase[0] if phrase else None
@@ -737,9 +758,18 @@ def _unit_of(word: str) -> str:
     return _TIME_UNITS.get(low[:-1], low)  # "hours" → "hour"
 
 
+_SIGN = re.compile(r"(?:\b(?:minus|moins|menos|meno|минус)\s+|(?<![\w\d])−\s?)$", re.IGNORECASE)
+"""A minus sign (U+2212) or word before a number; a hyphen or dash is a range, not a sign."""
+
+
 def _item(
     text: str, start: int, end: int, before: str, value: float, unit: str, obj: str | None
 ) -> dict[str, Any]:
+    sign = _SIGN.search(before)
+    if sign:  # "minus 30 degrees", "−4.5%": the sign is part of the value
+        start -= len(sign.group())
+        value = -value
+        before = before[: len(before) - len(sign.group())]
     qualifier = _QUALIFIER.search(before)
     if qualifier:
         start -= len(qualifier.group())

@@ -200,3 +200,19 @@ def test_extractor_reads_article_text_and_language() -> None:
     }
     result = quantities(Article(**values))
     assert [q["text"] for q in result["quantities"]] == ["12 lines"]  # the title is not read
+
+
+def test_english_evaluation_meets_its_goal() -> None:
+    """benchmarks/data/quantities_en.yaml: ≥ 95% right and never a wrong value."""
+    from benchmarks.quality import quantity_scores
+
+    scores = quantity_scores()
+    assert scores["quantities"] >= 40
+    assert scores["right"] >= 0.95 * scores["quantities"], scores["misses"]
+    assert scores["wrong_values"] == 0, scores["misses"]
+
+
+def test_a_sign_belongs_to_the_value() -> None:
+    assert found("Temperatures fell to minus 30 degrees Celsius.") == [
+        ("minus 30 degrees Celsius", -30.0, "celsius", None)]
+    assert found("Output changed by −4.5% last month.") == [("−4.5%", -4.5, "percent", None)]
