@@ -15,7 +15,10 @@ Resolution rules (news conventions):
 
 * explicit dates: ISO ``2025-12-06``; ``6 December 2025``; ``December 6, 2025``;
   ``Dec. 6``; ``6th of December``; ``December 2025`` (month); ``in 2026`` (year, after a
-  preposition only); French/German forms (``6 décembre 2025``, ``6. Dezember 2025``).
+  preposition only); the same in French, German, Spanish, Italian, Portuguese and Russian
+  (``6 décembre 2025``, ``6. Dezember 2025``, ``6 de diciembre de 2025``, ``6 dicembre``,
+  ``6 de dezembro``, ``6 декабря 2025 года``). Month names are capitalised except in a
+  language that writes them in lower case (``may``/``mar`` are words too).
   A day and month without a year take the year that puts them nearest the reference day.
 * ``today``, ``this morning``, ``tonight``, ``overnight``, ``during the night``: the
   reference day (an overnight attack reported in the morning happened in the night that
@@ -27,15 +30,21 @@ Resolution rules (news conventions):
   ``'ll``, ``expected``, ``due``, ``set``, ``scheduled``, ``plans``, ``prepare`` …) sends it
   to the next such day, the nearest past marker (``said``, ``was``, ``had``, ``met``, a word
   in -ed …) to the previous one; with no marker, the previous one (reports are mostly about
-  the past). ``last Monday`` is the previous Monday (a week back on a Monday), ``next
-  Monday`` the coming one (a week ahead on a Monday); French ``lundi prochain/dernier`` and
-  German ``am kommenden/vergangenen Montag`` likewise.
+  the past; markers are English plus the article language's words and verb endings:
+  ``viajará``, ``partirà``, ``anunció``, ``заявил``, never another language's — French
+  "a" is a past auxiliary, Spanish "a" a preposition). ``last Monday`` is the previous
+  Monday (a week back on a Monday), ``next Monday`` the coming one (a week ahead on a
+  Monday); ``lundi prochain/dernier``, ``am kommenden/vergangenen Montag``, ``el lunes
+  pasado``, ``lunedì prossimo``, ``в прошлый понедельник`` likewise.
 * ``this week``, ``earlier this week``, ``earlier in the week``, ``later this week``: the
   reference week (week resolution); ``last week``/``next week``: the week before/after;
   ``this/last/next month`` and ``this/last/next year`` likewise; ``N days ago`` (day),
   ``N weeks ago`` (week).
 * vague spans (``recently``, ``in recent weeks``, ``in the coming days``, ``the
   weekend``) are kept with ``resolution: relative`` and ``date: None``.
+
+Relative expressions are listed per language in :data:`_FIXED` (en, fr, de, es, it, pt, ru;
+an article in another language uses the English ones only).
 """
 
 from __future__ import annotations
@@ -61,18 +70,20 @@ def _set(words: str) -> frozenset[str]:
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        "january jan janvier janv januar jän",
-        "february feb février févr februar",
-        "march mar mars märz",
-        "april apr avril avr",
-        "may mai",
-        "june jun juin juni",
-        "july jul juillet juil juli",
-        "august aug août",
-        "september sep sept septembre",
-        "october oct octobre oktober okt",
-        "november nov novembre",
-        "december dec décembre déc dezember dez",
+        "january jan janvier janv januar jän enero gennaio janeiro января январь январе",
+        "february feb février févr februar febrero febbraio fevereiro февраля февраль феврале",
+        "march mar mars märz marzo março марта март марте",
+        "april apr avril avr abril aprile апреля апрель апреле",
+        "may mai mayo maggio maio мая май мае",
+        "june jun juin juni junio giugno junho июня июнь июне",
+        "july jul juillet juil juli julio luglio julho июля июль июле",
+        "august aug août agosto августа август августе",
+        "september sep sept septembre septiembre setiembre settembre setembro сентября "
+        "сентябрь сентябре",
+        "october oct octobre oktober okt octubre ottobre outubro октября октябрь октябре",
+        "november nov novembre noviembre novembro ноября ноябрь ноябре",
+        "december dec décembre déc dezember dez diciembre dicembre dezembro декабря декабрь "
+        "декабре",
     ],
     start=1,
 ):
@@ -83,22 +94,23 @@ _MONTH = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True)
 _WEEKDAYS: dict[str, int] = {}
 for _number, _names in enumerate(
     [
-        "monday lundi montag",
-        "tuesday mardi dienstag",
-        "wednesday mercredi mittwoch",
-        "thursday jeudi donnerstag",
-        "friday vendredi freitag",
-        "saturday samedi samstag sonnabend",
-        "sunday dimanche sonntag",
+        "monday lundi montag lunes lunedì lunedi segunda-feira понедельник",
+        "tuesday mardi dienstag martes martedì martedi terça-feira вторник",
+        "wednesday mercredi mittwoch miércoles mercoledì mercoledi quarta-feira среду",
+        "thursday jeudi donnerstag jueves giovedì giovedi quinta-feira четверг",
+        "friday vendredi freitag viernes venerdì venerdi sexta-feira пятницу",
+        "saturday samedi samstag sonnabend sábado sabato субботу",
+        "sunday dimanche sonntag domingo domenica воскресенье",
     ]
 ):
     for _name in _names.split():
         _WEEKDAYS[_name] = _number
-_WEEKDAY = "|".join(_WEEKDAYS)
+_WEEKDAY = "|".join(sorted((re.escape(w) for w in _WEEKDAYS), key=len, reverse=True))
 
 _ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
 _DAY_MONTH = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+)?({_MONTH})\b\.?(?:,?\s+(\d{{4}})\b)?",
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?({_MONTH})\b\.?"
+    rf"(?:,?\s+(?:de\s+|del\s+)?(\d{{4}})\b(?:\s+г(?:ода|\.))?)?",
     re.IGNORECASE,
 )
 _MONTH_DAY = re.compile(
@@ -108,19 +120,30 @@ _MONTH_DAY = re.compile(
 _MONTH_YEAR = re.compile(rf"\b(?=[jfmasond])({_MONTH})\b\.?\s+((?:19|20)\d{{2}})\b", re.IGNORECASE)
 _IN_MONTH = re.compile(
     rf"\b(?:(last|next|this|early|late|mid-?|in|since|until|by|from|en|depuis|im|seit|bis|"
-    rf"fin|début|ende|anfang|mitte)\s+)({_MONTH})\b(?:\s+(dernier|prochain))?",
+    rf"fin|début|ende|anfang|mitte|desde|hasta|a\s+finales\s+de|a\s+principios\s+de|"
+    rf"a\s+fine|a\s+inizio|dal|fino\s+a|em|até|no\s+final\s+de|в|с|до|к)\s+)({_MONTH})\b"
+    rf"(?:\s+(dernier|prochain|pasado|próximo|scorso|prossimo|passado))?",
     re.IGNORECASE,
 )
 _YEAR = re.compile(
     r"\b(?:in|since|by|until|before|after|during|from|through|early|late|mid-?|en|depuis|"
-    r"avant|après|im\s+jahr|seit|bis|ab|für)\s+((?:19|20)\d{2})\b(?!\s*(?:%|[.,]\d))",
+    r"avant|après|im\s+jahr|seit|bis|ab|für|desde|hasta|nel|dal|fino\s+al|em|até|в|с|до)\s+"
+    r"((?:19|20)\d{2})\b(?!\s*(?:%|[.,]\d))",
     re.IGNORECASE,
 )
 _WEEKDAY_RE = re.compile(
-    rf"\b(?:(last|next|this|coming|past|vergangenen|letzten|kommenden|nächsten|diesen)\s+)?"
-    rf"({_WEEKDAY})\b(?:'s|’s)?(?:\s+(prochain|dernier))?",
+    rf"\b(?:(last|next|this|coming|past|vergangenen|letzten|kommenden|nächsten|diesen|pasado|"
+    rf"próximo|próxima|passada|passado|scorso|prossimo|прошлый|прошлую|прошлое|следующий|"
+    rf"следующую|следующее)\s+)?"
+    rf"({_WEEKDAY})(?![\w-])(?:'s|’s)?(?:\s+(prochain|dernier|pasado|próximo|que\s+viene|"
+    rf"scorso|scorsa|prossimo|prossima|passada|passado|que\s+vem))?",
     re.IGNORECASE,
 )
+_LAST = frozenset(["last", "past", "vergangenen", "letzten", "dernier", "pasado", "passada",
+                   "passado", "scorso", "scorsa", "прошлый", "прошлую", "прошлое"])
+_NEXT = frozenset(["next", "coming", "kommenden", "nächsten", "prochain", "próximo", "próxima",
+                   "que viene", "prossimo", "prossima", "que vem", "следующий", "следующую",
+                   "следующее"])
 _DATE_AFTER = re.compile(
     rf",?\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:{_MONTH})|(?:{_MONTH})\.?\s+\d)",
     re.IGNORECASE,
@@ -192,27 +215,113 @@ _FIXED: dict[str, list[tuple[str, str, int]]] = {
         (r"(?:im\s+)?(?:nächsten|kommenden)\s+jahr|nächstes\s+jahr", "year", 1),
         (r"kürzlich|in\s+den\s+vergangenen\s+(?:tagen|wochen|monaten)|am\s+wochenende", "relative", 0),
     ],
+    "es": [
+        (r"anteayer|antier", "day", -2),
+        (r"pasado\s+mañana", "day", 2),
+        (r"hoy|esta\s+(?:mañana|tarde|noche)|durante\s+la\s+noche|de\s+madrugada", "day", 0),
+        (r"ayer|anoche", "day", -1),
+        (r"(?<!la\s)(?<!esta\s)(?<!de\s)(?<!por\s)mañana", "day", 1),
+        (r"esta\s+semana|a\s+(?:principios|comienzos)\s+de\s+(?:esta\s+|la\s+)?semana", "week", 0),
+        (r"la\s+semana\s+pasada", "week", -1),
+        (r"la\s+(?:próxima\s+semana|semana\s+(?:próxima|que\s+viene))", "week", 1),
+        (r"este\s+mes", "month", 0),
+        (r"el\s+mes\s+pasado", "month", -1),
+        (r"el\s+(?:próximo\s+mes|mes\s+(?:próximo|que\s+viene))", "month", 1),
+        (r"este\s+año", "year", 0),
+        (r"el\s+año\s+pasado", "year", -1),
+        (r"el\s+(?:próximo\s+año|año\s+(?:próximo|que\s+viene))", "year", 1),
+        (r"recientemente|en\s+(?:los\s+últimos|los\s+próximos)\s+(?:días|meses)|en\s+las\s+"
+         r"(?:últimas|próximas)\s+semanas|(?:este|el)\s+fin\s+de\s+semana", "relative", 0),
+    ],
+    "it": [
+        (r"l['’]altro\s+ieri|altroieri", "day", -2),
+        (r"dopodomani", "day", 2),
+        (r"oggi|stamattina|stamani|stasera|stanotte|questa\s+(?:mattina|sera|notte)|"
+         r"nella\s+notte|durante\s+la\s+notte", "day", 0),
+        (r"ieri(?:\s+sera)?", "day", -1),
+        (r"domani", "day", 1),
+        (r"questa\s+settimana|all['’]inizio\s+della\s+settimana", "week", 0),
+        (r"la\s+(?:settimana\s+scorsa|scorsa\s+settimana)", "week", -1),
+        (r"la\s+(?:prossima\s+settimana|settimana\s+prossima)", "week", 1),
+        (r"questo\s+mese", "month", 0),
+        (r"il\s+mese\s+scorso|lo\s+scorso\s+mese", "month", -1),
+        (r"il\s+(?:mese\s+prossimo|prossimo\s+mese)", "month", 1),
+        (r"quest['’]anno", "year", 0),
+        (r"l['’]anno\s+scorso|lo\s+scorso\s+anno", "year", -1),
+        (r"l['’]anno\s+prossimo|il\s+prossimo\s+anno", "year", 1),
+        (r"recentemente|di\s+recente|negli\s+ultimi\s+(?:giorni|mesi)|nelle\s+ultime\s+settimane|"
+         r"nei\s+prossimi\s+giorni|(?:nel|questo)\s+fine\s+settimana", "relative", 0),
+    ],
+    "pt": [
+        (r"anteontem", "day", -2),
+        (r"depois\s+de\s+amanhã", "day", 2),
+        (r"hoje|(?:n?esta)\s+(?:manhã|tarde|noite)|durante\s+a\s+noite|de\s+madrugada", "day", 0),
+        (r"ontem(?:\s+à\s+noite)?", "day", -1),
+        (r"amanhã", "day", 1),
+        (r"n?esta\s+semana", "week", 0),
+        (r"(?:na|a)\s+semana\s+passada", "week", -1),
+        (r"(?:na|a)\s+(?:próxima\s+semana|semana\s+que\s+vem)", "week", 1),
+        (r"n?este\s+mês", "month", 0),
+        (r"(?:no|o)\s+mês\s+passado", "month", -1),
+        (r"(?:no|o)\s+(?:próximo\s+mês|mês\s+que\s+vem)", "month", 1),
+        (r"n?este\s+ano", "year", 0),
+        (r"(?:no|o)\s+ano\s+passado", "year", -1),
+        (r"(?:no|o)\s+(?:próximo\s+ano|ano\s+que\s+vem)", "year", 1),
+        (r"recentemente|n[oa]s\s+(?:últimos|próximos)\s+dias|nas\s+(?:últimas|próximas)\s+semanas|"
+         r"n[oe]s?t?e?\s+fim\s+de\s+semana", "relative", 0),
+    ],
+    "ru": [
+        (r"позавчера", "day", -2),
+        (r"послезавтра", "day", 2),
+        (r"сегодня(?:\s+утром|\s+вечером)?|этой\s+ночью|этим\s+утром", "day", 0),
+        (r"вчера(?:\s+вечером)?", "day", -1),
+        (r"завтра", "day", 1),
+        (r"на\s+этой\s+неделе", "week", 0),
+        (r"на\s+прошлой\s+неделе", "week", -1),
+        (r"на\s+следующей\s+неделе", "week", 1),
+        (r"в\s+этом\s+месяце", "month", 0),
+        (r"в\s+прошлом\s+месяце", "month", -1),
+        (r"в\s+следующем\s+месяце", "month", 1),
+        (r"в\s+этом\s+году", "year", 0),
+        (r"в\s+прошлом\s+году", "year", -1),
+        (r"в\s+следующем\s+году", "year", 1),
+        (r"недавно|в\s+последние\s+дни|в\s+ближайшие\s+дни|на\s+выходных", "relative", 0),
+    ],
 }
 
-_FUTURE = _set(
-    """
-    will would 'll ’ll shall won't won’t expected due set scheduled plans plan planned planning
-    prepare prepares preparing intends intend intending hopes hope aims aim going upcoming
-    later next coming until till could may might should can must likely expect expects
-    forecast forecasts
-    va vont doit doivent devrait devraient prévu prévue prévus attendu attendue attendus
-    sera seront prochain prochaine
-    wird werden soll sollen will wollen plant geplant kommenden nächsten bis
-    """
-)
-_PAST = _set(
-    """
-    said was were had did met told went came took gave made held left saw spoke wrote began
-    won lost fell struck sent brought ran sat stood rose ago last previous earlier
-    a ont avait avaient était étaient été dernier dernière
-    hat haben hatte hatten war waren wurde wurden sagte sagten vergangenen letzten
-    """
-)
+_TENSE_WORDS: dict[str, tuple[str, str]] = {
+    "en": (
+        """will would 'll ’ll shall won't won’t expected due set scheduled plans plan planned
+        planning prepare prepares preparing intends intend intending hopes hope aims aim going
+        upcoming later next coming until till could may might should can must likely expect
+        expects forecast forecasts""",
+        """said was were had did met told went came took gave made held left saw spoke wrote
+        began won lost fell struck sent brought ran sat stood rose ago last previous earlier""",
+    ),
+    "fr": ("""va vont doit doivent devrait devraient prévu prévue prévus attendu attendue attendus
+           sera seront prochain prochaine""",
+           "a ont avait avaient était étaient été dernier dernière"),
+    "de": ("wird werden soll sollen will wollen plant geplant kommenden nächsten bis",
+           "hat haben hatte hatten war waren wurde wurden sagte sagten vergangenen letzten"),
+    "es": ("será serán va van irá irán habrá prevé previsto prevista próximo próxima hasta",
+           "dijo fue fueron era eran ha han había habían hubo pasado pasada"),
+    "it": ("sarà saranno andrà prevede previsto prevista prossimo prossima dovrebbe fino",
+           "disse è ha hanno era erano fu aveva avevano scorso scorsa"),
+    "pt": ("será serão vai vão irá deverá previsto prevista próximo próxima até",
+           "disse foi foram era tinha tinham havia passado passada"),
+    "ru": ("будет будут состоится планирует планируется следующий следующую предстоит до",
+           "был была было были прошлый прошлую прошлой"),
+}
+"""Words marking a clause's tense (future, past) per language; English ones count in every
+language. One language's words never count in another's ("a" is French "has", Spanish
+"to")."""
+
+
+@cache
+def _tense_words(lang: str) -> tuple[frozenset[str], frozenset[str]]:
+    future, past = _TENSE_WORDS["en"]
+    own = _TENSE_WORDS.get(lang, ("", "")) if lang != "en" else ("", "")
+    return _set(f"{future} {own[0]}"), _set(f"{past} {own[1]}") - _set(own[0])
 _SENTENCE_END = re.compile(r"[.!?;\n]")
 _TOKEN = re.compile(r"[\w'’]+")
 
@@ -299,7 +408,20 @@ def _week_start(ref: date, weeks: int) -> date:
     return ref - timedelta(days=ref.weekday()) + timedelta(weeks=weeks)
 
 
-def _tense(text: str, start: int, end: int) -> str | None:
+_FUTURE_ENDINGS: dict[str, tuple[str, ...]] = {
+    "fr": ("ra", "ront", "rait", "raient"), "es": ("rá", "rán", "ría", "rían"),
+    "it": ("rà", "ranno", "rebbe", "rebbero"), "pt": ("rá", "rão", "ria", "riam"),
+}
+_PAST_ENDINGS: dict[str, tuple[str, ...]] = {
+    "es": ("ó", "aron", "ieron"), "it": ("ò",), "pt": ("ou", "aram", "eram", "iu"),
+    "ru": ("ал", "ял", "ил", "ел", "ала", "яла", "ила", "ела", "али", "яли", "или", "ели",
+           "ался", "алась", "ались", "ился", "илась", "ились"),
+}
+"""Verb endings that mark the tense of a clause (future/conditional, simple past), per
+language: "se rendra", "viajará", "anunció", "è arrivato", "anunciou", "заявил"."""
+
+
+def _tense(text: str, start: int, end: int, lang: str = "en") -> str | None:
     """``future``, ``past`` or ``None``: the nearest tense marker in the sentence, looking
     back from the expression first, then forward."""
     sentence_start = 0
@@ -307,17 +429,22 @@ def _tense(text: str, start: int, end: int) -> str | None:
         sentence_start = m.end()
     stop = _SENTENCE_END.search(text, end)
     sentence_end = stop.start() if stop else len(text)
+    future_words, past_words = _tense_words(lang)
     before = _TOKEN.findall(text[sentence_start:start])
     after = _TOKEN.findall(text[end:sentence_end])
     for tokens in (reversed(before), iter(after)):
         for token in tokens:
             word = token.lower()
-            if word in _FUTURE:
+            if word in future_words:
                 return "future"
-            if word in _PAST or (word.endswith("ed") and len(word) > 4):
+            if word in past_words or (word.endswith("ed") and len(word) > 4):
                 return "past"
-            if len(word) > 5 and word.endswith(("ra", "ront", "rait", "raient")):
-                return "future"  # French future/conditional: "se rendra"
+            endings = _FUTURE_ENDINGS.get(lang)
+            if (endings and len(word) > 4 and word.endswith(endings)) or \
+                    (not endings and len(word) > 5 and word.endswith(_FUTURE_ENDINGS["fr"])):
+                return "future"  # "se rendra", "viajará"
+            if len(word) > 3 and word.endswith(_PAST_ENDINGS.get(lang, ())):
+                return "past"  # "anunció", "anunciou", "заявил"
     return None
 
 
@@ -372,14 +499,14 @@ def _mentions(text: str, ref: date | None, lang: str) -> Iterator[Mention]:
         if ref is not None:
             candidates = [date(y, month, 1) for y in (ref.year - 1, ref.year, ref.year + 1)]
             this_month = _month_start(ref, 0)
-            if modifier in {"last", "dernier"}:
+            if modifier in _LAST:
                 when = max(d for d in candidates if d < this_month)
-            elif modifier in {"next", "prochain"}:
+            elif modifier in _NEXT:
                 when = min(d for d in candidates if d > this_month)
             else:
                 when = min(candidates, key=lambda d: (abs((d - this_month).days), d > this_month))
         span = re.search(rf"(?i)\b{re.escape(m.group(2))}\b.*", m.group())
-        start = m.start() + (span.start() if span and modifier not in {"last", "next", "this", "dernier", "prochain"} else 0)
+        start = m.start() + (span.start() if span and modifier not in _LAST | _NEXT | {"this"} else 0)
         if free(start, m.end()):
             taken.append((start, m.end()))
             yield Mention(text[start : m.end()], start, when, "month")
@@ -418,20 +545,34 @@ def _mentions(text: str, ref: date | None, lang: str) -> Iterator[Mention]:
         when = None
         if ref is not None:
             modifier = (m.group(1) or m.group(3) or "").lower()
-            if modifier in {"last", "past", "vergangenen", "letzten", "dernier"}:
+            modifier = re.sub(r"\s+", " ", modifier)
+            if modifier in _LAST:
                 when = ref - timedelta(days=(ref.weekday() - weekday) % 7 or 7)
-            elif modifier in {"next", "coming", "kommenden", "nächsten", "prochain"}:
+            elif modifier in _NEXT:
                 when = ref + timedelta(days=(weekday - ref.weekday()) % 7 or 7)
             else:
-                when = resolve_weekday(weekday, ref, _tense(text, m.start(), m.end()))
+                when = resolve_weekday(weekday, ref, _tense(text, m.start(), m.end(), lang))
         yield from take(m, when, "day")
 
 
+_LOWER_MONTHS: dict[str, frozenset[str]] = {
+    "fr": _set("janvier janv février févr mars avril avr mai juin juillet juil août septembre "
+               "sept octobre novembre décembre déc"),
+    "es": _set("enero febrero marzo abril mayo junio julio agosto septiembre setiembre "
+               "octubre noviembre diciembre"),
+    "it": _set("gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre "
+               "novembre dicembre"),
+    "pt": _set("janeiro fevereiro março abril maio junho julho agosto setembro outubro "
+               "novembro dezembro"),
+    "ru": frozenset(n for n in _MONTHS if "а" <= n[0] <= "я"),
+}
+"""Month names written in lower case in each language (English and German capitalise)."""
+
+
 def _month_ok(name: str, lang: str) -> bool:
-    """English month names must be capitalised ("may", "march", "sept" are words too)."""
-    if lang in {"fr"}:
-        return True
-    return name[0].isupper()
+    """A month name is capitalised ("may", "march", "mar" are words too) unless it is one
+    the article's language writes in lower case ("décembre", "diciembre", "декабря")."""
+    return name[0].isupper() or name.lower() in _LOWER_MONTHS.get(lang, frozenset())
 
 
 def extract_dates(text: str, reference: date | None, language: str | None = "en") -> list[dict[str, Any]]:

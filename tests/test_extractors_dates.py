@@ -115,6 +115,43 @@ def test_french_and_german() -> None:
     assert resolved("Am 23. Dezember schließen die Märkte.", language="de")["23. Dezember"] == ("2025-12-23", "day")
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("es", "Sánchez viajará a Bruselas el lunes. Ayer el Gobierno aprobó el plan.",
+         {"lunes": ("2025-12-08", "day"), "Ayer": ("2025-12-05", "day")}),
+        ("es", "El 6 de diciembre de 2025 llegó la tormenta; la semana pasada hubo elecciones.",
+         {"6 de diciembre de 2025": ("2025-12-06", "day"), "la semana pasada": ("2025-11-24", "week")}),
+        ("es", "Por la mañana llovió. El próximo año habrá elecciones.",
+         {"El próximo año": ("2026-01-01", "year")}),
+        ("it", "Il ministro partirà lunedì. Il governo si è riunito venerdì. Domani si vota.",
+         {"lunedì": ("2025-12-08", "day"), "venerdì": ("2025-12-05", "day"),
+          "Domani": ("2025-12-07", "day")}),
+        ("it", "Il 23 dicembre chiudono i mercati, l'anno scorso no.",
+         {"23 dicembre": ("2025-12-23", "day"), "l'anno scorso": ("2024-01-01", "year")}),
+        ("pt", "O presidente viajará na segunda-feira. Ontem à noite houve um ataque.",
+         {"segunda-feira": ("2025-12-08", "day"), "Ontem à noite": ("2025-12-05", "day")}),
+        ("pt", "Em 6 de dezembro de 2025, no mês passado, na próxima semana.",
+         {"6 de dezembro de 2025": ("2025-12-06", "day"), "no mês passado": ("2025-11-01", "month"),
+          "na próxima semana": ("2025-12-08", "week")}),
+        ("ru", "В понедельник Путин заявил о переговорах. В среду состоится встреча. Вчера вечером был удар.",
+         {"понедельник": ("2025-12-01", "day"), "среду": ("2025-12-10", "day"),
+          "Вчера вечером": ("2025-12-05", "day")}),
+        ("ru", "6 декабря 2025 года, на прошлой неделе, в следующем году.",
+         {"6 декабря 2025 года": ("2025-12-06", "day"), "на прошлой неделе": ("2025-11-24", "week"),
+          "в следующем году": ("2026-01-01", "year")}),
+    ],
+)
+def test_spanish_italian_portuguese_russian(language: str, text: str,
+                                            expected: dict[str, tuple[str, str]]) -> None:
+    assert resolved(text, language=language) == expected
+
+
+def test_one_languages_tense_words_do_not_count_in_another() -> None:
+    """Spanish "a" is "to", not the French past auxiliary: "viajará a Bruselas el lunes"."""
+    assert resolved("Viajará a Bruselas el lunes.", language="es")["lunes"] == ("2025-12-08", "day")
+
+
 def test_mentions_are_deduplicated_in_text_order_with_offsets() -> None:
     text = "On Monday they will meet. Leaders will meet on Monday. Yesterday it rained."
     mentions = extract_dates(text, SATURDAY, "en")
