@@ -18,6 +18,16 @@ ratings are left as they are.
 VADER is English only: an article whose language (after the ``language`` extractor) is not
 English gets ``None`` rather than a score of its words read as English. An article with no
 language at all is scored (the language extractor sets one whenever there is text).
+
+``None`` means *not measured*, never neutral. No multilingual lexicon or model on the
+package registries fits (checked for de, fr, es, it, pt, ru, by their PyPI descriptions):
+``vader-multi`` translates every text through an online service; ``polyglot``/``polyglot3``
+download their per-language polarity lexicons from their own server, not a registry;
+``germansentiment``, ``feel-it`` (Italian), ``pysentimiento`` (Spanish, Italian, Portuguese)
+and ``dostoevsky`` (Russian) are one-language classifiers of social-media or review text,
+most on PyTorch (several GB); ``textblob-de``/``textblob-fr`` are unmaintained (2019/2013)
+product-review lexicons. A score from any of them would not be the same measure as the
+English one, so other languages stay without tone rather than with a different one.
 """
 
 from __future__ import annotations
