@@ -103,6 +103,8 @@ class Frames:
     """Title word → the gender it tells (``male``/``female``) or None."""
     org_nouns: frozenset[str]
     """Nouns that, after "the", stand for the last organisation named ("the company")."""
+    names_by_case: bool = True
+    """Whether capitalised words are names (False where every noun is capitalised: German)."""
 
 
 @cache
@@ -137,8 +139,9 @@ def frames(language: str | None = "en") -> Frames:
             for word in words:
                 titles[str(word)] = gender if gender in ("male", "female") else None
     according.sort(key=len, reverse=True)
+    names_by_case = not any(data[c].get("capitalised_nouns") for c in codes)
     return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles,
-                  frozenset(org_nouns))
+                  frozenset(org_nouns), names_by_case)
 
 
 @cache
@@ -468,6 +471,8 @@ def _appositive(tokens: list[_Token], k: int, ctx: _Context) -> entities.Mention
 def _written_name(tokens: list[_Token], end: int, ctx: _Context) -> entities.Mention | None:
     """A person the model missed: two or three capitalised words right before
     ``tokens[end]`` ("Olena Kovalenko, an adviser to …, said")."""
+    if not ctx.frames.names_by_case:
+        return None
     words: list[_Token] = []
     for token in reversed(tokens[:end]):
         surface = ctx.text[token.start:token.start + len(token.value)]
@@ -663,10 +668,15 @@ def summarise(found: Sequence[Quote]) -> Fields:
 
 
 def extract_quotes(articles: Sequence[Article]) -> list[Fields]:
-    """Quotations and their speakers of each article (empty fields when the article has no
-    analysis: no text, or a language :mod:`extractors.nlp` does not parse)."""
+    """Quotations and their speakers of each article. An article with text that
+    :mod:`extractors.nlp` gives no analysis for (a language it does not parse) is read with
+    its model-free rule matcher (:func:`extractors.nlp.rule_analysis`), never an English
+    model; an article without text gets empty fields."""
     out: list[Fields] = []
     for article, analysis in zip(articles, nlp.analyses_for(articles), strict=True):
+        text = (article.text or "")[:nlp.MAX_CHARS]
+        if analysis is None and text.strip():
+            analysis = nlp.rule_analysis(text)
         if analysis is None:
             out.append({"quotes": [], "quote_speakers": []})
         else:
