@@ -316,6 +316,10 @@ _MODIFIERS = _set(
     """
     more new other additional extra further separate different consecutive straight
     successive previous major small large big key senior young old top leading main
+    derniers dernières premiers premières prochains prochaines autres nouveaux nouvelles
+    grands grandes petits petites weitere weiteren neue neuen letzten ersten großen kleinen
+    últimos últimas primeros primeras nuevos nuevas otros otras ultimi ultime primi prime
+    nuovi nuove altri altre últimos primeiros novos novas outros outras
     """
 )
 _IRREGULAR_PLURALS = _set(

@@ -498,8 +498,8 @@ def _after_verb(tokens: list[_Token], s: int, ctx: _Context) -> _Attribution | N
         return _Attribution(subject, True)
     for n in range(s, min(len(tokens), s + 8)):  # "said Kyiv's economy minister, Jane Roe"
         token = tokens[n]
-        if token.kind in ("P", "Q") and token.value not in ("'", "’", ","):
-            break
+        if token.kind in ("P", "Q") and token.value not in ("'", "’", ",", "-"):
+            break  # "a indiqué le lieutenant-colonel Erwan Morvan"
         if token.kind == "M" and token.mention is not None and token.mention.label == "PERSON":
             return _Attribution(token.mention, True)
     if subject is not False:

@@ -216,3 +216,8 @@ def test_a_sign_belongs_to_the_value() -> None:
     assert found("Temperatures fell to minus 30 degrees Celsius.") == [
         ("minus 30 degrees Celsius", -30.0, "celsius", None)]
     assert found("Output changed by −4.5% last month.") == [("−4.5%", -4.5, "percent", None)]
+
+
+def test_adjectives_before_the_counted_noun_in_other_languages() -> None:
+    assert found("Toulouse a gagné les deux dernières saisons.", "fr") == [
+        ("deux dernières saisons", 2.0, "count", "saisons")]

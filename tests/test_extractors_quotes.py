@@ -328,3 +328,14 @@ def test_a_name_the_model_missed_before_an_apposition() -> None:
     assert quotes_in("en", text) == [("too early to tell", "Olena Kovalenko")]
     text = "Der Leiter der Berliner Stiftung, ein Historiker, sagte, man werde „erst einmal abwarten“."
     assert quotes_in("de", text) == [("erst einmal abwarten", None)]
+
+
+def test_french_role_before_the_name_and_present_tense_verbs() -> None:
+    text = "« La nuit a été agitée », a indiqué le lieutenant-colonel Erwan Morvan, des pompiers."
+    assert quotes_in("fr", text, mention(text, "Erwan Morvan")) == [
+        ("La nuit a été agitée", "Erwan Morvan")]
+    text = "« Celui-là était sérieux », raconte Yannick Le Gall, patron pêcheur."
+    assert quotes_in("fr", text, mention(text, "Yannick Le Gall")) == [
+        ("Celui-là était sérieux", "Yannick Le Gall")]
+    text = "« Nous avons trop donné », a reconnu le capitaine Mathis Deloncle."
+    assert quotes_in("fr", text, mention(text, "Mathis Deloncle"))[0][1] == "Mathis Deloncle"
