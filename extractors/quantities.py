@@ -171,7 +171,7 @@ def parse_words(raw: str, lang: str) -> float | None:
     if lang not in _WORD_TOKENS:
         return None
     words = raw.lower().split()
-    if len(words) == 1 and words[0] in _ONE_WORDS:
+    if len(words) == 1 and (words[0] in _ONE_WORDS or words[0] in _VAGUE_PLURALS):
         return None
     if lang == "de":
         words = ["ein" if w in _ONE_WORDS else w for w in words]
@@ -395,9 +395,20 @@ _OF_CURRENCY = re.compile(r"\s+(?:de|di|of|d['’])\s*(?=[^\W\d_])", re.IGNORECA
 """Between a scaled amount and its currency: "3 millions d'euros", "60 millones de dólares"."""
 _IN_OF = re.compile(r"\s+(?:in|of|for|worth\s+of)\s", re.IGNORECASE)
 _AMBIGUOUS_FOLLOW = re.compile(
-    r"\s*(?:[-–]\s*\d|:\d|(?:a\.m\.|p\.m\.|am\b|pm\b|h\d|o'clock|o’clock))", re.IGNORECASE
+    r"\s*(?:[-–]\s*\d|:\d|(?:a\.m\.|p\.m\.|am\b|pm\b|h\d|o'clock|o’clock|uhr\b|ч\.))", re.IGNORECASE
 )
-_VAGUE_BEFORE = re.compile(r"\b(?:several|a\s+few|few|many|tens\s+of|hundreds\s+of|thousands\s+of)\s+$", re.IGNORECASE)
+_VAGUE_BEFORE = re.compile(
+    r"\b(?:several|a\s+few|few|many|tens\s+of|hundreds\s+of|thousands\s+of|mehrere[n]?|einige[n]?|"
+    r"etliche[n]?|plusieurs|quelques|varios|varias|algunos|algunas|alcuni|alcune|diversi|diverse|"
+    r"vários|várias|alguns|algumas|несколько|нескольких)\s+$",
+    re.IGNORECASE,
+)
+_VAGUE_PLURALS = frozenset(
+    ["millionen", "milliarden", "millions", "milliards", "millones", "milioni", "miliardi",
+     "milhões", "bilhões", "tausende", "hunderte", "zehntausende", "hunderttausende", "milliers",
+     "centaines", "miles", "cientos", "migliaia", "centinaia", "milhares", "centenas"]
+)
+"""A scale word alone in the plural is vague ("Millionen Arbeitsplätze": millions of jobs)."""
 _PERIOD_HALF = re.compile(r"\b(?:first|second|latter|former|other|the)\s+$", re.IGNORECASE)
 
 
@@ -543,8 +554,15 @@ def _count_object(text: str, pos: int, lang: str, strict: bool = True) -> tuple[
     start = 0
     if low[0] in _MODIFIERS and len(words) > 1 and low[1] not in _FUNCTION_WORDS:
         start = 1
+    if lang == "de":  # German nouns are capitalised: skip lower-case adjectives to the noun
+        for word, _, word_end in words[start:start + 3]:
+            if word[0].isupper():
+                return word, word_end
+            if word.lower() in _FUNCTION_WORDS or not word.lower().endswith(("e", "en", "er", "es", "em")):
+                return None  # "dreiunddreißig geworden": a verb, not a counted noun
+        return None
     first, _, first_end = words[start]
-    capital_ok = lang == "de"
+    capital_ok = False
     if start + 1 < len(words):
         second, _, second_end = words[start + 1]
         if (

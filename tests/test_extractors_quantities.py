@@ -221,3 +221,26 @@ def test_a_sign_belongs_to_the_value() -> None:
 def test_adjectives_before_the_counted_noun_in_other_languages() -> None:
     assert found("Toulouse a gagné les deux dernières saisons.", "fr") == [
         ("deux dernières saisons", 2.0, "count", "saisons")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Die Reform werde Millionen Arbeitsplätze kosten.", "de"),  # a vague plural
+        ("Vor mehreren Zehntausend Zuhörern sprach er.", "de"),  # "several tens of thousands"
+        ("Als ich dreiunddreißig geworden bin, zog ich um.", "de"),  # a verb, not a noun
+        ("Il y avait plusieurs centaines de personnes.", "fr"),
+    ],
+)
+def test_vague_or_uncounted_in_other_languages(text: str, language: str) -> None:
+    assert found(text, language) == []
+
+
+def test_german_counted_noun_after_adjectives() -> None:
+    assert found("Zwei geflochtene Zöpfe und drei Sätze.", "de") == [
+        ("Zwei geflochtene Zöpfe", 2.0, "count", "Zöpfe"), ("drei Sätze", 3.0, "count", "Sätze")]
+
+
+def test_clock_times_in_german_are_not_counts() -> None:
+    assert found("Geöffnet von 10.00 Uhr bis 17.00 Uhr, rund 300 Besucher kamen.", "de") == [
+        ("rund 300 Besucher", 300.0, "count", "Besucher")]
