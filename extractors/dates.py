@@ -67,76 +67,116 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate(
-    [
-        "january jan janvier janv januar jän enero gennaio janeiro января январь январе",
-        "february feb février févr februar febrero febbraio fevereiro февраля февраль феврале",
-        "march mar mars märz marzo março марта март марте",
-        "april apr avril avr abril aprile апреля апрель апреле",
-        "may mai mayo maggio maio мая май мае",
-        "june jun juin juni junio giugno junho июня июнь июне",
-        "july jul juillet juil juli julio luglio julho июля июль июле",
-        "august aug août agosto августа август августе",
-        "september sep sept septembre septiembre setiembre settembre setembro сентября "
-        "сентябрь сентябре",
-        "october oct octobre oktober okt octubre ottobre outubro октября октябрь октябре",
-        "november nov novembre noviembre novembro ноября ноябрь ноябре",
-        "december dec décembre déc dezember dez diciembre dicembre dezembro декабря декабрь "
-        "декабре",
-    ],
-    start=1,
-):
-    for _name in _names.split():
-        _MONTHS[_name] = _number
-_MONTH = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_MONTH_NAMES: dict[str, tuple[str, ...]] = {
+    "en": ("january jan", "february feb", "march mar", "april apr", "may", "june jun",
+           "july jul", "august aug", "september sep sept", "october oct", "november nov",
+           "december dec"),
+    "fr": ("janvier janv", "février févr", "mars", "avril avr", "mai", "juin", "juillet juil",
+           "août", "septembre sept", "octobre", "novembre", "décembre déc"),
+    "de": ("januar jän", "februar", "märz", "april", "mai", "juni", "juli", "august",
+           "september", "oktober okt", "november", "dezember dez"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre setiembre", "octubre", "noviembre", "diciembre"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"),
+    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+           "setembro", "outubro", "novembro", "dezembro"),
+    "ru": ("января январь январе", "февраля февраль феврале", "марта март марте",
+           "апреля апрель апреле", "мая май мае", "июня июнь июне", "июля июль июле",
+           "августа август августе", "сентября сентябрь сентябре", "октября октябрь октябре",
+           "ноября ноябрь ноябре", "декабря декабрь декабре"),
+}
+"""Month names and abbreviations (every case form for Russian), January first."""
+_WEEKDAY_NAMES: dict[str, tuple[str, ...]] = {
+    "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "de": ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag sonnabend",
+           "sonntag"),
+    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+    "it": ("lunedì lunedi", "martedì martedi", "mercoledì mercoledi", "giovedì giovedi",
+           "venerdì venerdi", "sabato", "domenica"),
+    "pt": ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+           "sábado", "domingo"),
+    "ru": ("понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье"),
+}
+"""Weekday names, Monday first (Russian in the accusative of "в среду": "среда" is also
+"environment")."""
 
+_MONTHS: dict[str, int] = {}
+for _names_of in _MONTH_NAMES.values():
+    for _number, _names in enumerate(_names_of, start=1):
+        for _name in _names.split():
+            _MONTHS.setdefault(_name, _number)
 _WEEKDAYS: dict[str, int] = {}
-for _number, _names in enumerate(
-    [
-        "monday lundi montag lunes lunedì lunedi segunda-feira понедельник",
-        "tuesday mardi dienstag martes martedì martedi terça-feira вторник",
-        "wednesday mercredi mittwoch miércoles mercoledì mercoledi quarta-feira среду",
-        "thursday jeudi donnerstag jueves giovedì giovedi quinta-feira четверг",
-        "friday vendredi freitag viernes venerdì venerdi sexta-feira пятницу",
-        "saturday samedi samstag sonnabend sábado sabato субботу",
-        "sunday dimanche sonntag domingo domenica воскресенье",
-    ]
-):
-    for _name in _names.split():
-        _WEEKDAYS[_name] = _number
-_WEEKDAY = "|".join(sorted((re.escape(w) for w in _WEEKDAYS), key=len, reverse=True))
+for _names_of in _WEEKDAY_NAMES.values():
+    for _number, _names in enumerate(_names_of):
+        for _name in _names.split():
+            _WEEKDAYS.setdefault(_name, _number)
+
+
+def _alternation(table: dict[str, tuple[str, ...]], lang: str) -> str:
+    names = {n for code in dict.fromkeys(["en", lang]) if code in table
+             for entry in table[code] for n in entry.split()}
+    return "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
+
+
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    """The month and weekday patterns of one language (English names always included)."""
+
+    day_month: re.Pattern[str]
+    month_day: re.Pattern[str]
+    month_year: re.Pattern[str]
+    in_month: re.Pattern[str]
+    weekday: re.Pattern[str]
+    date_after: re.Pattern[str]
+
+
+@cache
+def _patterns(lang: str) -> _Patterns:
+    month = _alternation(_MONTH_NAMES, lang)
+    weekday = _alternation(_WEEKDAY_NAMES, lang)
+    initials = "".join(sorted({n[0] for n in month.split("|")}))  # a fast first filter
+    return _Patterns(
+        day_month=re.compile(
+            rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?({month})\b\.?"
+            rf"(?:,?\s+(?:de\s+|del\s+)?(\d{{4}})\b(?:\s+г(?:ода|\.))?)?",
+            re.IGNORECASE,
+        ),
+        month_day=re.compile(
+            rf"\b(?=[{initials}])({month})\b\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:%|,\d|\.\d))"
+            rf"(?:,?\s+(\d{{4}})\b)?",
+            re.IGNORECASE,
+        ),
+        month_year=re.compile(rf"\b(?=[{initials}])({month})\b\.?\s+((?:19|20)\d{{2}})\b",
+                              re.IGNORECASE),
+        in_month=re.compile(
+            rf"\b(?:(last|next|this|early|late|mid-?|in|since|until|by|from|en|depuis|im|seit|"
+            rf"bis|fin|début|ende|anfang|mitte|desde|hasta|a\s+finales\s+de|a\s+principios\s+de|"
+            rf"a\s+fine|a\s+inizio|dal|fino\s+a|em|até|no\s+final\s+de|в|с|до|к)\s+)({month})\b"
+            rf"(?:\s+(dernier|prochain|pasado|próximo|scorso|prossimo|passado))?",
+            re.IGNORECASE,
+        ),
+        weekday=re.compile(
+            rf"\b(?:(last|next|this|coming|past|vergangenen|letzten|kommenden|nächsten|diesen|"
+            rf"pasado|próximo|próxima|passada|passado|scorso|prossimo|прошлый|прошлую|прошлое|"
+            rf"следующий|следующую|следующее)\s+)?"
+            rf"({weekday})(?![\w-])(?:'s|’s)?(?:\s+(prochain|dernier|pasado|próximo|que\s+viene|"
+            rf"scorso|scorsa|prossimo|prossima|passada|passado|que\s+vem))?",
+            re.IGNORECASE,
+        ),
+        date_after=re.compile(
+            rf",?\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:{month})|(?:{month})\.?\s+\d)",
+            re.IGNORECASE,
+        ),
+    )
+
 
 _ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-_DAY_MONTH = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?({_MONTH})\b\.?"
-    rf"(?:,?\s+(?:de\s+|del\s+)?(\d{{4}})\b(?:\s+г(?:ода|\.))?)?",
-    re.IGNORECASE,
-)
-_MONTH_DAY = re.compile(
-    rf"\b(?=[jfmasond])({_MONTH})\b\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:%|,\d|\.\d))(?:,?\s+(\d{{4}})\b)?",
-    re.IGNORECASE,
-)
-_MONTH_YEAR = re.compile(rf"\b(?=[jfmasond])({_MONTH})\b\.?\s+((?:19|20)\d{{2}})\b", re.IGNORECASE)
-_IN_MONTH = re.compile(
-    rf"\b(?:(last|next|this|early|late|mid-?|in|since|until|by|from|en|depuis|im|seit|bis|"
-    rf"fin|début|ende|anfang|mitte|desde|hasta|a\s+finales\s+de|a\s+principios\s+de|"
-    rf"a\s+fine|a\s+inizio|dal|fino\s+a|em|até|no\s+final\s+de|в|с|до|к)\s+)({_MONTH})\b"
-    rf"(?:\s+(dernier|prochain|pasado|próximo|scorso|prossimo|passado))?",
-    re.IGNORECASE,
-)
 _YEAR = re.compile(
     r"\b(?:in|since|by|until|before|after|during|from|through|early|late|mid-?|en|depuis|"
     r"avant|après|im\s+jahr|seit|bis|ab|für|desde|hasta|nel|dal|fino\s+al|em|até|в|с|до)\s+"
     r"((?:19|20)\d{2})\b(?!\s*(?:%|[.,]\d))",
-    re.IGNORECASE,
-)
-_WEEKDAY_RE = re.compile(
-    rf"\b(?:(last|next|this|coming|past|vergangenen|letzten|kommenden|nächsten|diesen|pasado|"
-    rf"próximo|próxima|passada|passado|scorso|prossimo|прошлый|прошлую|прошлое|следующий|"
-    rf"следующую|следующее)\s+)?"
-    rf"({_WEEKDAY})(?![\w-])(?:'s|’s)?(?:\s+(prochain|dernier|pasado|próximo|que\s+viene|"
-    rf"scorso|scorsa|prossimo|prossima|passada|passado|que\s+vem))?",
     re.IGNORECASE,
 )
 _LAST = frozenset(["last", "past", "vergangenen", "letzten", "dernier", "pasado", "passada",
@@ -144,10 +184,6 @@ _LAST = frozenset(["last", "past", "vergangenen", "letzten", "dernier", "pasado"
 _NEXT = frozenset(["next", "coming", "kommenden", "nächsten", "prochain", "próximo", "próxima",
                    "que viene", "prossimo", "prossima", "que vem", "следующий", "следующую",
                    "следующее"])
-_DATE_AFTER = re.compile(
-    rf",?\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:{_MONTH})|(?:{_MONTH})\.?\s+\d)",
-    re.IGNORECASE,
-)
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -473,10 +509,11 @@ def _mentions(text: str, ref: date | None, lang: str) -> Iterator[Mention]:
         when = _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if when:
             yield from take(m, when, "day")
-    for pattern in (_DAY_MONTH, _MONTH_DAY):
+    patterns = _patterns(lang)
+    for pattern in (patterns.day_month, patterns.month_day):
         for m in pattern.finditer(text):
             first, second, year = m.groups()
-            day_s, month_s = (first, second) if pattern is _DAY_MONTH else (second, first)
+            day_s, month_s = (first, second) if pattern is patterns.day_month else (second, first)
             if not _month_ok(month_s, lang):
                 continue
             month, day = _MONTHS[month_s.lower()], int(day_s)
@@ -487,10 +524,10 @@ def _mentions(text: str, ref: date | None, lang: str) -> Iterator[Mention]:
             if (year or _safe_date(2000, month, day)) and free(m.start(), end):
                 taken.append((m.start(), end))
                 yield Mention(text[m.start() : end], m.start(), when, "day")
-    for m in _MONTH_YEAR.finditer(text):
+    for m in patterns.month_year.finditer(text):
         if _month_ok(m.group(1), lang):
             yield from take(m, date(int(m.group(2)), _MONTHS[m.group(1).lower()], 1), "month")
-    for m in _IN_MONTH.finditer(text):
+    for m in patterns.in_month.finditer(text):
         modifier = (m.group(1) or m.group(3) or "").lower()
         if not _month_ok(m.group(2), lang) or len(m.group(2)) < 3:
             continue
@@ -535,11 +572,11 @@ def _mentions(text: str, ref: date | None, lang: str) -> Iterator[Mention]:
             yield from take(m, _month_start(ref, amount), "month")
         else:
             yield from take(m, date(ref.year + amount, 1, 1), "year")
-    for m in _WEEKDAY_RE.finditer(text):
+    for m in patterns.weekday.finditer(text):
         name = m.group(2)
         if lang == "en" and not name[0].isupper():
             continue
-        if not free(m.start(), m.end()) or _DATE_AFTER.match(text, m.end()):
+        if not free(m.start(), m.end()) or patterns.date_after.match(text, m.end()):
             continue  # "Monday, December 8" is read as the date
         weekday = _WEEKDAYS[name.lower()]
         when = None

@@ -397,6 +397,7 @@ _IN_OF = re.compile(r"\s+(?:in|of|for|worth\s+of)\s", re.IGNORECASE)
 _AMBIGUOUS_FOLLOW = re.compile(
     r"\s*(?:[-–]\s*\d|:\d|(?:a\.m\.|p\.m\.|am\b|pm\b|h\d|o'clock|o’clock|uhr\b|ч\.))", re.IGNORECASE
 )
+_SENTENCE_END = re.compile(r"(?:[.!?:;]\s+|\n\s*)$")
 _VAGUE_BEFORE = re.compile(
     r"\b(?:several|a\s+few|few|many|tens\s+of|hundreds\s+of|thousands\s+of|mehrere[n]?|einige[n]?|"
     r"etliche[n]?|plusieurs|quelques|varios|varias|algunos|algunas|alcuni|alcune|diversi|diverse|"
@@ -686,7 +687,9 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
             return None
         name = re.search(r"([^\W\d_][\w.-]*)\s+$", before)
         name_at = max(0, start - 30) + name.start(1) if name else 0
-        sentence_start = bool(name) and re.search(r"(?:^|[.!?:;]\s+|\n\s*)$", text[:name_at]) is not None
+        window = text[max(0, name_at - 4):name_at]
+        sentence_start = bool(name) and ((name_at <= 4 and not window.strip())
+                                         or _SENTENCE_END.search(window) is not None)
         if (
             name
             and not sentence_start

@@ -49,6 +49,7 @@ Fields: ``quotes`` ([{text, speaker, speaker_type}] in text order) and
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -356,19 +357,22 @@ def _genders(ctx: _Context) -> dict[str, str]:
     gendered = {p: g for p, g in ctx.frames.pronouns.items() if g in ("male", "female")}
     if not gendered or not persons:
         return out
-    pattern = re.compile(rf"\b({'|'.join(map(re.escape, gendered))})\b", re.IGNORECASE)
+    pattern = _pronoun_pattern(tuple(sorted(gendered)))
+    ends = [b.end() for b in _BOUNDARY.finditer(ctx.text)]  # sentence starts
     for match in pattern.finditer(ctx.text):
         if ctx.quoted(match.start()) or any(0 <= match.start() - q.close_at <= 4 for q in ctx.quotes):
             continue  # inside a quotation, or the one a speech tag asks to resolve
-        window = [m for m in persons if match.start() - 300 <= m.start < match.start()]
-        sentence_start = max((b.end() for b in _BOUNDARY.finditer(ctx.text, 0, match.start())
-                              if b.end() <= match.start()), default=0)
-        previous = max((b.end() for b in _BOUNDARY.finditer(ctx.text, 0, max(0, sentence_start - 1))),
-                       default=0)
-        named = {m.name for m in window if m.start >= previous}
+        here = bisect.bisect_right(ends, match.start())
+        previous = ends[here - 2] if here >= 2 else 0  # the start of the sentence before
+        named = {m.name for m in persons if previous <= m.start < match.start()}
         if len(named) == 1:
             out.setdefault(next(iter(named)), gendered[match.group(1).lower()])
     return out
+
+
+@cache
+def _pronoun_pattern(pronouns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"\b({'|'.join(map(re.escape, pronouns))})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
