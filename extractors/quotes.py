@@ -27,7 +27,7 @@ the quoted words masked out (a name inside a quotation never speaks it):
 3. else the speaker of the previous quotation in the same paragraph.
 
 Speech verbs, auxiliaries, "according to" phrases, pronouns, titles and org nouns are data
-per language (``extractors/data/speech.yaml``: en, de, fr, es, it, pt, ru; English plus the
+per language (``extractors/data/speech.yaml``: en, de, fr, es, it, pt, ru, uk; English plus the
 article's language are used). A title before a name ("Mr.", "Frau", "M.", "Sra.", "г-н") is
 skipped. A pronoun subject is the last person named before it outside quotations whose
 gender is that pronoun's or unknown (gender from a gendered title, a listed first name, or

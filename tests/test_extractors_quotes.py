@@ -256,6 +256,8 @@ def test_spanish_italian_portuguese_and_russian_verbs() -> None:
     assert quotes_in("pt", text, mention(text, "Lula")) == [("O Brasil está pronto", "Lula")]
     text = "«Мы готовы к переговорам», — заявил Песков."
     assert quotes_in("ru", text, mention(text, "Песков")) == [("Мы готовы к переговорам", "Песков")]
+    text = "«Ми готові до переговорів», — зазначив Зеленський."
+    assert quotes_in("uk", text, mention(text, "Зеленський")) == [("Ми готові до переговорів", "Зеленський")]
 
 
 def test_japanese_corner_brackets() -> None:
