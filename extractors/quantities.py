@@ -688,8 +688,10 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         name = re.search(r"([^\W\d_][\w.-]*)\s+$", before)
         name_at = max(0, start - 30) + name.start(1) if name else 0
         window = text[max(0, name_at - 4):name_at]
-        sentence_start = bool(name) and ((name_at <= 4 and not window.strip())
-                                         or _SENTENCE_END.search(window) is not None)
+        # a verb opening the sentence ("Votaron 770.000 personas") is no name; in English a
+        # capitalised word there usually is one ("Boeing 737 jets"), as before
+        sentence_start = lang not in ("en", "") and bool(name) and (
+            (name_at <= 4 and not window.strip()) or _SENTENCE_END.search(window) is not None)
         if (
             name
             and not sentence_start

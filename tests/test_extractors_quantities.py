@@ -76,6 +76,7 @@ def test_quantity(text: str, expected: tuple[str, float, str, str | None]) -> No
         "They met on 6 December and again on December 8.",  # dates
         "The match ended 3-1 at 10:30.",  # scores, times
         "The Stoxx 600 index fell.",  # part of a name
+        "Boeing 737 jets were grounded.",  # a name at the start of a sentence too
         "COP30 and the G7 met; F-16 jets flew.",  # glued to letters
         "Dozens of missiles and hundreds of drones; several hundred people.",  # vague
         "They expect growth in the second half of next year.",  # a period, not a fraction
