@@ -106,6 +106,8 @@ class Frames:
     """Nouns that, after "the", stand for the last organisation named ("the company")."""
     names_by_case: bool = True
     """Whether capitalised words are names (False where every noun is capitalised: German)."""
+    pro_drop: bool = False
+    """Whether a reporting verb without a subject stands for the last person named."""
 
 
 @cache
@@ -141,8 +143,9 @@ def frames(language: str | None = "en") -> Frames:
                 titles[str(word)] = gender if gender in ("male", "female") else None
     according.sort(key=len, reverse=True)
     names_by_case = not any(data[c].get("capitalised_nouns") for c in codes)
+    pro_drop = any(data[c].get("pro_drop") for c in codes if c != "en")
     return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles,
-                  frozenset(org_nouns), names_by_case)
+                  frozenset(org_nouns), names_by_case, pro_drop)
 
 
 @cache
@@ -299,6 +302,7 @@ def _tokens(ctx: _Context, start: int, end: int) -> list[_Token]:
             blocks.append((max(q.open_at, start), min(q.close_at, end), _Token(q.open_at, "Q", "")))
     for m in ctx.mentions:
         if m.start >= start and m.end <= end and not any(s <= m.start < e for s, e, _ in blocks):
+            m = _without_lead(m, ctx)
             blocks.append((m.start, m.end, _Token(m.start, "M", m.label, m)))
     blocks.sort(key=lambda b: b[0])
     out: list[_Token] = []
@@ -318,6 +322,17 @@ def _tokens(ctx: _Context, start: int, end: int) -> list[_Token]:
             out.append(token)
         pos = b_end
     return out
+
+
+def _without_lead(m: entities.Mention, ctx: _Context) -> entities.Mention:
+    """``m`` without a leading one-word "according to" ("Laut Jens Spahn", "Selon Christine
+    Lagarde": a capitalised sentence opener a matcher took into the name)."""
+    first, _, rest = m.surface.partition(" ")
+    if not rest or (first.lower(),) not in ctx.frames.according:
+        return m
+    cut = len(first) + 1
+    name = m.name[cut:] if m.name.startswith(first + " ") else m.name
+    return entities.Mention(m.start + cut, m.end, m.label, rest, name)
 
 
 def _title_pattern(frames: Frames) -> re.Pattern[str]:
@@ -383,6 +398,11 @@ class _Attribution:
 
 
 _NONE = _Attribution(None, False)
+
+
+def _last_person(at: int, ctx: _Context) -> entities.Mention | None:
+    return next((m for m in reversed(ctx.mentions) if m.start < at and m.label == "PERSON"
+                 and not ctx.quoted(m.start)), None)
 
 
 def _resolve_pronoun(word: str, at: int, ctx: _Context) -> entities.Mention | None:
@@ -532,6 +552,9 @@ def _right(tokens: list[_Token], ctx: _Context) -> _Attribution:
         found = _after_verb(rest, j + 1, ctx)
         if found is not None:
             return found
+        if ctx.frames.pro_drop and (j + 1 == len(rest) or rest[j + 1].kind != "M"):
+            # "«…», reconoció ante los vecinos": the subject is the last person named
+            return _Attribution(_last_person(rest[j].start, ctx), True)
     commas = 0
     for v in range(min(len(rest), 30)):  # "…," Macron (also) wrote / John Williams, …, said
         token = rest[v]

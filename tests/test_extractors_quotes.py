@@ -341,3 +341,19 @@ def test_french_role_before_the_name_and_present_tense_verbs() -> None:
         ("Celui-là était sérieux", "Yannick Le Gall")]
     text = "« Nous avons trop donné », a reconnu le capitaine Mathis Deloncle."
     assert quotes_in("fr", text, mention(text, "Mathis Deloncle"))[0][1] == "Mathis Deloncle"
+
+
+def test_a_verb_without_subject_in_pro_drop_languages() -> None:
+    text = "Carlos Mazón visitó los pueblos. «Hemos llegado tarde», reconoció ante los vecinos."
+    assert quotes_in("es", text, mention(text, "Carlos Mazón")) == [("Hemos llegado tarde", "Carlos Mazón")]
+    text = 'Carl Mason visited the towns. "We came too late," admitted to the residents.'
+    assert quotes_in("en", text, mention(text, "Carl Mason")) == [("We came too late", None)]
+
+
+def test_according_word_taken_into_the_name() -> None:
+    """A matcher may read a capitalised "Laut"/"Selon" opening a sentence as part of a name."""
+    text = "Laut Jens Spahn ist der Kompromiss „ein guter Tag für die Pflege“."
+    found = quotes_in("de", text, mention(text, "Laut Jens Spahn"))
+    assert found == [("ein guter Tag für die Pflege", "Jens Spahn")]
+    text = "Jean Castex a qualifié le plan de « réponse adaptée à la crise »."
+    assert quotes_in("fr", text, mention(text, "Jean Castex"))[0][1] == "Jean Castex"
