@@ -40,8 +40,9 @@ statement has no single speaker. Speakers are canonical names; ``speaker_type`` 
 ``person`` (PERSON), ``organization`` (ORG, or a place speaking for its government:
 "Moscow said") or ``unknown``.
 
-Scare quotes: a quotation of one or two words is kept only when a speaker is found
-(``"constructive"`` from Witkoff is kept; a lone ``"experts"`` is not).
+Scare quotes: a quotation of one or two words is kept only when a speaker is found or a
+speech tag follows it (``"constructive"`` from Witkoff is kept, and ``"Absolutely not," she
+said`` even when "she" names no one; a lone ``"experts"`` is not).
 
 Fields: ``quotes`` ([{text, speaker, speaker_type}] in text order) and
 ``quote_speakers`` (canonical speaker names, in order of first quotation).
@@ -663,13 +664,14 @@ def attribute(text: str, spans: Sequence[QuoteSpan], mentions: Sequence[entities
         ends_sentence = text[span.start:span.end].rstrip()[-1:] in ".!?。"
         if not ends_sentence or len(right_tokens) <= SHORT_TAIL:
             result = _right(right_tokens, ctx)
+        tagged = result.found  # '"Absolutely not," she said': an utterance, not scare quotes
         if not result.found:
             result = _left(_tokens(ctx, left_start, span.open_at), ctx)
         speaker = result.mention
         if not result.found and previous is not None and previous[0] == first_par:
             speaker = previous[1]
         words = span.text(text).split()
-        if len(words) <= SHORT_WORDS and speaker is None and not _cjk(span.text(text)):
+        if len(words) <= SHORT_WORDS and speaker is None and not tagged and not _cjk(span.text(text)):
             continue
         previous = (last_par, speaker)
         kind = SPEAKER_LABELS.get(speaker.label, "unknown") if speaker is not None else "unknown"

@@ -357,3 +357,9 @@ def test_according_word_taken_into_the_name() -> None:
     assert found == [("ein guter Tag für die Pflege", "Jens Spahn")]
     text = "Jean Castex a qualifié le plan de « réponse adaptée à la crise »."
     assert quotes_in("fr", text, mention(text, "Jean Castex"))[0][1] == "Jean Castex"
+
+
+def test_a_short_quote_with_a_speech_tag_is_an_utterance() -> None:
+    assert quotes('"Absolutely not," she said.') == [("Absolutely not", None, "unknown")]
+    text = "«Это провокация», — отметила она."
+    assert quotes_in("ru", text) == [("Это провокация", None)]
