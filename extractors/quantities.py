@@ -70,7 +70,7 @@ from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
-VERSION = "1"
+VERSION = "2"
 
 
 def _set(words: str) -> frozenset[str]:

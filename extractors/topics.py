@@ -59,7 +59,7 @@ from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
-VERSION = "1"
+VERSION = "2"
 LEXICON_PATH = Path(__file__).parent / "data" / "topics.yaml"
 SCALE = 12.0
 THRESHOLD = 0.4
