@@ -387,6 +387,40 @@ _HYPHEN_UNIT = re.compile(
     re.IGNORECASE,
 )
 _SPACE_UNIT = re.compile(rf"\s*(?P<unit>{_UNIT_WORDS})(?![\w])", re.IGNORECASE)
+_UNITS_BY_LANGUAGE: dict[str, dict[str, str]] = {
+    "es": {"segundos": "second", "minuto": "minute", "minutos": "minute", "hora": "hour",
+           "horas": "hour", "día": "day", "días": "day", "semana": "week", "semanas": "week",
+           "mes": "month", "meses": "month", "año": "year", "años": "year", "kilómetros": "km",
+           "kilómetro": "km", "metros": "m", "toneladas": "tonne", "grados celsius": "celsius",
+           "grados": "degree", "hectáreas": "hectare", "barriles": "barrel"},
+    "it": {"secondi": "second", "minuti": "minute", "ore": "hour", "giorno": "day",
+           "giorni": "day", "settimana": "week", "settimane": "week", "mese": "month",
+           "mesi": "month", "anno": "year", "anni": "year", "chilometri": "km", "metri": "m",
+           "tonnellate": "tonne", "gradi": "degree", "ettari": "hectare", "barili": "barrel"},
+    "pt": {"segundos": "second", "minutos": "minute", "hora": "hour", "horas": "hour",
+           "dia": "day", "dias": "day", "semana": "week", "semanas": "week", "mês": "month",
+           "meses": "month", "ano": "year", "anos": "year", "quilômetros": "km",
+           "quilómetros": "km", "metros": "m", "toneladas": "tonne", "graus celsius": "celsius",
+           "graus": "degree", "hectares": "hectare", "barris": "barrel"},
+    "ru": {"секунд": "second", "минут": "minute", "минуты": "minute", "час": "hour",
+           "часа": "hour", "часов": "hour", "день": "day", "дня": "day", "дней": "day",
+           "сутки": "day", "суток": "day", "неделю": "week", "недели": "week", "недель": "week",
+           "месяц": "month", "месяца": "month", "месяцев": "month", "год": "year",
+           "года": "year", "лет": "year", "км": "km", "километров": "km", "метров": "m",
+           "тонн": "tonne", "градусов": "degree", "гектаров": "hectare", "баррелей": "barrel"},
+}
+"""Time and measure words of other languages, read only in articles of that language ("ore"
+is Italian hours, English iron ore)."""
+
+
+@cache
+def _space_unit(lang: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The unit-after-a-number pattern for ``lang`` and its extra words."""
+    extra = _UNITS_BY_LANGUAGE.get(lang)
+    if not extra:
+        return _SPACE_UNIT, {}
+    words = "|".join(sorted((re.escape(w) for w in extra), key=len, reverse=True))
+    return re.compile(rf"\s*(?P<unit>{words}|{_UNIT_WORDS})(?![\w])", re.IGNORECASE), extra
 _OF = re.compile(
     r"\s+(?:(?:of|de|des|du|der|von|di|del|della|delle|degli|dei|do|da|dos|das)\b\s*|d['’])",
     re.IGNORECASE,
@@ -758,9 +792,10 @@ def _quantity(text: str, m: re.Match[str], lang: str) -> dict[str, Any] | None:
         stop = noun[1] if noun else hyphen.end()
         return _item(text, start, stop, before, value, unit, obj)
     # a unit: "two days", "40 km", "5 degrees"
-    spaced = _SPACE_UNIT.match(text, end)
+    space_unit, extra_units = _space_unit(lang)
+    spaced = space_unit.match(text, end)
     if spaced and (spaced.group().startswith((" ", "\u00a0")) or spaced.group("unit").lower() in _MEASURES):
-        unit = _unit_of(spaced.group("unit"))
+        unit = extra_units.get(re.sub(r"\s+", " ", spaced.group("unit").lower())) or _unit_of(spaced.group("unit"))
         of = _of_phrase(text, spaced.end())
         return _item(text, start, spaced.end(), before, value, unit, of[0] if of else None)
     # a count of things: "653 drones", "eight regions"

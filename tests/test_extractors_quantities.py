@@ -245,3 +245,21 @@ def test_german_counted_noun_after_adjectives() -> None:
 def test_clock_times_in_german_are_not_counts() -> None:
     assert found("Geöffnet von 10.00 Uhr bis 17.00 Uhr, rund 300 Besucher kamen.", "de") == [
         ("rund 300 Besucher", 300.0, "count", "Besucher")]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Las lluvias duraron tres días.", "es", ("tres días", 3.0, "day", None)),
+        ("La riunione è durata cinque ore.", "it", ("cinque ore", 5.0, "hour", None)),
+        ("A obra vai levar dois anos.", "pt", ("dois anos", 2.0, "year", None)),
+        ("Колонна растянулась на 40 километров.", "ru", ("40 километров", 40.0, "km", None)),
+        ("Hizo 41 grados celsius.", "es", ("41 grados celsius", 41.0, "celsius", None)),
+    ],
+)
+def test_units_in_other_languages(text: str, language: str, expected: tuple[str, float, str, str | None]) -> None:
+    assert found(text, language) == [expected]
+
+
+def test_another_languages_unit_words_are_not_read_in_english() -> None:
+    assert found("The mine produced 500 ore carts.") == [("500 ore carts", 500.0, "count", "ore carts")]
