@@ -23,6 +23,8 @@ Resolution rules (news conventions):
 * ``today``, ``this morning``, ``tonight``, ``overnight``, ``during the night``: the
   reference day (an overnight attack reported in the morning happened in the night that
   ended that day); ``yesterday``, ``last night``: the day before; ``tomorrow``: the day after.
+  A night named by its days ("in der Nacht zu Samstag", "dans la nuit de vendredi à
+  samedi", "nella notte tra venerdì e sabato") is left to those weekdays.
 * a weekday is the nearest such day within ±6 days. The reference day's own weekday is the
   reference day itself ("officials said on Saturday" in Saturday's paper). Otherwise the
   tense of its clause decides: scanning back from the weekday to the start of the sentence
@@ -221,7 +223,7 @@ _FIXED: dict[str, list[tuple[str, str, int]]] = {
     "fr": [
         (r"avant-hier", "day", -2),
         (r"après-demain", "day", 2),
-        (r"aujourd['’]hui|ce\s+(?:matin|soir|midi)|cette\s+nuit|dans\s+la\s+nuit", "day", 0),
+        (r"aujourd['’]hui|ce\s+(?:matin|soir|midi)|cette\s+nuit|dans\s+la\s+nuit(?!\s+d[eu]\s)", "day", 0),
         (r"hier(?:\s+soir)?", "day", -1),
         (r"demain", "day", 1),
         (r"cette\s+semaine|en\s+début\s+de\s+semaine|plus\s+tôt\s+dans\s+la\s+semaine", "week", 0),
@@ -238,7 +240,7 @@ _FIXED: dict[str, list[tuple[str, str, int]]] = {
     "de": [
         (r"vorgestern", "day", -2),
         (r"übermorgen", "day", 2),
-        (r"heute(?:\s+(?:morgen|früh|abend))?|in\s+der\s+nacht|über\s+nacht", "day", 0),
+        (r"heute(?:\s+(?:morgen|früh|abend))?|in\s+der\s+nacht(?!\s+(?:zu|zum|auf|von)\b)|über\s+nacht", "day", 0),
         (r"gestern(?:\s+abend)?", "day", -1),
         (r"morgen(?!\s*früh)", "day", 1),
         (r"(?:in\s+)?dieser\s+woche|diese\s+woche|anfang\s+der\s+woche", "week", 0),
@@ -273,7 +275,7 @@ _FIXED: dict[str, list[tuple[str, str, int]]] = {
         (r"l['’]altro\s+ieri|altroieri", "day", -2),
         (r"dopodomani", "day", 2),
         (r"oggi|stamattina|stamani|stasera|stanotte|questa\s+(?:mattina|sera|notte)|"
-         r"nella\s+notte|durante\s+la\s+notte", "day", 0),
+         r"nella\s+notte(?!\s+(?:tra|fra|di)\b)|durante\s+la\s+notte", "day", 0),
         (r"ieri(?:\s+sera)?", "day", -1),
         (r"domani", "day", 1),
         (r"questa\s+settimana|all['’]inizio\s+della\s+settimana", "week", 0),

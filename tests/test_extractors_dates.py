@@ -186,3 +186,13 @@ def test_reference_date_prefers_published_then_feed_then_fetched() -> None:
         {"text": "Monday", "date": "2025-12-08", "resolution": "day", "offset": 29}
     ]
     assert parse_day("not a date") is None
+
+
+def test_a_night_named_by_its_days_is_not_the_reference_day() -> None:
+    sunday = date(2025, 12, 7)
+    de = resolved("In der Nacht zu Samstag griffen Drohnen an.", ref=sunday, language="de")
+    assert de == {"Samstag": ("2025-12-06", "day")}
+    fr = resolved("Dans la nuit de vendredi à samedi, la tempête a frappé.", ref=sunday, language="fr")
+    assert fr == {"vendredi": ("2025-12-05", "day"), "samedi": ("2025-12-06", "day")}
+    assert resolved("In der Nacht griffen Drohnen an.", ref=sunday, language="de") == {
+        "In der Nacht": ("2025-12-07", "day")}
