@@ -144,7 +144,7 @@ def frames(language: str | None = "en") -> Frames:
                 titles[str(word)] = gender if gender in ("male", "female") else None
     according.sort(key=len, reverse=True)
     names_by_case = not any(data[c].get("capitalised_nouns") for c in codes)
-    pro_drop = any(data[c].get("pro_drop") for c in codes if c != "en")
+    pro_drop = bool(code in data and data[code].get("pro_drop"))  # the article's own language only
     return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles,
                   frozenset(org_nouns), names_by_case, pro_drop)
 

@@ -363,3 +363,9 @@ def test_a_short_quote_with_a_speech_tag_is_an_utterance() -> None:
     assert quotes('"Absolutely not," she said.') == [("Absolutely not", None, "unknown")]
     text = "«Это провокация», — отметила она."
     assert quotes_in("ru", text) == [("Это провокация", None)]
+
+
+def test_pro_drop_needs_the_article_language() -> None:
+    text = 'Carl Mason visited. "We came too late," admitted to the residents.'
+    found = attribute(text, find_quotes(text), [mention(text, "Carl Mason")], None)
+    assert [(q.text, q.speaker) for q in found] == [("We came too late", None)]
