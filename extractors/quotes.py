@@ -109,6 +109,8 @@ class Frames:
     """Whether capitalised words are names (False where every noun is capitalised: German)."""
     pro_drop: bool = False
     """Whether a reporting verb without a subject stands for the last person named."""
+    title_words: tuple[str, ...] = ()
+    """The titles, longest first (hashable: the key of their compiled pattern)."""
 
 
 @cache
@@ -146,7 +148,8 @@ def frames(language: str | None = "en") -> Frames:
     names_by_case = not any(data[c].get("capitalised_nouns") for c in codes)
     pro_drop = bool(code in data and data[code].get("pro_drop"))  # the article's own language only
     return Frames(frozenset(verbs), frozenset(auxiliaries), tuple(according), pronouns, titles,
-                  frozenset(org_nouns), names_by_case, pro_drop)
+                  frozenset(org_nouns), names_by_case, pro_drop,
+                  tuple(sorted(titles, key=lambda t: (-len(t), t))))
 
 
 @cache
@@ -336,10 +339,6 @@ def _without_lead(m: entities.Mention, ctx: _Context) -> entities.Mention:
     return entities.Mention(m.start + cut, m.end, m.label, rest, name)
 
 
-def _title_pattern(frames: Frames) -> re.Pattern[str]:
-    return _title_regex(tuple(sorted(frames.titles, key=len, reverse=True)))
-
-
 @cache
 def _title_regex(titles: tuple[str, ...]) -> re.Pattern[str]:
     words = "|".join(re.escape(t).replace("\\-", "[-‑]") for t in titles)
@@ -348,7 +347,7 @@ def _title_regex(titles: tuple[str, ...]) -> re.Pattern[str]:
 
 def _title_before(text: str, lo: int, at: int, frames: Frames) -> tuple[int, str] | None:
     """(offset, lower-cased title) of a title right before offset ``at`` (not before ``lo``)."""
-    match = _title_pattern(frames).search(text, max(lo, at - 20), at)
+    match = _title_regex(frames.title_words).search(text, max(lo, at - 20), at)
     if match is None:
         return None
     return match.start(), match.group(1).lower()
