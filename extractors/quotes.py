@@ -53,7 +53,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +75,7 @@ SPEECH_PATH = Path(__file__).parent / "data" / "speech.yaml"
 OPENERS = {"“": "”\"", "„": "“”\"", "«": "»", "»": "«", "\"": "\"”", "‘": "’", "「": "」",
            "『": "』"}
 """Opening quote marks and the marks that close them (German »…« is reversed French «…»)."""
+_MARKS = re.compile("[" + re.escape("".join(sorted({*OPENERS, *"".join(OPENERS.values())}))) + "]")
 CONJUNCTIONS = frozenset(["and", "but", "or", "while", "as", "then", "yet", "und", "aber", "et",
                           "mais", "y", "pero", "e", "ma", "mas", "и", "но", "а"])
 DETERMINERS = frozenset(["the", "a", "an", "der", "die", "das", "le", "la", "les", "l", "el",
@@ -248,6 +249,10 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                 i = first + 1
         carry = None
         while i < p_end:
+            mark = _MARKS.search(text, i, p_end)  # only quote marks matter: jump to the next
+            if mark is None:
+                break
+            i = mark.start()
             ch = text[i]
             if opener is None:
                 if ch in OPENERS and _opens(text, i, ch):
@@ -289,8 +294,15 @@ class _Context:
     mentions: Sequence[entities.Mention]
     quotes: Sequence[QuoteSpan]
     frames: Frames
-    genders: dict[str, str] = field(default_factory=dict)
-    """Canonical person name → ``male``/``female`` where the text tells it."""
+    _genders: dict[str, str] | None = None
+
+    @property
+    def genders(self) -> dict[str, str]:
+        """Canonical person name → ``male``/``female`` where the text tells it (computed
+        when a pronoun first needs it)."""
+        if self._genders is None:
+            self._genders = _genders(self)
+        return self._genders
 
     def quoted(self, at: int) -> bool:
         return any(q.start <= at < q.end for q in self.quotes)
@@ -359,7 +371,8 @@ def _genders(ctx: _Context) -> dict[str, str]:
     pronoun after a sentence naming only that person."""
     out: dict[str, str] = {}
     names = _first_names()
-    persons = [m for m in ctx.mentions if m.label == "PERSON" and not ctx.quoted(m.start)]
+    persons = sorted((m for m in ctx.mentions if m.label == "PERSON" and not ctx.quoted(m.start)),
+                     key=lambda m: m.start)
     for m in persons:
         title = _title_before(ctx.text, 0, m.start, ctx.frames)
         gender = ctx.frames.titles.get(title[1]) if title else None
@@ -374,12 +387,14 @@ def _genders(ctx: _Context) -> dict[str, str]:
         return out
     pattern = _pronoun_pattern(tuple(sorted(gendered)))
     ends = [b.end() for b in _BOUNDARY.finditer(ctx.text)]  # sentence starts
+    starts = [m.start for m in persons]
     for match in pattern.finditer(ctx.text):
         if ctx.quoted(match.start()) or any(0 <= match.start() - q.close_at <= 4 for q in ctx.quotes):
             continue  # inside a quotation, or the one a speech tag asks to resolve
         here = bisect.bisect_right(ends, match.start())
         previous = ends[here - 2] if here >= 2 else 0  # the start of the sentence before
-        named = {m.name for m in persons if previous <= m.start < match.start()}
+        lo, hi = bisect.bisect_left(starts, previous), bisect.bisect_left(starts, match.start())
+        named = {m.name for m in persons[lo:hi]}
         if len(named) == 1:
             out.setdefault(next(iter(named)), gendered[match.group(1).lower()])
     return out
@@ -645,7 +660,6 @@ def attribute(text: str, spans: Sequence[QuoteSpan], mentions: Sequence[entities
     """Speakers of the quotations ``spans`` of ``text``, with the speech frames of
     ``language`` (see :func:`frames`)."""
     ctx = _Context(text, mentions, spans, frames(language))
-    ctx.genders = _genders(ctx)
     paragraphs = _paragraphs(text)
     out: list[Quote] = []
     previous: tuple[int, entities.Mention | None] | None = None  # (paragraph, speaker)
