@@ -51,13 +51,21 @@ def quantities_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return quality.quantities_section(sizes)
 
 
+def main_text_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import main_text
+
+    return main_text.run()[0]
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
     "quantities": quantities_section,
+    "main-text": main_text_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
-           "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)"}
+           "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
+           "main-text": "800 real pages of ../shared/corpora/dates-dev (expected dates, no expected texts)"}
 """Sections scored on our own annotated sets (no corpus, no N)."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""
