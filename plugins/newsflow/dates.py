@@ -303,7 +303,8 @@ def entry_date(entry: Mapping[str, Any], language: str | None = None) -> Publish
     warnings: list[str] = []
     first_raw: str | None = None
     for key in ("published", "updated", "created"):
-        value = entry.get(key)
+        # dict.get: feedparser's own get() maps a missing "updated" to "published", with a warning
+        value = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
         if not isinstance(value, str) or not value.strip():
             continue
         found = parse_date(value, language)
