@@ -7,7 +7,6 @@ a page whose date is only in its visible text, and a local midnight east of Gree
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
