@@ -16,6 +16,7 @@ import trafilatura
 from htmldate import find_date
 
 from newsflow import main_text
+from newsflow.bylines import author_names
 from newsflow.dates import PublishedDate, parse_date
 from newsflow.errors import ExtractionError
 from newsflow.models import Article, FeedEntry, FetchedPage, iso
@@ -27,7 +28,6 @@ _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat"
 """htmldate reads the page's markup (meta, JSON-LD, <time>) during extraction; its extensive
 search through the free text costs about a quarter of extraction time, so it runs only on
 pages where neither the markup nor the feed gives a date (:func:`_text_date`)."""
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\band\b|&|,(?=\s*[A-Z]))\s*")
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
 _ALLOWED_CONTROLS = {0x9, 0xA, 0xD}
 
@@ -98,7 +98,9 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     article.published_warning = feed_date.warning
     if published_source:
         sources["published_at"] = published_source
-    article.authors = pick("authors", _authors(meta.get("author")), list(entry.authors)) or []
+    # the feed's author field is structured: keep it as given, only drop desk names ("Redaktion")
+    feed_authors = [author for author in entry.authors if author_names(author)]
+    article.authors = pick("authors", author_names(meta.get("author")), feed_authors) or []
     article.description = pick("description", meta.get("description"), entry.summary)
     article.language = pick("language", page_language(page.text), entry.language)
     article.tags = pick("tags", _tags(meta.get("tags")), list(entry.tags)) or []
@@ -195,13 +197,6 @@ def _published(page: PublishedDate, feed: PublishedDate) -> tuple[PublishedDate,
     if feed.day:
         return feed, "feed"
     return PublishedDate(raw=feed.raw), None
-
-
-def _authors(value: str | None) -> list[str]:
-    if not value:
-        return []
-    names = (n.strip(" ,.") for n in _AUTHOR_SPLIT.split(value))
-    return list(dict.fromkeys(n for n in names if n and len(n) < 80))
 
 
 def _tags(values: list[str] | None) -> list[str]:

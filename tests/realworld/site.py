@@ -28,17 +28,22 @@ def page(title: str, place: str, *, head: str = "", before: str = "", lang: str 
     )
 
 
-def rss(items: list[tuple[str, str | None]], *, language: str | None = None) -> str:
-    """An RSS 2.0 feed of ``(path, pubDate or None)``; links use the server's ``{{BASE}}``."""
+def rss(items: list[tuple[str, str | None]], *, language: str | None = None,
+        creators: dict[str, str] | None = None) -> str:
+    """An RSS 2.0 feed of ``(path, pubDate or None)``; links use the server's ``{{BASE}}``;
+    ``creators`` maps a path to its entry's ``dc:creator``."""
     lang = f"<language>{language}</language>" if language else ""
+    creators = creators or {}
     entries = "".join(
         f"<item><title>Story {i}</title><link>{{{{BASE}}}}{path}</link>"
         + (f"<pubDate>{escape(date)}</pubDate>" if date is not None else "")
+        + (f"<dc:creator>{escape(creators[path])}</dc:creator>" if path in creators else "")
         + "</item>"
         for i, (path, date) in enumerate(items)
     )
     return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Ferry news</title>'
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Ferry news</title>'
         f"<link>{{{{BASE}}}}/</link>{lang}{entries}</channel></rss>"
     )
 
