@@ -149,3 +149,14 @@ def test_reference_date_prefers_published_then_feed_then_fetched() -> None:
         {"text": "Monday", "date": "2025-12-08", "resolution": "day", "offset": 29}
     ]
     assert parse_day("not a date") is None
+
+
+def test_reference_date_is_the_publishers_local_day() -> None:
+    """Published at 00:30 in Berlin: UTC says the 5th, the writer's "yesterday" is the 5th."""
+    article = Article(
+        id="d2", url="https://news.example/e", feed_url="https://news.example/rss", source="Example",
+        domain="news.example", title="T", text="The vote took place yesterday.", fetched_at="2025-12-06T08:00:00Z",
+        language="en", published_at="2025-12-05T23:30:00Z", published_day="2025-12-06", published_offset="+01:00",
+    )
+    assert reference_date(article) == SATURDAY
+    assert dates_mentioned(article)["dates_mentioned"][0]["date"] == "2025-12-05"
