@@ -145,3 +145,17 @@ def test_entry_date_reads_raw_strings_and_falls_back_to_updated() -> None:
     refused = entry_date({"published": "Tue, 24 Jun 2025 08:57:00 XYZT"})
     assert refused.at is None and refused.raw == "Tue, 24 Jun 2025 08:57:00 XYZT" and refused.warning
     assert entry_date({}).raw is None
+
+
+@pytest.mark.parametrize("raw", ["Thu, 01 Jan 1970 00:00:00 +0000", "0001-01-01T00:00:00Z", "1900-01-01"])
+def test_placeholder_dates_are_refused_with_a_warning(raw: str) -> None:
+    found = parse_date(raw)
+    assert found.at is None and found.day is None and found.raw == raw
+    assert found.warning is not None and "placeholder" in found.warning
+
+
+def test_future_dates_are_refused_but_a_slip_of_hours_is_kept() -> None:
+    now = datetime(2025, 6, 24, 12, 0, tzinfo=UTC)
+    assert parse_date("Tue, 24 Jun 2025 20:00:00 GMT", now=now).at == "2025-06-24T20:00:00Z"
+    refused = parse_date("Fri, 27 Jun 2025 08:00:00 GMT", now=now)
+    assert refused.at is None and refused.warning is not None and "future" in refused.warning

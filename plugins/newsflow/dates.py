@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Literal
 
@@ -93,18 +93,20 @@ class PublishedDate:
     warning: str | None = None
 
 
-def parse_date(raw: str | None, language: str | None = None) -> PublishedDate:
+def parse_date(raw: str | None, language: str | None = None, *, now: datetime | None = None) -> PublishedDate:
     """Read a feed or page date string; ``language`` is the feed's tag (``en-IE``, ``zh``…).
 
-    Never raises: an unreadable string gives ``PublishedDate(raw=..., warning=...)``.
+    Never raises: an unreadable string gives ``PublishedDate(raw=..., warning=...)``, and so
+    does an implausible one (before :data:`EARLIEST`, a CMS placeholder such as the Unix
+    epoch, or more than :data:`FUTURE_SLACK` after ``now``, default the current time).
     """
     if raw is None or not raw.strip():
         return PublishedDate()
     text = " ".join(raw.split())[:200]
     try:
-        if _ISO.match(text):
-            return _from_iso(text, raw)
-        return _from_words(text, raw, language)
+        found = _from_iso(text, raw) if _ISO.match(text) else _from_words(text, raw, language)
+        _check_plausible(found, now or datetime.now(UTC))
+        return found
     except _Unreadable as exc:
         return PublishedDate(raw=raw, warning=f"date {text!r}: {exc}; no date kept")
     except (ValueError, OverflowError) as exc:
@@ -134,6 +136,21 @@ def format_offset(delta: timedelta | None) -> str | None:
 
 class _Unreadable(ValueError):
     pass
+
+
+EARLIEST = date(1995, 1, 1)
+"""No web publication is older (htmldate's own lower bound); earlier values are placeholders."""
+FUTURE_SLACK = timedelta(days=1)
+"""How far after now a publication time may lie (clock skew, zone slips) before it is refused."""
+
+
+def _check_plausible(found: PublishedDate, now: datetime) -> None:
+    if found.day is None or found.at is None:
+        return
+    if date.fromisoformat(found.day) < EARLIEST:
+        raise _Unreadable(f"{found.day} is before {EARLIEST.isoformat()} (a placeholder, not a publication date)")
+    if datetime.fromisoformat(found.at.replace("Z", "+00:00")) > now + FUTURE_SLACK:
+        raise _Unreadable(f"{found.at} lies in the future")
 
 
 def _from_iso(text: str, raw: str) -> PublishedDate:

@@ -44,6 +44,7 @@ LOCALIZED = {
     "ru": "Вт, 24 июн 2025 08:57:00 +0200",
 }
 UNKNOWN = "Tue, 24 Jun 2025 08:57:00 XYZT"
+EPOCH = "Thu, 01 Jan 1970 00:00:00 +0000"  # what a CMS writes when it has no date
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,8 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         zone_items.append((f"/zones/{zone.lower()}.html", f"Tue, 24 Jun 2025 08:57:00 {zone}"))
     files["zones/unknown.html"] = page("Ferry timetable (unknown zone)", "Nowhere Quay")
     zone_items.append(("/zones/unknown.html", UNKNOWN))
+    files["zones/epoch.html"] = page("Ferry timetable (no date in the CMS)", "Zero Pier")
+    zone_items.append(("/zones/epoch.html", EPOCH))
     files["zones.xml"] = rss(zone_items, language="en")
     files["irish/ist.html"] = page("Ferry timetable (Irish summer time)", "Dún Laoghaire")
     files["irish.xml"] = rss([("/irish/ist.html", "Tue, 24 Jun 2025 08:57:00 IST")], language="en-IE")
@@ -125,6 +128,12 @@ def test_unknown_zone_gives_no_date_and_a_recorded_warning(documents: dict[str, 
     assert "unknown time zone 'XYZT'" in doc["published_warning"]
     status = documents["zone_feed_status"]
     assert status is not None and "XYZT" in status
+
+
+def test_placeholder_epoch_date_is_not_a_publication_date(documents: dict[str, Any]) -> None:
+    doc = documents["docs"]["/zones/epoch.html"]
+    assert doc["published_at"] is None and doc["published_day"] is None
+    assert doc["published_raw"] == EPOCH and "placeholder" in doc["published_warning"]
 
 
 @pytest.mark.parametrize("path", ["/pages/text-en.html", "/pages/text-de.html"])
