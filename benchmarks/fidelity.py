@@ -96,7 +96,8 @@ def htmldate_day(extensive: bool) -> Callable[[str, str], str | None]:
 
 
 def run(limit: int | None = None) -> list[dict[str, Any]]:
-    """One row per (contender, subset): pages, right, accuracy %. Raises :class:`CorpusMissing`."""
+    """One row per contender: % of pages whose day is right, over all pages and per subset
+    (``de``, ``en``, other: the page's ``<html lang>``). Raises :class:`CorpusMissing`."""
     from newsflow.cleaning import page_language
 
     pages = load(corpus_dir())[:limit]
@@ -107,10 +108,13 @@ def run(limit: int | None = None) -> list[dict[str, Any]]:
         "htmldate find_date (extensive_search=False)": htmldate_day(False),
     }
     subsets = {url: _subset(page_language(html)) for url, html, _ in pages}
+    totals: dict[str, int] = {}
+    for url, _, _ in pages:
+        for subset in ("all", subsets[url]):
+            totals[subset] = totals.get(subset, 0) + 1
     rows = []
     for name, contender in contenders.items():
         right: dict[str, int] = {}
-        total: dict[str, int] = {}
         for url, html, day in pages:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -119,14 +123,13 @@ def run(limit: int | None = None) -> list[dict[str, Any]]:
                 except Exception:  # a library crash on a real page is that page's miss
                     found = None
             for subset in ("all", subsets[url]):
-                total[subset] = total.get(subset, 0) + 1
                 right[subset] = right.get(subset, 0) + (found == day)
+        row: dict[str, Any] = {"contender": name}
         for subset in ("all", "de", "en", "other"):
-            if total.get(subset):
-                rows.append({
-                    "contender": name, "pages": f"{subset} ({total[subset]})", "right": right[subset],
-                    "day right": f"{100 * right[subset] / total[subset]:.1f}%",
-                })
+            if totals.get(subset):
+                row[f"{subset} ({totals[subset]})"] = f"{100 * right.get(subset, 0) / totals[subset]:.1f}%"
+        row["right / pages"] = f"{right.get('all', 0)} / {totals.get('all', 0)}"
+        rows.append(row)
     return rows
 
 
