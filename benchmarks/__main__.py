@@ -107,12 +107,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             profile_pages=args.profile_pages, sections=throughput_sections,
         )
         produced.update(throughput.run(options))
+    missing: list[str] = []
     for name in wanted:
         if name in SECTIONS:
             try:
                 produced[name] = SECTIONS[name](sizes)
             except FileNotFoundError as exc:  # a section's own corpus is missing: say so, go on
                 print(f"\n## {name}\n\nNOT MEASURED: {exc}", file=sys.stderr)
+                missing.append(name)
     if isinstance(produced.get("targets"), list):
         for row in produced.get("es-bulk", []):
             produced["targets"].append({"target": f"Elasticsearch bulk ≥ 0.8× raw helpers.bulk (N = {row['n']})",
@@ -130,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.no_record:
         out.parent.mkdir(exist_ok=True)
         out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if missing:
+        sys.exit(f"not measured (input missing): {', '.join(missing)}")
 
 
 if __name__ == "__main__":
