@@ -24,6 +24,9 @@ from newsflow.bylines import author_names
     ("Por Ana Ejemplo, corresponsal", ["Ana Ejemplo"]),
     ("Ortega y Gasset", ["Ortega y Gasset"]),
     ("Staff", []),
+    ("admin", []),
+    ("Posted by admin", []),
+    ("Webmaster", []),
     ("", []),
     (None, []),
 ])

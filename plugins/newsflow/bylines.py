@@ -29,9 +29,10 @@ correspondant correspondante envoyé envoyée chroniqueur chroniqueuse periodist
 redactora corresponsal redacción columnista giornalista redattore redattrice corrispondente
 inviato inviata redazione jornalista repórter redator redatora correspondente redação
 verslaggever redacteur redactie корреспондент журналист журналистка редактор обозреватель
-редакция
+редакция admin administrator webmaster guest gast anonymous anonym unknown
 """)
-"""Job titles and collective names (lower case): where one starts, the name has ended."""
+"""Job titles, collective names and CMS account placeholders ("admin") in lower case: where
+one starts, the name has ended."""
 
 LINK_WORDS = _words("""
 email e-mail mail follow twitter facebook linkedin instagram profile contact more read
