@@ -159,3 +159,24 @@ def test_future_dates_are_refused_but_a_slip_of_hours_is_kept() -> None:
     assert parse_date("Tue, 24 Jun 2025 20:00:00 GMT", now=now).at == "2025-06-24T20:00:00Z"
     refused = parse_date("Fri, 27 Jun 2025 08:00:00 GMT", now=now)
     assert refused.at is None and refused.warning is not None and "future" in refused.warning
+
+
+@pytest.mark.parametrize(("raw", "at", "offset"), [
+    ("Tue, 24 Jun 2025 08:57:00 Europe/Berlin", "2025-06-24T06:57:00Z", "+02:00"),  # summer time
+    ("Fri, 24 Jan 2025 08:57:00 Europe/Berlin", "2025-01-24T07:57:00Z", "+01:00"),  # winter time
+    ("Mon, 26 Jan 2004 16:31:00 Etc/GMT", "2004-01-26T16:31:00Z", "+00:00"),
+    ("Tue, 24 Jun 2025 08:57:00 (CEST)", "2025-06-24T06:57:00Z", "+02:00"),
+    ("Tue, 24 Jun 2025 8:57:00 GMT+0200 (Central European Summer Time)", "2025-06-24T06:57:00Z", "+02:00"),
+    ("24 Jun 2025 08:57:00 +0200 (UTC)", "2025-06-24T06:57:00Z", "+02:00"),  # the comment does not override
+    ("Fri, 2006/09/15 08:19:53 EDT", "2006-09-15T12:19:53Z", "-04:00"),
+    ("Κυρ, 11 Ιούλ 2004 12:00:00 EST", "2004-07-11T17:00:00Z", "-05:00"),
+])
+def test_iana_zones_comments_slashes_and_greek(raw: str, at: str, offset: str) -> None:
+    found = parse_date(raw)
+    assert (found.at, found.offset, found.warning) == (at, offset, None)
+
+
+@pytest.mark.parametrize("raw", ["Tue, 24 Jun 2025 08:57:00 Mars/Olympus", "Tue, 24 Jun 2025 08:57 (ABCD)"])
+def test_unknown_iana_or_commented_zone_gives_no_date(raw: str) -> None:
+    found = parse_date(raw)
+    assert found.at is None and found.warning is not None and "unknown time zone" in found.warning

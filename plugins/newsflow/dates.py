@@ -10,7 +10,9 @@ word and gives nothing for localized day and month names. :func:`parse_date` und
   (``Tue, 24 Jun 2025 08:57:00 CEST``, ``Dienstag, 24. Juni 2025 08:57 MESZ``,
   ``mar., 24 juin 2025 08:57 +0200``, ``24 de junio de 2025``, ``Вт, 24 июн 2025``,
   ``June 24, 2025 8:57 AM EDT``, ``24.06.2025 08:57``);
-- numeric offsets (``+0200``, ``+02:00``, ``GMT+2``) and the named zones of :data:`ZONES`.
+- numeric offsets (``+0200``, ``+02:00``, ``GMT+2``), the named zones of :data:`ZONES` and
+  IANA names (``Europe/Berlin``, with summer time on that date); an RFC 822 comment
+  (``+0200 (CEST)``) is read only when the rest has no zone; ``2006/09/15`` (year first).
 
 Nothing is guessed silently: an unknown zone name gives no date and a warning; a time
 without any zone keeps its day (``published_at`` is that day at 00:00Z, the convention of
@@ -29,13 +31,14 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsflow.models import iso
 
-LANGUAGES = ("en", "en_GB", "de", "de_AT", "fr", "es", "it", "pt", "nl", "ru", "pl", "sv", "da", "nb", "fi", "cs")
+LANGUAGES = ("en", "en_GB", "de", "de_AT", "fr", "es", "it", "pt", "nl", "ru", "pl", "sv", "da", "nb", "fi", "cs", "el")
 """Locales whose CLDR month and day names :func:`parse_date` reads."""
 
 ZONES: dict[str, int] = {
@@ -69,9 +72,13 @@ _FILLERS = frozenset(
     ["de", "del", "di", "du", "le", "la", "el", "à", "a", "um", "at", "on", "the", "of", "y", "e", "et", "и", "в", "г", "года", "г.", "om", "o", "dia", "den", "der"]
 )
 _MERIDIEM = {"am": 0, "a.m.": 0, "pm": 12, "p.m.": 12}
+_COMMENT = re.compile(r"\(([^()]*)\)")
+"""An RFC 822 comment: ``+0200 (CEST)``, ``GMT+0200 (Central European Summer Time)``."""
 _ISO = re.compile(r"^\d{4}-\d{2}(-\d{2})?([T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?$", re.I)
 _TOKEN = re.compile(
-    r"(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)"
+    r"(?P<iana>\b[A-Z][A-Za-z]+(?:/[A-Za-z][A-Za-z0-9_+-]*)+)"
+    r"|(?P<ymd>\b\d{4}/\d{1,2}/\d{1,2}\b)"
+    r"|(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)"
     r"|(?P<offset>(?:(?<=\s)|^|(?<=\d))[+-]\d{2}:?\d{2}\b|(?:GMT|UTC|UT)\s*[+-]\d{1,2}(?::?\d{2})?\b)"
     r"|(?P<dotted>\b\d{1,2}\.\d{1,2}\.\d{2,4}\b)"
     r"|(?P<number>\d+)"
@@ -104,7 +111,7 @@ def parse_date(raw: str | None, language: str | None = None, *, now: datetime | 
         return PublishedDate()
     text = " ".join(raw.split())[:200]
     try:
-        found = _from_iso(text, raw) if _ISO.match(text) else _from_words(text, raw, language)
+        found = _from_iso(text, raw) if _ISO.match(text) else _from_commented(text, raw, language)
         _check_plausible(found, now or datetime.now(UTC))
         return found
     except _Unreadable as exc:
@@ -165,20 +172,36 @@ def _from_iso(text: str, raw: str) -> PublishedDate:
     return from_datetime(datetime.fromisoformat(value.replace(",", ".")), raw)
 
 
+def _from_commented(text: str, raw: str, language: str | None) -> PublishedDate:
+    """Comments are read only when the rest gives a time without a zone (``08:57 (CEST)``)."""
+    bare = _COMMENT.sub(" ", text)
+    if bare == text:
+        return _from_words(text, raw, language)
+    found = _from_words(bare, raw, language)
+    if found.day and found.offset is None and found.warning:
+        return _from_words(_COMMENT.sub(r" \1 ", text), raw, language)
+    return found
+
+
 def _from_words(text: str, raw: str, language: str | None) -> PublishedDate:
     primary, region = _language_parts(language)
     months_found: list[tuple[int, bool]] = []  # (month, also a weekday name)
     numbers: list[str] = []
     clock: str | None = None
     meridiem: int | None = None
-    zone_minutes: int | None = None
+    zone: tzinfo | None = None
     day_month_year: tuple[int, int, int] | None = None
     for match in _TOKEN.finditer(text):
         kind, value = match.lastgroup, match.group()
-        if kind == "time":
+        if kind == "iana":
+            zone = _iana(value)
+        elif kind == "ymd":
+            y, m, d = (int(p) for p in value.split("/"))
+            day_month_year = (d, m, y)
+        elif kind == "time":
             clock = clock or value
         elif kind == "offset":
-            zone_minutes = _offset_minutes(value)
+            zone = _fixed(_offset_minutes(value))
         elif kind == "dotted":
             d, m, y = (int(p) for p in value.split("."))
             day_month_year = (d, m, _year(str(y)))
@@ -190,7 +213,7 @@ def _from_words(text: str, raw: str, language: str | None) -> PublishedDate:
             if word in _MERIDIEM and clock:
                 meridiem = _MERIDIEM[word]
             elif (upper in ZONES and value.rstrip(".").isupper()) or upper in ("UTC", "GMT", "Z"):
-                zone_minutes = _zone(upper, primary, region)
+                zone = _fixed(_zone(upper, primary, region))
             elif word in _months(primary):
                 months_found.append((_months(primary)[word], word in _weekdays()))
             elif word in _weekdays() or word in _FILLERS:
@@ -210,9 +233,21 @@ def _from_words(text: str, raw: str, language: str | None) -> PublishedDate:
     if meridiem is not None:
         hour = hour % 12 + meridiem
     moment = datetime(year, month, day, hour, minute, second)
-    if zone_minutes is None:
+    if zone is None:
         return from_datetime(moment, raw)
-    return from_datetime(moment.replace(tzinfo=timezone(timedelta(minutes=zone_minutes))), raw)
+    return from_datetime(moment.replace(tzinfo=zone), raw)
+
+
+def _fixed(minutes: int) -> tzinfo:
+    return timezone(timedelta(minutes=minutes))
+
+
+def _iana(name: str) -> tzinfo:
+    """An IANA zone (``Europe/Berlin``, ``Etc/GMT``), with its summer time on the date."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Unreadable(f"unknown time zone {name!r}") from None
 
 
 def _day_month_year(months: list[tuple[int, bool]], numbers: list[str]) -> tuple[int, int, int]:
