@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +181,19 @@ def test_iana_zones_comments_slashes_and_greek(raw: str, at: str, offset: str) -
 def test_unknown_iana_or_commented_zone_gives_no_date(raw: str) -> None:
     found = parse_date(raw)
     assert found.at is None and found.warning is not None and "unknown time zone" in found.warning
+
+
+def test_cldr_names_are_cached_on_disk_and_read_back_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsflow import dates
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    dates._names.cache_clear()
+    built = dates._names()
+    files = list((tmp_path / "newsflow").glob("date-names-*.json"))
+    assert len(files) == 1
+    dates._names.cache_clear()
+    assert dates._names() == built == dates._build_names()
+    files[0].write_text("{not json", encoding="utf-8")  # a broken cache is rebuilt, not fatal
+    dates._names.cache_clear()
+    assert dates._names() == built
+    dates._names.cache_clear()
