@@ -6,6 +6,7 @@ the feed entry fills in, and ``field_sources`` records which of the two each val
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -21,6 +22,8 @@ from newsflow.dates import PublishedDate, parse_date
 from newsflow.errors import ExtractionError
 from newsflow.models import Article, FeedEntry, FetchedPage, iso
 from newsflow.urls import doc_id, domain_of, normalize_url
+
+log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 80
 _HTML_LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
@@ -179,7 +182,8 @@ def _text_date(page: FetchedPage) -> PublishedDate:
             outputformat=str(_DATE_PARAMS["outputformat"]),
             max_date=datetime.now().astimezone().strftime("%Y-%m-%d"),
         )
-    except (ValueError, TypeError):
+    except Exception as exc:  # a heuristic on hostile HTML: losing the date must not lose the article
+        log.warning("date search failed on %s: %s: %s", page.final_url, type(exc).__name__, exc)
         return PublishedDate()
     return _page_date(value)
 
