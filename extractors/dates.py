@@ -7,8 +7,10 @@ given by its Monday (ISO week), a month by its first day, a year by 1 January, s
 resolved date is a real day an index can filter and histogram on. Mentions are listed in
 text order, each distinct (surface form, date) pair once, at its first offset.
 
-The reference day is the article's ``published_at``, else ``feed_published_at``, else
-``fetched_at``, taken as the calendar day in its own UTC offset (the day the writer saw).
+The reference day is the article's ``published_day`` (the publisher's local day), else
+its ``published_at``, else ``feed_published_at``, else ``fetched_at``, taken as the
+calendar day in its own UTC offset (the day the writer saw; stored instants are UTC, so
+``published_day`` is what keeps "yesterday" right just after a local midnight east of UTC).
 Without one, only expressions carrying their year resolve; the others get ``date: None``.
 
 Resolution rules (news conventions):
@@ -382,7 +384,7 @@ class Mention:
 
 def reference_date(article: Article) -> date | None:
     """The day the article's relative dates count from (see the module docstring)."""
-    for value in (article.published_at, article.feed_published_at, article.fetched_at):
+    for value in (article.published_day, article.published_at, article.feed_published_at, article.fetched_at):
         parsed = parse_day(value)
         if parsed is not None:
             return parsed

@@ -51,3 +51,19 @@ def test_a_reference_to_a_control_character_does_not_lose_the_article() -> None:
     article = clean_page(page("<title>Harbour plan</title>", body), entry())
     assert "Ferries leave from Harbour Citys terminal and the old pier 'daily'." in article.text
     assert article.text.count("The council approved the new harbour plan") == 8
+
+
+def test_local_day_offset_and_raw_date_reach_the_document_and_back() -> None:
+    from newsflow.models import Article
+
+    head = "<title>Harbour plan</title><meta property='article:published_time' content='2022-01-28T00:00:00+01:00'>"
+    article = clean_page(page(head), entry(published_raw="Fri, 28 Jan 2022 07:00:00 XYZT",
+                                           published_warning="date 'Fri, 28 Jan 2022 07:00:00 XYZT': unknown time zone 'XYZT'"))
+    doc = article.to_document()
+    assert (doc["published_at"], doc["published_day"], doc["published_offset"]) == (
+        "2022-01-27T23:00:00Z", "2022-01-28", "+01:00")
+    assert doc["published_raw"] == "2022-01-28T00:00:00+0100" and "XYZT" in doc["published_warning"]
+    again = Article.from_document(doc)
+    assert (again.published_day, again.published_offset, again.published_raw, again.published_warning) == (
+        "2022-01-28", "+01:00", doc["published_raw"], doc["published_warning"])
+    assert "published_day" not in again.enrichments

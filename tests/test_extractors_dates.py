@@ -196,3 +196,13 @@ def test_a_night_named_by_its_days_is_not_the_reference_day() -> None:
     assert fr == {"vendredi": ("2025-12-05", "day"), "samedi": ("2025-12-06", "day")}
     assert resolved("In der Nacht griffen Drohnen an.", ref=sunday, language="de") == {
         "In der Nacht": ("2025-12-07", "day")}
+
+def test_reference_date_is_the_publishers_local_day() -> None:
+    """Published at 00:30 in Berlin: UTC says the 5th, the writer's "yesterday" is the 5th."""
+    article = Article(
+        id="d2", url="https://news.example/e", feed_url="https://news.example/rss", source="Example",
+        domain="news.example", title="T", text="The vote took place yesterday.", fetched_at="2025-12-06T08:00:00Z",
+        language="en", published_at="2025-12-05T23:30:00Z", published_day="2025-12-06", published_offset="+01:00",
+    )
+    assert reference_date(article) == SATURDAY
+    assert dates_mentioned(article)["dates_mentioned"][0]["date"] == "2025-12-05"

@@ -50,6 +50,11 @@ class FeedEntry:
     title: str | None = None
     summary: str | None = None
     published_at: str | None = None
+    """ISO 8601 UTC (``…Z``); the fields below are as on :class:`Article`."""
+    published_day: str | None = None
+    published_offset: str | None = None
+    published_raw: str | None = None
+    published_warning: str | None = None
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     language: str | None = None
@@ -97,6 +102,15 @@ class Article:
     fetched_at: str
     authors: list[str] = field(default_factory=list)
     published_at: str | None = None
+    """The publication instant, ISO 8601 UTC (``…Z``); a date without a time is 00:00Z of its day."""
+    published_day: str | None = None
+    """The publisher's local day of ``published_at`` (``YYYY-MM-DD``): ``2022-01-28T00:00+01:00`` is the 28th."""
+    published_offset: str | None = None
+    """The publisher's UTC offset (``+01:00``); None when the source gave a day or no zone."""
+    published_raw: str | None = None
+    """The date text it was read from (the feed's ``pubDate``/``updated``, or the page's date)."""
+    published_warning: str | None = None
+    """Why a date was refused or reduced to its day (unknown zone, no zone, unreadable)."""
     site_name: str | None = None
     language: str | None = None
     description: str | None = None
@@ -123,6 +137,10 @@ class Article:
             "text": self.text,
             "authors": list(self.authors),
             "published_at": self.published_at,
+            "published_day": self.published_day,
+            "published_offset": self.published_offset,
+            "published_raw": self.published_raw,
+            "published_warning": self.published_warning,
             "feed_published_at": self.feed_published_at,
             "fetched_at": self.fetched_at,
             "site_name": self.site_name,
@@ -143,7 +161,8 @@ class Article:
         """Rebuild an article from a stored document (for re-running extractors)."""
         core = {
             "id", "url", "canonical_url", "feed_url", "source", "domain", "title", "text",
-            "authors", "published_at", "feed_published_at", "fetched_at", "site_name",
+            "authors", "published_at", "published_day", "published_offset", "published_raw",
+            "published_warning", "feed_published_at", "fetched_at", "site_name",
             "language", "description", "feed_summary", "image", "tags", "categories",
             "field_sources", "extractors", "indexed_at",
         }
@@ -162,6 +181,10 @@ class Article:
             fetched_at=doc.get("fetched_at") or "",
             authors=list(doc.get("authors") or []),
             published_at=doc.get("published_at"),
+            published_day=doc.get("published_day"),
+            published_offset=doc.get("published_offset"),
+            published_raw=doc.get("published_raw"),
+            published_warning=doc.get("published_warning"),
             site_name=doc.get("site_name"),
             language=doc.get("language"),
             description=doc.get("description"),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import feedparser
@@ -14,9 +12,10 @@ import httpx
 import lxml.etree
 import lxml.html
 
+from newsflow.dates import entry_date
 from newsflow.errors import FeedParseError
 from newsflow.fetching import Response, fetch
-from newsflow.models import FeedEntry, FeedSource, iso
+from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
 from newsflow.urls import normalize_url
 from newsflow.xmlguard import check_feed_xml
@@ -133,15 +132,23 @@ def parse_feed(response: Response, feed: FeedSource) -> tuple[list[FeedEntry], s
         warning = f"feed is malformed but was parsed: {parsed.get('bozo_exception')}"
         log.warning("feed %s: %s", feed.url, warning)
     language = feed.language or _language(parsed.feed.get("language"))
+    date_language = _date_language(feed.language, parsed.feed.get("language"))
     entries: dict[str, FeedEntry] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, feed, response.final_url, language)
+        entry = _entry(raw, feed, response.final_url, language, date_language)
         if entry is not None and entry.url not in entries:
             entries[entry.url] = entry
+    date_warnings = [e.published_warning for e in entries.values() if e.published_warning]
+    if date_warnings:
+        note = f"{len(date_warnings)} entry date(s) refused or reduced to the day, e.g. {date_warnings[0]}"
+        log.warning("feed %s: %s", feed.url, note)
+        warning = "; ".join(w for w in (warning, note) if w)
     return list(entries.values()), warning
 
 
-def _entry(raw: Any, feed: FeedSource, base_url: str, language: str | None) -> FeedEntry | None:
+def _entry(
+    raw: Any, feed: FeedSource, base_url: str, language: str | None, date_language: str | None = None
+) -> FeedEntry | None:
     link = raw.get("link") or _first_alternate(raw) or raw.get("id")
     if not link or not str(link).lower().startswith(("http://", "https://")):
         return None
@@ -152,13 +159,18 @@ def _entry(raw: Any, feed: FeedSource, base_url: str, language: str | None) -> F
         )
     ) or ((raw.get("author").strip(),) if raw.get("author") else ())
     tags = tuple(dict.fromkeys(t.get("term", "").strip() for t in raw.get("tags", []) if t.get("term")))
+    published = entry_date(raw, date_language or language)
     return FeedEntry(
         url=url,
         feed_url=feed.url,
         source=feed.name,
         title=(raw.get("title") or "").strip() or None,
         summary=_plain(raw.get("summary")),
-        published_at=_date(raw.get("published_parsed") or raw.get("updated_parsed")),
+        published_at=published.at,
+        published_day=published.day,
+        published_offset=published.offset,
+        published_raw=published.raw,
+        published_warning=published.warning,
         authors=authors,
         tags=tags,
         language=language,
@@ -172,13 +184,14 @@ def _first_alternate(raw: Any) -> str | None:
     return None
 
 
-def _date(parsed: Any) -> str | None:
-    if not parsed:
-        return None
-    try:
-        return iso(datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC))
-    except (OverflowError, ValueError, TypeError):
-        return None
+def _date_language(configured: str | None, declared: Any) -> str | None:
+    """The language tag that decides ambiguous zone names: the feed list's language with the
+    region the feed itself declares (``en`` + ``<language>en-IE`` → ``en-IE``)."""
+    tag = declared if isinstance(declared, str) and declared.strip() else None
+    if not configured:
+        return tag
+    region = tag.replace("_", "-").split("-")[1:2] if tag else []
+    return f"{configured}-{region[0]}" if region else configured
 
 
 def _plain(html: str | None) -> str | None:
