@@ -1,7 +1,7 @@
 """Main text on real pages: how often the evidence-based choice departs from the old length rule.
 
-Reads the real pages of ``../shared/corpora/dates-dev`` (``NEWSFLOW_CORPORA`` overrides the
-corpora directory), extracts each page with trafilatura's default (``fast=False``), with the
+Reads the real pages of dates-dev (found as :func:`benchmarks.fidelity.corpus_dir` says),
+extracts each page with trafilatura's default (``fast=False``), with the
 old rule (fast pass, the full pass when the fast one is under 500 characters) and with
 :func:`newsflow.main_text.choose`, and reports how many pages each reading differs on and the
 time spent. The corpus has expected dates, not expected texts: the pages whose text changed
@@ -10,40 +10,24 @@ are listed for reading (``--show``), no F1 is claimed.
 
 from __future__ import annotations
 
-import gzip
-import json
-import os
 import time
 from functools import partial
-from pathlib import Path
 from typing import Any
 
+from benchmarks import fidelity
 from newsflow import main_text
 from newsflow.cleaning import _drop_control_refs, _extract
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def corpus_dir(name: str) -> Path:
-    """``<corpora>/<name>``; raises FileNotFoundError saying where it looked."""
-    base = Path(os.environ.get("NEWSFLOW_CORPORA") or REPO.parent / "shared" / "corpora")
-    path = base / name
-    if not (path / "expected.json").is_file():
-        raise FileNotFoundError(f"corpus {path} is missing (set NEWSFLOW_CORPORA to its parent)")
-    return path
 
 
 def run(limit: int | None = None) -> tuple[list[dict[str, Any]], list[tuple[str, str, str]]]:
     """(table rows, changed pages as (url, old text head, new text head))."""
-    root = corpus_dir("dates-dev")
-    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
     seconds = {"old rule": 0.0, "evidence": 0.0, "trafilatura default": 0.0}
     differ = {"old rule": 0, "trafilatura default": 0}
     empty = dict.fromkeys(seconds, 0)
     changed: list[tuple[str, str, str]] = []
-    pages = list(expected.items())[:limit]
-    for url, item in pages:
-        html = _drop_control_refs(gzip.decompress((root / item["file"]).read_bytes()).decode("utf-8", "replace"))
+    pages = fidelity.load(fidelity.corpus_dir())[:limit]
+    for url, page_html, _day in pages:
+        html = _drop_control_refs(page_html)
         started = time.perf_counter()
         old = _extract(html, url=url, fast=True)
         if len(old.get("text") or "") < main_text.FALLBACK_BELOW_CHARS:
