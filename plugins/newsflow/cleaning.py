@@ -19,7 +19,7 @@ from htmldate import find_date
 from newsflow import main_text
 from newsflow.bylines import author_names
 from newsflow.dates import PublishedDate, parse_date
-from newsflow.errors import ExtractionError
+from newsflow.errors import ExtractionError, InvalidURL
 from newsflow.models import Article, FeedEntry, FetchedPage, iso
 from newsflow.urls import doc_id, domain_of, normalize_url
 
@@ -111,10 +111,18 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     article.site_name = pick("site_name", meta.get("sitename"), None)
     article.image = pick("image", meta.get("image"), None)
     canonical = meta.get("url")
-    article.canonical_url = pick(
-        "canonical_url", normalize_url(canonical) if canonical and canonical.startswith("http") else None, None
-    )
+    article.canonical_url = pick("canonical_url", _canonical(canonical), None)
     return article
+
+
+def _canonical(value: str | None) -> str | None:
+    """The page's canonical URL, normalised; None when absent or not a usable http(s) URL."""
+    if not value or not value.startswith("http"):
+        return None
+    try:
+        return normalize_url(value)
+    except InvalidURL:
+        return None
 
 
 def _extract(html: str, *, url: str, fast: bool) -> dict[str, Any]:

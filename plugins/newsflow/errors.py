@@ -15,6 +15,7 @@
             ├── NotFound
             ├── BadContent          wrong content type, empty body, undecodable, too large
             ├── UnsafeURL           not http(s), or resolves to a private/loopback/… address
+            ├── InvalidURL          a URL no client can fetch (no host, bad port or IPv6 literal, …)
             ├── RedirectError       redirect loop, too many redirects, bad Location
             ├── DisallowedByRobots  robots.txt disallows the URL for our User-Agent
             ├── FeedParseError      not a feed / no entries
@@ -97,6 +98,11 @@ class BadContent(PermanentError):
 
 class UnsafeURL(PermanentError):
     """Not http(s), or the host resolves to an address we refuse (loopback, private, …)."""
+
+
+class InvalidURL(PermanentError, ValueError):
+    """A URL that cannot be normalised or fetched: no host, a bad port, a malformed IPv6
+    literal or host name, unpaired surrogates, too long. Also a ``ValueError``."""
 
 
 class RedirectError(PermanentError):

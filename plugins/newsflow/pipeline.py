@@ -31,6 +31,7 @@ from newsflow.errors import (
     ConfigError,
     DocumentRejected,
     IndexUnavailable,
+    InvalidURL,
     ServerError,
     StageError,
     TransientError,
@@ -293,28 +294,43 @@ def _poll(
             _record(res.state, summary, "poll", feed.url, outcome)
             res.state.record_feed(feed.url, feed.name, status=f"failed: {type(outcome).__name__}")
             continue
-        result, interval = outcome
-        res.state.clear_failure("poll", feed.url)
-        changed = result.status == "changed"
-        interval = next_poll_interval(interval, changed=changed, minimum=settings.min_poll_interval,
-                                      maximum=settings.max_poll_interval)
-        if not changed:
-            summary.feeds_unchanged += 1
-            res.state.record_feed(
-                feed.url, feed.name, status="unchanged", http_status=result.http_status,
-                validators_trusted=result.validators_trusted, conditional=result.conditional,
-                poll_interval=interval,
-            )
-            continue
-        summary.feeds_changed += 1
-        new = res.state.add_entries(result.entries, [doc_id(e.url) for e in result.entries])
-        summary.entries_new += len(new)
+        try:
+            _store_poll(res, feed, outcome, summary)
+        except Exception as exc:  # storing one feed's result failed: that feed's failure, not the run's
+            summary.feeds_failed += 1
+            error = exc if isinstance(exc, StageError) else StageError(
+                f"{type(exc).__name__} while storing the poll of {feed.url}: {exc}", url=feed.url)
+            _record(res.state, summary, "poll", feed.url, error)
+
+
+def _store_poll(res: Resources, feed: FeedSource, outcome: tuple[PollResult, float | None],
+                summary: RunSummary) -> None:
+    """Record one successful poll: validators, interval, new entries and rejected entries."""
+    settings = res.settings
+    result, interval = outcome
+    for link, error in result.rejected:
+        _record(res.state, summary, "entry", link, error)
+    res.state.clear_failure("poll", feed.url)
+    changed = result.status == "changed"
+    interval = next_poll_interval(interval, changed=changed, minimum=settings.min_poll_interval,
+                                  maximum=settings.max_poll_interval)
+    if not changed:
+        summary.feeds_unchanged += 1
         res.state.record_feed(
-            feed.url, feed.name, status="changed" if not result.warning else f"changed ({result.warning})",
-            http_status=result.http_status, etag=result.etag, last_modified=result.last_modified,
-            body_hash=result.body_hash, changed=True, entries=len(new),
-            validators_trusted=result.validators_trusted, conditional=result.conditional, poll_interval=interval,
+            feed.url, feed.name, status="unchanged", http_status=result.http_status,
+            validators_trusted=result.validators_trusted, conditional=result.conditional,
+            poll_interval=interval,
         )
+        return
+    summary.feeds_changed += 1
+    new = res.state.add_entries(result.entries, [doc_id(e.url) for e in result.entries])
+    summary.entries_new += len(new)
+    res.state.record_feed(
+        feed.url, feed.name, status="changed" if not result.warning else f"changed ({result.warning})",
+        http_status=result.http_status, etag=result.etag, last_modified=result.last_modified,
+        body_hash=result.body_hash, changed=True, entries=len(new),
+        validators_trusted=result.validators_trusted, conditional=result.conditional, poll_interval=interval,
+    )
 
 
 def _host_outcome(res: Resources, url: str, error: BaseException | None) -> None:
@@ -605,7 +621,11 @@ def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manua
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
         for raw in urls:
-            url = normalize_url(raw)
+            try:
+                url = normalize_url(raw)
+            except InvalidURL as exc:  # one bad URL is that URL's failure
+                _fail_article(res, summary, "fetch", raw, exc)
+                continue
             res.state.add_manual(FeedEntry(url=url, feed_url="", source=source), doc_id(url))
         process(res, summary, progress or NO_PROGRESS)
     summary.finish(started, cpu_started)

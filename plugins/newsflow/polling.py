@@ -13,7 +13,7 @@ import lxml.etree
 import lxml.html
 
 from newsflow.dates import entry_date
-from newsflow.errors import FeedParseError
+from newsflow.errors import FeedParseError, StageError
 from newsflow.fetching import Response, fetch
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
@@ -39,6 +39,9 @@ class PollResult:
     """Whether the request carried validators (If-None-Match / If-Modified-Since)."""
     validators_trusted: bool = True
     """False once the server kept its validators while the body changed."""
+    rejected: list[tuple[str, StageError]] = field(default_factory=list)
+    """(link, reason) of each entry that could not be read (e.g. an invalid URL): that
+    entry's failure, recorded by the caller; the feed's other entries go on."""
 
 
 def poll_feed(
@@ -89,10 +92,11 @@ def poll_feed(
             body_hash=body_hash, conditional=conditional, validators_trusted=trusted,
         )
     check_feed_xml(response.body, feed.url)
-    entries, parse_warning = parse_feed(response, feed)
+    rejected: list[tuple[str, StageError]] = []
+    entries, parse_warning = parse_feed(response, feed, rejected=rejected)
     return PollResult(
         feed, "changed", response.status, entries, response.etag, response.last_modified, body_hash,
-        "; ".join(w for w in (warning, parse_warning) if w) or None, conditional, trusted,
+        "; ".join(w for w in (warning, parse_warning) if w) or None, conditional, trusted, rejected,
     )
 
 
@@ -109,8 +113,14 @@ def next_poll_interval(previous: float | None, *, changed: bool, minimum: float,
     return min(max(previous, minimum) * 1.5, maximum)
 
 
-def parse_feed(response: Response, feed: FeedSource) -> tuple[list[FeedEntry], str | None]:
-    """Entries of a fetched feed body; a recoverable syntax problem becomes a warning."""
+def parse_feed(
+    response: Response, feed: FeedSource, *, rejected: list[tuple[str, StageError]] | None = None
+) -> tuple[list[FeedEntry], str | None]:
+    """Entries of a fetched feed body; a recoverable syntax problem becomes a warning.
+
+    An entry that cannot be read (an invalid link, or any error while reading it) is left out
+    and appended to ``rejected`` as ``(link, StageError)``: one entry's failure, never the feed's.
+    """
     if not response.body.strip():
         raise FeedParseError(f"feed {feed.url} returned an empty body", url=feed.url)
     headers = {"content-location": response.final_url}
@@ -135,7 +145,18 @@ def parse_feed(response: Response, feed: FeedSource) -> tuple[list[FeedEntry], s
     date_language = _date_language(feed.language, parsed.feed.get("language"))
     entries: dict[str, FeedEntry] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, feed, response.final_url, language, date_language)
+        try:
+            entry = _entry(raw, feed, response.final_url, language, date_language)
+        except Exception as exc:  # one bad entry is that entry's failure; the feed goes on
+            link = _link_of(raw)
+            error = exc if isinstance(exc, StageError) else StageError(
+                f"entry of feed {feed.url} could not be read: {type(exc).__name__}: {exc}", url=link
+            )
+            if not isinstance(exc, StageError):
+                log.error("unexpected error reading an entry of %s", feed.url, exc_info=exc)
+            if rejected is not None:
+                rejected.append((link, error))
+            continue
         if entry is not None and entry.url not in entries:
             entries[entry.url] = entry
     date_warnings = [e.published_warning for e in entries.values() if e.published_warning]
@@ -175,6 +196,15 @@ def _entry(
         tags=tags,
         language=language,
     )
+
+
+def _link_of(raw: Any) -> str:
+    """The entry's link as given (for a failure record), whatever it holds."""
+    try:
+        link = raw.get("link") or _first_alternate(raw) or raw.get("id")
+    except Exception:
+        link = None
+    return str(link or "")[:2000] or "(entry without a link)"
 
 
 def _first_alternate(raw: Any) -> str | None:
