@@ -183,3 +183,36 @@ def test_an_old_state_file_is_migrated(tmp_path: Path) -> None:
     assert feed is not None and feed.etag == '"x"' and feed.validators_trusted and feed.next_poll_at is None
     assert state.claim_due("me", 10) == []
     state.close()
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    # a quoted "<" in the SYSTEM id once ended the "prolog" early, hiding the entity after it
+    (b'<?xml version="1.0"?><!DOCTYPE rss SYSTEM "x<a" [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+     b"<rss><channel><title>&e;</title></channel></rss>", "external DTD"),
+    (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "x<rss>">]><rss><channel><title>&e;</title></channel></rss>',
+     "declares XML entities"),
+    # a comment longer than any fixed look-ahead before the DOCTYPE
+    (b'<?xml version="1.0"?><!--' + b"c" * (300 * 1024) + b'--><!DOCTYPE rss [<!ENTITY a "b">]><rss/>',
+     "declares XML entities"),
+    (b'<?xml version="1.0"?><?pi <rss> ?><!DOCTYPE rss [<!ENTITY % p "x">]><rss/>', "declares XML entities"),
+    (b'<!DOCTYPE rss [<!ATTLIST rss xml:base CDATA "http://10.0.0.1/">]><rss/>', "ATTLIST"),
+    ('<?xml version="1.0" encoding="windows-1251"?><!DOCTYPE rss [<!ENTITY a "б">]><rss/>'.encode("cp1251"),
+     "declares XML entities"),
+    ('<?xml version="1.0" encoding="Shift_JIS"?><!DOCTYPE rss [<!ENTITY a "日本">]><rss/>'.encode("shift_jis"),
+     "declares XML entities"),
+    (b'  \n<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "b">]><rss/>', "declares XML entities"),
+    (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a SYSTEM>]><rss/>', "could not be checked"),
+    (b'junk<!DOCTYPE rss [<!ENTITY a "b">]><rss/>', "could not be checked"),
+])
+def test_the_xml_guard_sees_what_a_parser_sees(body: bytes, reason: str) -> None:
+    with pytest.raises(UnsafeFeed, match=reason):
+        check_feed_xml(body, "http://example.org/feed")
+
+
+@pytest.mark.parametrize("body", [
+    b'<?xml version="1.0"?><!DOCTYPE rss><rss version="2.0"><channel/></rss>',
+    b'<?xml version="1.0"?><!--' + b"<!DOCTYPE x [<!ENTITY a 'b'>]>" * 20_000 + b'--><rss version="2.0"/>',
+    '<?xml version="1.0" encoding="windows-1251"?><rss><channel><title>Новости</title></channel></rss>'.encode("cp1251"),
+])
+def test_the_xml_guard_passes_harmless_prologs(body: bytes) -> None:
+    check_feed_xml(body, "http://example.org/feed")

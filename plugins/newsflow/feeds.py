@@ -40,6 +40,7 @@ import yaml
 from newsflow.errors import ConfigError
 from newsflow.models import FeedSource
 from newsflow.urls import domain_of, normalize_url
+from newsflow.xmlguard import dtd_problem
 
 ALLOWED_KEYS = ("name", "url", "language", "tags")
 REQUIRED_KEYS = ("name", "url")
@@ -421,29 +422,16 @@ def import_opml(path: str | os.PathLike[str]) -> list[FeedSource]:
 
 
 def _refuse_dtd(path: Path, data: bytes) -> None:
-    """Refuse DOCTYPE and entity declarations before any real parsing (no entity expansion)."""
-    lowered = data.lower()
-    if b"<!doctype" in lowered or b"<!entity" in lowered:
+    """Refuse DOCTYPE and entity declarations (the shared :mod:`newsflow.xmlguard`), then
+    anything that is not well-formed XML, before ElementTree parses the file."""
+    problem = dtd_problem(data, allow_doctype=False)
+    if problem:
         raise ConfigError(
-            f"{path}: OPML with a DOCTYPE or ENTITY declaration is refused; remove the declaration"
+            f"{path}: OPML with a DOCTYPE or ENTITY declaration is refused ({problem}); remove the declaration"
         )
-
-    class _Refused(Exception):
-        pass
-
-    def refuse(*_args: object) -> None:
-        raise _Refused
-
-    # The byte scan misses UTF-16 files; expat reports declarations in any encoding.
     parser = expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
     try:
         parser.Parse(data, True)
-    except _Refused:
-        raise ConfigError(
-            f"{path}: OPML with a DOCTYPE or ENTITY declaration is refused; remove the declaration"
-        ) from None
     except expat.ExpatError as exc:
         raise ConfigError(
             f"{path}:{exc.lineno}: not well-formed XML ({expat.ErrorString(exc.code)}); fix the OPML file"

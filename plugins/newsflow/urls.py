@@ -66,6 +66,8 @@ def normalize_url(url: str) -> str:
     except (ValueError, UnicodeError) as exc:
         raise InvalidURL(f"invalid URL {text[:200]!r}: {exc}", url=text[:200]) from exc
     scheme = parts.scheme.lower()
+    if not parts.netloc and scheme not in DEFAULT_PORTS:  # not a web URL (a template, a path): as it is
+        return urlunsplit((scheme, "", parts.path, parts.query, ""))
     netloc = _host(parts.hostname or "", text)
     if parts.username:
         netloc = f"{parts.username}@{netloc}"

@@ -1,78 +1,153 @@
-"""Refuse feeds that declare XML entities or reference an external DTD, before feedparser.
+"""Refuse XML that declares entities or a DTD, before feedparser (feeds) or ElementTree (OPML).
 
 Entity expansion (billion laughs), external entities (XXE: ``file://``, internal URLs) and
-DTD fetches all need a ``<!DOCTYPE`` in the document prolog with an ``<!ENTITY``
-declaration or a ``SYSTEM``/``PUBLIC`` identifier. We look only at the prolog (everything
-before the root element, comments and processing instructions removed), decoded the way an
-XML parser would see it (BOM, UTF-16/32 without BOM, EBCDIC), so CDATA in an item that
-merely *mentions* ``<!ENTITY`` is not a false positive.
+DTD fetches all need a ``<!DOCTYPE`` with an ``<!ENTITY`` declaration or a ``SYSTEM``/``PUBLIC``
+identifier. We let a real XML parser (expat, as ``defusedxml`` does) read the document's
+prolog and refuse from its declaration handlers, so quoting tricks (``SYSTEM "x<a"``), huge
+comments, processing instructions and any encoding expat reads (BOM, UTF-16/32, every
+single-byte codec Python knows) see exactly what a parser sees. Parsing stops at the root
+element: a CDATA section in an item that merely *mentions* ``<!ENTITY`` is never reached.
 
-The one external identifier accepted is the Netscape RSS 0.91 DTD's public id: old feeds
-declare it, feedparser recognises it and never fetches it.
+Refused: ``<!ENTITY`` (general, parameter, unparsed), ``<!NOTATION``, ``<!ATTLIST`` (attribute
+defaults inject values) and ``<!ELEMENT`` declarations, and any external identifier except the
+Netscape RSS 0.91 DTD's public id (old feeds declare it; feedparser never fetches it). A bare
+``<!DOCTYPE rss>`` is accepted for feeds; OPML accepts no DOCTYPE at all.
+
+A document expat cannot read up to its root element (not XML, e.g. a JSON feed, or broken
+markup) is refused only when it mentions ``<!DOCTYPE`` at all: the parser that would read it
+next (feedparser's loose parser) must never meet a declaration we could not check.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+from xml.parsers import expat
 
 from newsflow.errors import UnsafeFeed
 
 SAFE_PUBLIC_IDS = frozenset({"-//Netscape Communications//DTD RSS 0.91//EN"})
-PROLOG_LIMIT = 256 * 1024
-"""Prolog bytes inspected; a longer prolog (before any element) is refused as suspicious."""
+CHUNK = 64 * 1024
+"""Bytes handed to expat at a time (it stops at the root element)."""
 
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_PI = re.compile(r"<\?.*?\?>", re.DOTALL)
-_ROOT = re.compile(r"<[A-Za-z_:]")
-_DOCTYPE = re.compile(r"<!DOCTYPE\b", re.IGNORECASE)
-_ENTITY = re.compile(r"<!ENTITY\b", re.IGNORECASE)
-_EXTERNAL = re.compile(r"""<!DOCTYPE\s+[^\s\[>]+\s+(SYSTEM|PUBLIC)\s*(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+_DOCTYPE = re.compile(r"<!DOCTYPE", re.IGNORECASE)
+_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+_TRANSCODE_ERRORS = frozenset({expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING],
+                               expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING]})
+
+
+class _Root(Exception):
+    """The root element started: the prolog is over and was clean."""
+
+
+class _Refused(Exception):
+    """A declaration we refuse; the message says which."""
+
+
+def dtd_problem(body: bytes, *, allow_doctype: bool = True) -> str | None:
+    """Why ``body``'s DTD is refused, or None when it declares nothing dangerous.
+
+    ``allow_doctype=False`` refuses any ``<!DOCTYPE`` (OPML). Reads at most up to the root
+    element; linear in that prefix's size.
+    """
+    stripped = body.lstrip(b" \t\r\n")  # whitespace before <?xml is common and harmless
+    if stripped.startswith(b"<") and not stripped.startswith(b"<\x00"):  # not UTF-16
+        body = stripped
+    try:
+        _scan(body, None, allow_doctype)
+        return None
+    except _Refused as exc:
+        return str(exc)
+    except (expat.ExpatError, ValueError) as exc:  # ValueError: a multi-byte codec expat lacks
+        error = exc
+    if isinstance(error, ValueError) or error.code in _TRANSCODE_ERRORS:
+        transcoded = _transcode(body)
+        if transcoded is not None:
+            try:
+                _scan(transcoded, "UTF-8", allow_doctype)
+                return None
+            except _Refused as refused:
+                return str(refused)
+            except expat.ExpatError as second:
+                error = second
+    if _DOCTYPE.search(_as_text(body)):
+        where = (f"{expat.ErrorString(error.code)}, line {error.lineno}" if isinstance(error, expat.ExpatError)
+                 else str(error))
+        return f"its DOCTYPE could not be checked: the XML is broken before its root element ({where})"
+    return None
 
 
 def check_feed_xml(body: bytes, url: str) -> None:
-    """Raise :class:`~newsflow.errors.UnsafeFeed` when the feed's prolog declares entities or an external DTD."""
-    text = _as_text(body[:PROLOG_LIMIT])
-    prolog = _prolog(text)
-    if prolog is None:
-        if _DOCTYPE.search(text) and len(body) > PROLOG_LIMIT:
-            raise UnsafeFeed(f"feed {url} has a DOCTYPE and no root element in its first {PROLOG_LIMIT} bytes; refused", url=url)
-        prolog = text
-    if not _DOCTYPE.search(prolog):
+    """Raise :class:`~newsflow.errors.UnsafeFeed` when the feed declares entities or a DTD we refuse."""
+    problem = dtd_problem(body)
+    if problem:
+        raise UnsafeFeed(f"feed {url} refused: {problem}; entity expansion, external entities and "
+                         "DTDs are not accepted from feeds", url=url)
+
+
+def _scan(body: bytes, encoding: str | None, allow_doctype: bool) -> None:
+    parser = expat.ParserCreate(encoding)
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def doctype(name: str, system_id: str | None, public_id: str | None, _internal: int) -> None:
+        if not allow_doctype:
+            raise _Refused(f"it has a DOCTYPE declaration (<!DOCTYPE {name} …>)")
+        if public_id and public_id.strip() in SAFE_PUBLIC_IDS:
+            return
+        if system_id or public_id:
+            kind, ident = ("PUBLIC", public_id) if public_id else ("SYSTEM", system_id)
+            raise _Refused(f"it references an external DTD ({kind} {ident!r})")
+
+    def declaration(what: str):  # type: ignore[no-untyped-def]
+        def refuse(name: str | None = None, *_: object) -> None:
+            raise _Refused(f"it declares XML {what} in its DTD (<!{what.upper().rstrip('S')} {name or ''} …>)")
+        return refuse
+
+    def root(*_: object) -> None:
+        raise _Root
+
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = declaration("entities")
+    parser.UnparsedEntityDeclHandler = declaration("entities")
+    parser.NotationDeclHandler = declaration("notations")
+    parser.ElementDeclHandler = declaration("elements")
+    parser.AttlistDeclHandler = declaration("attlists")
+    parser.ExternalEntityRefHandler = declaration("entities")
+    parser.StartElementHandler = root
+    try:
+        for start in range(0, len(body), CHUNK):
+            parser.Parse(body[start : start + CHUNK], False)
+        parser.Parse(b"", True)
+    except _Root:
         return
-    if _ENTITY.search(prolog):
-        raise UnsafeFeed(
-            f"feed {url} declares XML entities in its DTD (<!ENTITY …>); refused: entity expansion "
-            "and external entities are not accepted from feeds",
-            url=url,
-        )
-    external = _EXTERNAL.search(prolog)
-    if external and not (external.group(1).upper() == "PUBLIC" and external.group(3).strip() in SAFE_PUBLIC_IDS):
-        raise UnsafeFeed(
-            f"feed {url} references an external DTD ({external.group(1).upper()} {external.group(3)!r}); "
-            "refused: DTDs are never fetched",
-            url=url,
-        )
 
 
-def _prolog(text: str) -> str | None:
-    cleaned = _PI.sub(" ", _COMMENT.sub(" ", text))
-    match = _ROOT.search(cleaned)
-    return cleaned[: match.start()] if match else None
+def _transcode(body: bytes) -> bytes | None:
+    """``body`` re-encoded as UTF-8 from its declared encoding (expat knows no multi-byte
+    codecs but UTF-8/16); None when Python does not know that encoding either."""
+    match = _ENCODING.match(body[:200])
+    if not match:
+        return None
+    try:
+        codec = codecs.lookup(match.group(1).decode("ascii"))
+    except LookupError:
+        return None
+    return body.decode(codec.name, errors="replace").encode("utf-8")
 
 
-def _as_text(head: bytes) -> str:
+def _as_text(body: bytes) -> str:
     """Decode like an XML parser's encoding sniffing; ASCII-compatible bytes map 1:1 via latin-1."""
     for bom, codec in (
         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"), (b"\xef\xbb\xbf", "utf-8"),
     ):
-        if head.startswith(bom):
-            return head[len(bom):].decode(codec, errors="replace")
-    if head.startswith(b"\x4c\x6f\xa7\x94"):
-        return head.decode("cp037", errors="replace")  # EBCDIC "<?xm"
-    first = head[:4]
+        if body.startswith(bom):
+            return body[len(bom):].decode(codec, errors="replace")
+    if body.startswith(b"\x4c\x6f\xa7\x94"):
+        return body.decode("cp037", errors="replace")  # EBCDIC "<?xm"
+    first = body[:4]
     if len(first) == 4 and first.count(0) == 3:
-        return head.decode("utf-32-be" if first[3] else "utf-32-le", errors="replace")
+        return body.decode("utf-32-be" if first[3] else "utf-32-le", errors="replace")
     if len(first) >= 2 and (first[0] == 0) != (first[1] == 0):
-        return head.decode("utf-16-be" if first[0] == 0 else "utf-16-le", errors="replace")
-    return head.decode("latin-1")
+        return body.decode("utf-16-be" if first[0] == 0 else "utf-16-le", errors="replace")
+    return body.decode("latin-1")
