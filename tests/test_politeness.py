@@ -14,6 +14,7 @@ from fault_server import FaultSite, article, rss
 from newsflow import pipeline
 from newsflow.config import Settings
 from newsflow.demo_server import DemoServer, send
+from newsflow.errors import DisallowedByRobots
 from newsflow.models import FeedSource
 from newsflow.state import StateStore
 
@@ -112,3 +113,47 @@ def test_user_agent_names_us_with_a_contact_url(site: tuple[DemoServer, FaultSit
     custom = "examplebot/2 (+https://example.org/bot)"
     pipeline.run(_settings(tmp_path / "b", user_agent=custom), feeds=[FeedSource(url=f"{server.base_url}/feed.xml", name="f")])
     assert server.requests[-1][2]["user-agent"] == custom
+
+
+def _verdicts(server: DemoServer, settings: Settings, paths: list[str]) -> dict[str, str]:
+    out = {}
+    with pipeline.Resources(settings) as res:
+        assert res.robots is not None
+        for path in paths:
+            try:
+                res.robots.check(f"{server.base_url}{path}")
+                out[path] = "allowed"
+            except DisallowedByRobots:
+                out[path] = "disallowed"
+    return out
+
+
+def test_robots_follows_rfc_9309_longest_match_and_wildcards(
+    site: tuple[DemoServer, FaultSite], tmp_path: Path
+) -> None:
+    server, faults = site
+    faults.robots = (b"User-agent: *\nDisallow: /\n\nUser-agent: newsflow\nAllow: /news/\nDisallow: /news/private\n"
+                     b"Disallow: /*?\nDisallow: /*.pdf$\nDisallow: /archive/\nAllow: /archive/2025/\n")
+    verdicts = _verdicts(server, _settings(tmp_path), [
+        "/news/a.html", "/news/private/b.html", "/search?q=x", "/paper.pdf", "/paper.pdf.html",
+        "/archive/old.html", "/archive/2025/new.html", "/other.html",
+    ])
+    assert verdicts == {
+        "/news/a.html": "allowed",
+        "/news/private/b.html": "disallowed",  # the longer rule wins, whatever the order
+        "/search?q=x": "disallowed",  # wildcard
+        "/paper.pdf": "disallowed",  # end anchor
+        "/paper.pdf.html": "allowed",
+        "/archive/old.html": "disallowed",
+        "/archive/2025/new.html": "allowed",
+        "/other.html": "allowed",  # our group, not the catch-all's Disallow: /
+    }
+
+
+def test_a_huge_robots_txt_is_read_up_to_500_kib(site: tuple[DemoServer, FaultSite], tmp_path: Path) -> None:
+    server, faults = site
+    padding = b"".join(b"# filler line %d of a very long robots.txt\n" % i for i in range(16_000))
+    assert len(padding) > 600 * 1024
+    faults.robots = b"User-agent: *\nDisallow: /private/\n" + padding + b"Disallow: /late/\n"
+    verdicts = _verdicts(server, _settings(tmp_path), ["/private/x.html", "/late/y.html", "/ok.html"])
+    assert verdicts == {"/private/x.html": "disallowed", "/late/y.html": "allowed", "/ok.html": "allowed"}

@@ -26,8 +26,11 @@ STEP = 64 * 1024
 """Most decoded bytes produced from one inflate step."""
 
 
-def read_limited(response: httpx.Response, *, max_bytes: int, deadline: float, url: str) -> bytes:
-    """The decoded body of ``response``; BadContent past ``max_bytes``, FetchTimeout past ``deadline``."""
+def read_limited(
+    response: httpx.Response, *, max_bytes: int, deadline: float, url: str, truncate: bool = False
+) -> bytes:
+    """The decoded body of ``response``; BadContent past ``max_bytes`` (or, with ``truncate``,
+    its first ``max_bytes`` bytes, the rest unread); FetchTimeout past ``deadline``."""
     coding = response.headers.get("content-encoding", "").strip().lower()
     if coding in ("", "identity"):
         inflate = None
@@ -41,10 +44,13 @@ def read_limited(response: httpx.Response, *, max_bytes: int, deadline: float, u
     wire = size = 0
     for raw in response.iter_raw():
         wire += len(raw)
-        if wire > max_bytes:
+        if wire > max_bytes and not truncate:
             raise BadContent(f"body larger than the {max_bytes} byte limit on the wire ({url})", url=url)
         for piece in _inflate(inflate, raw, url) if inflate is not None else (raw,):
             size += len(piece)
+            if size > max_bytes and truncate:
+                parts.append(piece[: len(piece) - (size - max_bytes)])
+                return b"".join(parts)
             if size > max_bytes:
                 what = "decompressed body" if inflate is not None else "body"
                 raise BadContent(f"{what} larger than the {max_bytes} byte limit ({url})", url=url)

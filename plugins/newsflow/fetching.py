@@ -91,6 +91,7 @@ def fetch(
     last_modified: str | None = None,
     max_redirects: int = 5,
     before_hop: Callable[[str], None] | None = None,
+    truncate: bool = False,
 ) -> Response:
     """GET ``url`` and return its body, or raise a :class:`~newsflow.errors.StageError`.
 
@@ -98,7 +99,8 @@ def fetch(
     followed here, at most ``max_redirects``, refusing loops and non-http(s) targets; every
     hop goes through the client's SSRF guard and ``before_hop`` (e.g. a robots.txt check).
     The body is streamed and refused past ``max_bytes`` (decoded size and wire size); the
-    whole exchange is bounded by ``total_timeout`` seconds once headers have arrived.
+    whole exchange is bounded by ``total_timeout`` seconds once headers have arrived. With
+    ``truncate`` a longer body is cut at ``max_bytes`` instead (robots.txt).
     """
     headers = {"Accept": _accept(kind)}
     if etag:
@@ -117,7 +119,7 @@ def fetch(
                     if before_hop is not None:
                         before_hop(current)
                     continue
-                return _complete(resp, url, current, kind, max_bytes, deadline)
+                return _complete(resp, url, current, kind, max_bytes, deadline, truncate)
         raise RedirectError(f"more than {max_redirects} redirects: {' -> '.join(chain)}", url=url)
     except httpx.TimeoutException as exc:
         raise FetchTimeout(f"timed out ({type(exc).__name__}) fetching {current}", url=url) from exc
@@ -137,13 +139,15 @@ def fetch(
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes: int, deadline: float) -> Response:
+def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes: int, deadline: float,
+              truncate: bool = False) -> Response:
     status = resp.status_code
     _raise_for_status(resp, url)
     content_type = resp.headers.get("content-type", "")
     if status != 304:
         _check_type(content_type, kind, url)
-    body = b"" if status == 304 else read_limited(resp, max_bytes=max_bytes, deadline=deadline, url=url)
+    body = b"" if status == 304 else read_limited(resp, max_bytes=max_bytes, deadline=deadline, url=url,
+                                                       truncate=truncate)
     binary = sniff_binary(body) if kind != "robots" else None
     if binary:
         mime = content_type.split(";")[0].strip().lower() or "no content type"

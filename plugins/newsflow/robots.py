@@ -1,27 +1,27 @@
 """robots.txt: fetched once per origin and run, kept in the state store until it expires.
 
-Rules (RFC 9309, with :mod:`urllib.robotparser` doing the matching):
+Rules (RFC 9309, with `protego <https://github.com/scrapy/protego>`_ doing the matching: the
+longest matching rule wins, ``Allow`` over ``Disallow`` on a tie, ``*`` and ``$`` wildcards):
 
 - 2xx: the file's rules for our User-Agent's product token (``newsflow``), its ``Crawl-delay``
-  raises the host's pacing gap (capped by ``max_crawl_delay``);
+  (fractions too) raises the host's pacing gap (capped by ``max_crawl_delay``); only the first
+  :data:`MAX_ROBOTS_BYTES` are read and parsed (RFC 9309 §2.5), a longer file is cut there;
 - 4xx (including 404): no restrictions;
 - 5xx, timeout, broken connection: the site is treated as disallowed *for now*; the article
   fails with the transient :class:`~newsflow.errors.RobotsUnavailable` and is retried later.
   Such an answer is remembered for the rest of the run only.
 
 Applies to article pages. Feeds are not checked: the feed list is a subscription a person
-made, like a feed reader's. Limitations of ``urllib.robotparser``: it applies the first matching
-rule in file order rather than RFC 9309's longest match, and reads only whole-second
-``Crawl-delay`` values (``Crawl-delay: 0.5`` is ignored).
+made, like a feed reader's.
 """
 
 from __future__ import annotations
 
 import threading
-import urllib.robotparser
 from urllib.parse import urlsplit
 
 import httpx
+from protego import Protego
 
 from newsflow.config import Settings
 from newsflow.errors import (
@@ -37,8 +37,18 @@ from newsflow.politeness import HostGate
 from newsflow.safety import check_url, parse_allow_hosts
 from newsflow.state import StateStore
 
-MAX_ROBOTS_BYTES = 512 * 1024
-"""RFC 9309 asks crawlers to parse at least 500 KiB."""
+MAX_ROBOTS_BYTES = 500 * 1024
+"""RFC 9309 asks crawlers to parse at least 500 KiB; what follows is not read."""
+
+
+def product_token(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against: ``newsflow`` for ``newsflow/0.1 (+…)``."""
+    return user_agent.split("/", 1)[0].split()[0] if user_agent.strip() else "*"
+
+
+def parse_robots(body: str) -> Protego:
+    """RFC 9309 rules of a robots.txt body."""
+    return Protego.parse(body)
 
 
 class RobotsPolicy:
@@ -49,7 +59,8 @@ class RobotsPolicy:
         self.client = client
         self.state = state
         self.gate = gate
-        self._parsers: dict[str, urllib.robotparser.RobotFileParser | RobotsUnavailable] = {}
+        self._parsers: dict[str, Protego | RobotsUnavailable] = {}
+        self._agent = product_token(settings.user_agent)
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._allow = parse_allow_hosts(settings.allow_hosts)
@@ -63,10 +74,10 @@ class RobotsPolicy:
         parser = self._parser(origin)
         if isinstance(parser, RobotsUnavailable):
             raise RobotsUnavailable(f"{parser} (needed before fetching {url})", url=url)
-        if not parser.can_fetch(self.settings.user_agent, url):
+        if not parser.can_fetch(url, self._agent):
             raise DisallowedByRobots(f"disallowed by robots.txt: {origin}/robots.txt forbids {url}", url=url)
 
-    def _parser(self, origin: str) -> urllib.robotparser.RobotFileParser | RobotsUnavailable:
+    def _parser(self, origin: str) -> Protego | RobotsUnavailable:
         with self._lock:
             lock = self._locks.setdefault(origin, threading.Lock())
         with lock:
@@ -74,7 +85,7 @@ class RobotsPolicy:
                 self._parsers[origin] = self._load(origin)
             return self._parsers[origin]
 
-    def _load(self, origin: str) -> urllib.robotparser.RobotFileParser | RobotsUnavailable:
+    def _load(self, origin: str) -> Protego | RobotsUnavailable:
         stored = self.state.robots(origin)
         if stored is None:
             try:
@@ -83,10 +94,9 @@ class RobotsPolicy:
                 return exc
             self.state.store_robots(origin, *stored, ttl=self.settings.robots_ttl)
         status, body = stored
-        parser = urllib.robotparser.RobotFileParser(f"{origin}/robots.txt")
-        parser.parse([] if status >= 400 else body.splitlines())  # no rules: everything allowed
+        parser = parse_robots("" if status >= 400 else body)  # no rules: everything allowed
         if status < 400:
-            delay = parser.crawl_delay(self.settings.user_agent)
+            delay = parser.crawl_delay(self._agent)
             if delay:
                 self.gate.pacer.set_delay(origin, min(float(delay), self.settings.max_crawl_delay))
         return parser
@@ -96,7 +106,7 @@ class RobotsPolicy:
         s = self.settings
         try:
             with self.gate.slot(url):
-                response = fetch(self.client, url, kind="robots", max_bytes=MAX_ROBOTS_BYTES,
+                response = fetch(self.client, url, kind="robots", max_bytes=MAX_ROBOTS_BYTES, truncate=True,
                                  total_timeout=s.total_timeout, max_redirects=s.max_redirects)
         except (FetchTimeout, ServerError) as exc:
             raise RobotsUnavailable(f"robots.txt of {origin} is unavailable ({exc}); treated as disallowed for now",
@@ -104,5 +114,8 @@ class RobotsPolicy:
         except PermanentError as exc:
             if isinstance(exc, UnsafeURL):
                 raise
-            return 404, ""  # 4xx, a redirect loop, an oversized file: no restrictions
-        return response.status, response.body.decode("utf-8", errors="replace")
+            return 404, ""  # 4xx, a redirect loop: no restrictions
+        body = response.body
+        if len(body) >= MAX_ROBOTS_BYTES:  # cut at the limit: drop the partial last line
+            body = body[: body.rfind(b"\n") + 1]
+        return response.status, body.decode("utf-8", errors="replace")
