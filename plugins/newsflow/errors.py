@@ -7,8 +7,11 @@
     ├── QueryError                  a search the backend cannot run (unknown field, bad date)
     └── StageError                  one item failed in one pipeline stage; recorded, run goes on
         ├── TransientError          worth retrying later (timeouts, 5xx, 429, index unavailable)
-        │   ├── FetchTimeout
-        │   ├── ServerError         5xx, 429, broken connection (``retry_after`` from the server)
+        │   ├── FetchTimeout        connect, read or total time limit passed
+        │   ├── DNSError            the host name did not resolve
+        │   ├── ConnectFailed       no connection (refused, reset, unreachable) or it dropped
+        │   ├── TLSError            the TLS handshake failed (certificate, protocol)
+        │   ├── ServerError         5xx, 429, a broken HTTP exchange (``retry_after`` from the server)
         │   ├── RobotsUnavailable   robots.txt could not be fetched: assume disallow for now
         │   └── IndexUnavailable
         └── PermanentError          retrying will not help (404/410, not a feed, no article text)
@@ -62,6 +65,20 @@ class PermanentError(StageError):
 
 class FetchTimeout(TransientError):
     """The server did not answer in time."""
+
+
+class DNSError(TransientError):
+    """The host name did not resolve (no such name, or the resolver failed): the site may be
+    gone or this machine offline; retried later like any transient failure."""
+
+
+class ConnectFailed(TransientError):
+    """No connection could be made (refused, reset, unreachable), or it dropped before an answer."""
+
+
+class TLSError(TransientError):
+    """The TLS handshake failed: a certificate not valid for the host, expired or untrusted, or
+    no common protocol. Sites fix these, so it is retried."""
 
 
 class ServerError(TransientError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,11 +25,15 @@ from newsflow.bodies import ACCEPT_ENCODING, read_limited, sniff_binary
 from newsflow.config import Settings
 from newsflow.errors import (
     BadContent,
+    ConnectFailed,
     FetchTimeout,
+    InvalidURL,
     NotFound,
     PermanentError,
     RedirectError,
     ServerError,
+    StageError,
+    TLSError,
     UnsafeURL,
 )
 from newsflow.politeness import HostPacer
@@ -121,19 +126,63 @@ def fetch(
                     continue
                 return _complete(resp, url, current, kind, max_bytes, deadline, truncate)
         raise RedirectError(f"more than {max_redirects} redirects: {' -> '.join(chain)}", url=url)
-    except httpx.TimeoutException as exc:
-        raise FetchTimeout(f"timed out ({type(exc).__name__}) fetching {current}", url=url) from exc
-    except httpx.DecodingError as exc:
-        raise BadContent(f"response body could not be decompressed: {exc}", url=url) from exc
-    except httpx.InvalidURL as exc:
-        raise BadContent(f"invalid URL {current!r}: {exc}", url=url) from exc
-    except httpx.RemoteProtocolError as exc:
-        raise ServerError(
-            f"the server broke the HTTP exchange ({exc}; truncated body or wrong Content-Length?) for {current}",
+    except httpx.HTTPError as exc:
+        raise network_error(exc, url, current) from exc
+
+
+def network_error(exc: httpx.HTTPError, url: str, current: str | None = None) -> StageError:
+    """The one classification of an httpx error into a stage error (``url``: the item's URL,
+    ``current``: the hop that failed).
+
+    Timeout → :class:`FetchTimeout`; TLS handshake or certificate → :class:`TLSError`;
+    refused, unreachable or dropped connection → :class:`ConnectFailed` (all transient);
+    a broken HTTP exchange (truncated body, bad framing) → :class:`ServerError` (transient);
+    an undecodable body → :class:`BadContent`, an unusable URL → :class:`InvalidURL` (permanent).
+    DNS failures never reach httpx: the SSRF guard resolves first and raises :class:`DNSError`.
+    HTTP statuses are classified by :func:`fetch` itself (404/410, 429/5xx, other 4xx).
+    """
+    where = current or url
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchTimeout(f"timed out ({type(exc).__name__}) fetching {where}", url=url)
+    if isinstance(exc, httpx.DecodingError):
+        return BadContent(f"response body could not be decompressed: {exc}", url=url)
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return InvalidURL(f"invalid URL {where!r}: {exc}", url=url)
+    if _is_tls(exc):
+        return TLSError(f"TLS handshake with {_host(where)} failed: {_reason(exc)}", url=url)
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return ServerError(
+            f"the server broke the HTTP exchange ({exc}; truncated body or wrong Content-Length?) for {where}",
             url=url,
-        ) from exc
-    except httpx.TransportError as exc:
-        raise ServerError(f"connection failed ({type(exc).__name__}: {exc}) for {current}", url=url) from exc
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return ConnectFailed(f"could not connect to {_host(where)}: {_reason(exc)}", url=url)
+    if isinstance(exc, httpx.TransportError):
+        return ConnectFailed(f"the connection to {_host(where)} failed ({type(exc).__name__}: {_reason(exc)})",
+                             url=url)
+    return ServerError(f"HTTP error ({type(exc).__name__}: {exc}) for {where}", url=url)
+
+
+def _is_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError) or "[SSL" in str(seen) or "CERTIFICATE_VERIFY" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -168,7 +217,11 @@ def _next_hop(resp: httpx.Response, current: str, chain: list[str], url: str) ->
     location = resp.headers.get("location", "").strip()
     if not location:
         raise RedirectError(f"HTTP {resp.status_code} without a Location header from {current}", url=url)
-    target = urljoin(current, location)
+    try:
+        target = urljoin(current, location)
+    except ValueError as exc:
+        raise RedirectError(f"HTTP {resp.status_code} with an unusable Location {location[:200]!r} from {current}",
+                            url=url) from exc
     _check_scheme(target, url)
     if target in chain:
         raise RedirectError(f"redirect loop: {' -> '.join([*chain, target])}", url=url)

@@ -7,9 +7,10 @@ longest matching rule wins, ``Allow`` over ``Disallow`` on a tie, ``*`` and ``$`
   (fractions too) raises the host's pacing gap (capped by ``max_crawl_delay``); only the first
   :data:`MAX_ROBOTS_BYTES` are read and parsed (RFC 9309 §2.5), a longer file is cut there;
 - 4xx (including 404): no restrictions;
-- 5xx, timeout, broken connection: the site is treated as disallowed *for now*; the article
+- 5xx, timeout, refused or broken connection, TLS failure: the site is treated as disallowed *for now*; the article
   fails with the transient :class:`~newsflow.errors.RobotsUnavailable` and is retried later.
-  Such an answer is remembered for the rest of the run only.
+  Such an answer is remembered for the rest of the run only. A host that does not resolve fails
+  the article with the transient :class:`~newsflow.errors.DNSError` itself.
 
 Applies to article pages. Feeds are not checked: the feed list is a subscription a person
 made, like a feed reader's.
@@ -26,10 +27,10 @@ from protego import Protego
 from newsflow.config import Settings
 from newsflow.errors import (
     DisallowedByRobots,
-    FetchTimeout,
+    DNSError,
     PermanentError,
     RobotsUnavailable,
-    ServerError,
+    TransientError,
     UnsafeURL,
 )
 from newsflow.fetching import fetch
@@ -108,7 +109,9 @@ class RobotsPolicy:
             with self.gate.slot(url):
                 response = fetch(self.client, url, kind="robots", max_bytes=MAX_ROBOTS_BYTES, truncate=True,
                                  total_timeout=s.total_timeout, max_redirects=s.max_redirects)
-        except (FetchTimeout, ServerError) as exc:
+        except DNSError:
+            raise  # the page's host does not resolve: say so, not "robots.txt unavailable"
+        except TransientError as exc:
             raise RobotsUnavailable(f"robots.txt of {origin} is unavailable ({exc}); treated as disallowed for now",
                                     url=url) from exc
         except PermanentError as exc:

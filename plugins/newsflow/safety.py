@@ -5,7 +5,8 @@ followed by :func:`newsflow.fetching.fetch` one hop at a time) passes through
 :class:`GuardedTransport`:
 
 1. only ``http`` and ``https`` URLs are sent;
-2. the host is resolved with ``getaddrinfo``; if *any* of its addresses is loopback, private,
+2. the host is resolved with ``getaddrinfo`` (:class:`~newsflow.errors.DNSError` when it does
+   not resolve); if *any* of its addresses is loopback, private,
    link-local, multicast, reserved, unspecified or otherwise not globally routable, the URL
    is refused with :class:`~newsflow.errors.UnsafeURL` before a connection is opened, unless
    the host name, the address or a network containing it is in ``settings.allow_hosts``;
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from newsflow.errors import UnsafeURL
+from newsflow.errors import DNSError, InvalidURL, UnsafeURL
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -124,8 +125,12 @@ def check_host(host: str, port: int, allow: AllowList, *, url: str) -> list[IPAd
 
 
 def check_url(url: str, allow: AllowList) -> None:
-    """Raise UnsafeURL when ``url`` is not http(s) or its host resolves to a refused address."""
-    parsed = httpx.URL(url)
+    """Raise UnsafeURL when ``url`` is not http(s) or its host resolves to a refused address
+    (InvalidURL when it cannot be parsed, DNSError when its host does not resolve)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InvalidURL(f"invalid URL {url[:200]!r}: {exc}", url=url) from exc
     if parsed.scheme not in ("http", "https"):
         raise UnsafeURL(f"refusing {url}: only http and https URLs are fetched", url=url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -143,14 +148,15 @@ def _resolve(host: str, port: int, url: str) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        reason = exc.strerror if isinstance(exc, socket.gaierror) and exc.strerror else str(exc)
+        raise DNSError(f"cannot resolve host {host}: {reason}", url=url) from exc
     out: list[IPAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address not in out:
             out.append(address)
     if not out:
-        raise httpx.ConnectError(f"{host} resolved to no address")
+        raise DNSError(f"host {host} resolved to no address", url=url)
     return out
 
 
