@@ -13,7 +13,14 @@ from fault_server import article
 
 from newsflow import pipeline
 from newsflow.demo_server import DemoServer, serving
-from newsflow.errors import ConnectFailed, DNSError, FetchTimeout, StageError, TLSError, TransientError
+from newsflow.errors import (
+    ConnectFailed,
+    DNSError,
+    FetchTimeout,
+    StageError,
+    TLSError,
+    TransientError,
+)
 from newsflow.fetching import build_client, fetch
 from newsflow.models import FeedSource
 from newsflow.state import StateStore

@@ -80,6 +80,8 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
         feed_summary=entry.summary,
     )
     sources = article.field_sources
+    if page.encoding:
+        sources["encoding"] = page.encoding  # e.g. "cp1251 (detected, unsure)": visible in `newsflow show`
 
     def pick(name: str, page_value: Any, feed_value: Any) -> Any:
         if page_value:

@@ -8,7 +8,6 @@ limits by :mod:`newsflow.bodies`; redirects are followed hop by hop here.
 from __future__ import annotations
 
 import logging
-import re
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,8 @@ import httpx
 
 from newsflow.bodies import ACCEPT_ENCODING, read_limited, sniff_binary
 from newsflow.config import Settings
+from newsflow.encoding import Decoded
+from newsflow.encoding import decode_html as decode_body
 from newsflow.errors import (
     BadContent,
     ConnectFailed,
@@ -42,11 +43,10 @@ from newsflow.safety import GuardedTransport, parse_allow_hosts
 log = logging.getLogger(__name__)
 
 Kind = Literal["feed", "page", "robots"]
-__all__ = ["HostPacer", "Response", "build_client", "decode_html", "fetch"]
+__all__ = ["HostPacer", "Response", "build_client", "decode_html", "decode_page", "fetch"]
 
 FEED_TYPES = ("xml", "rss", "atom", "rdf", "json", "text/plain", "octet-stream")
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,26 +283,13 @@ def _check_type(content_type: str, kind: Kind, url: str) -> None:
 
 
 def decode_html(response: Response) -> str:
-    """Text of an HTML body: HTTP charset, then BOM, then ``<meta charset>``, then UTF-8/cp1252."""
-    body = response.body
-    for candidate in _charsets(response.charset, body):
-        try:
-            return body.decode(candidate)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("utf-8", errors="replace")
+    """Text of an HTML body (see :func:`newsflow.encoding.decode_html`: declared charsets, then detection)."""
+    return decode_page(response).text
 
 
-def _charsets(header: str | None, body: bytes) -> Iterator[str]:
-    if body.startswith(b"\xef\xbb\xbf"):
-        yield "utf-8-sig"
-    if header:
-        yield header
-    match = _META_CHARSET.search(body[:4096])
-    if match:
-        yield match.group(1).decode("ascii", "ignore")
-    yield "utf-8"
-    yield "cp1252"
+def decode_page(response: Response) -> Decoded:
+    """Text of an HTML body with the encoding used, where it came from, and a warning when unsure."""
+    return decode_body(response.body, response.charset)
 
 
 @contextmanager

@@ -70,6 +70,8 @@ class FetchedPage:
     content_type: str
     text: str
     fetched_at: datetime
+    encoding: str | None = None
+    """How the body was decoded, e.g. ``"cp1251 (detected)"`` (see :mod:`newsflow.encoding`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from newsflow.errors import (
     TransientError,
 )
 from newsflow.feeds import load_feed_list
-from newsflow.fetching import build_client, decode_html, fetch
+from newsflow.fetching import build_client, decode_page, fetch
 from newsflow.index import IndexBackend, open_backend
 from newsflow.models import Article, FeedEntry, FeedSource, FetchedPage, utcnow
 from newsflow.politeness import HostGate, HostPacer, host_of
@@ -518,9 +518,13 @@ def _download_batch(
             _host_outcome(res, entry.url, exc)  # at once, so the next download sees a backoff
             raise
         _host_outcome(res, entry.url, None)
+        decoded = decode_page(response)
+        if decoded.warning:
+            log.warning("fetch %s: %s", entry.url, decoded.warning)
         return FetchedPage(
             url=entry.url, final_url=response.final_url, status=response.status,
-            content_type=response.content_type, text=decode_html(response), fetched_at=utcnow(),
+            content_type=response.content_type, text=decoded.text, fetched_at=utcnow(),
+            encoding=decoded.provenance,
         )
 
     items: list[Item] = []
