@@ -88,6 +88,11 @@ def run_extractors(
     return errors
 
 
+def record_failure(article: Article, extractor: Extractor, message: str) -> None:
+    """Record in the article's provenance that ``extractor`` failed on it with ``message``."""
+    _record(article, extractor, None, message)
+
+
 def _record(article: Article, extractor: Extractor, fields: dict[str, object] | None, error: str | None) -> None:
     for key, value in (fields or {}).items():
         if key in _CORE_FIELDS:  # an extractor may fill in or correct a core field

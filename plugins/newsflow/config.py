@@ -84,6 +84,9 @@ class Settings:
     """Processes that clean and enrich articles (trafilatura, spaCy) while this process fetches
     and indexes; 1 runs them in-process; 0 (auto) is ``min(cpu_count, 4)``, and 1 inside an
     Airflow task (Airflow's executors already run tasks in parallel)."""
+    stage_time_budget: float = 30.0
+    """Seconds one article may spend in cleaning and in each extractor; past it the article
+    fails that stage (OverBudget) and the rest of its batch goes on (0: no limit)."""
     extractors: tuple[str, ...] | None = None
     """Extractor names to run; None runs every registered extractor."""
     spacy_model: str | None = None

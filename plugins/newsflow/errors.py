@@ -24,6 +24,7 @@
             ├── FeedParseError      not a feed / no entries
             │   └── UnsafeFeed      the feed declares XML entities or an external DTD
             ├── ExtractionError     trafilatura found no main text
+            ├── OverBudget          a CPU stage took longer than its per-article time budget
             └── DocumentRejected    the index refused the document (mapping conflict, too large)
 
 A stage catches :class:`StageError` subclasses only; anything else is a bug and is
@@ -140,6 +141,11 @@ class UnsafeFeed(FeedParseError):
 
 class ExtractionError(PermanentError):
     """No main text could be extracted from the page."""
+
+
+class OverBudget(PermanentError):
+    """Cleaning or an extractor took longer than ``stage_time_budget`` on this article (the
+    same input would again): the article fails that stage, the rest of its batch goes on."""
 
 
 class DocumentRejected(PermanentError):

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from extractors import Extractor, resolve, run_extractors
+from extractors import Extractor, resolve
+from newsflow.budget import run_extractor
 from newsflow.clustering import ClusterStore, assign_clusters
 from newsflow.config import Settings
 from newsflow.errors import (
@@ -396,7 +397,7 @@ def process(
         due = res.state.claim_due(res.owner, lease, limit, urls=urls)
         batches = list(_chunks(due, res.settings.batch_size))
         workers = resolve_workers(res.settings.workers) if len(batches) > 1 else 1
-        cpu = CpuStage(chain, workers)
+        cpu = CpuStage(chain, workers, res.settings.stage_time_budget or None)
         summary.workers = max(summary.workers, cpu.workers)
         progress.start("fetch", len(due))
         progress.start("extract", len(due))
@@ -705,7 +706,7 @@ def _extract(res: Resources, articles: Sequence[Article], chain: Sequence[Extrac
     others' fields kept. Then assign clusters."""
     for extractor in chain:
         with _Timer(summary, f"extract:{extractor.name}"):
-            errors = run_extractors(articles, [extractor])
+            errors = run_extractor(articles, extractor, res.settings.stage_time_budget or None)
         for article, name, message in errors:
             _extractor_failed(res, summary, article, name, message)
     with _Timer(summary, "cluster"):

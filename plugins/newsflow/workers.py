@@ -35,7 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors import Extractor, resolve, run_extractors
+from extractors import Extractor, resolve
 from newsflow.errors import StageError, TransientError
 from newsflow.models import Article, FeedEntry, FetchedPage
 
@@ -87,8 +87,13 @@ class BatchResult:
         self.cpu_seconds += other.cpu_seconds
 
 
-def cpu_batch(items: Sequence[Item], chain: Sequence[Extractor]) -> BatchResult:
-    """Clean every page, then run the extractor chain over the cleaned batch."""
+def cpu_batch(items: Sequence[Item], chain: Sequence[Extractor], budget: float | None = None) -> BatchResult:
+    """Clean every page, then run the extractor chain over the cleaned batch.
+
+    ``budget``: seconds one article may spend in cleaning and in each extractor (None: no
+    limit); past it that article fails that stage with OverBudget (:mod:`newsflow.budget`).
+    """
+    from newsflow.budget import run_extractor, time_budget
     from newsflow.cleaning import clean_page
 
     out = BatchResult()
@@ -96,7 +101,8 @@ def cpu_batch(items: Sequence[Item], chain: Sequence[Extractor]) -> BatchResult:
     started = clock()
     for entry, page in items:
         try:
-            out.articles.append(clean_page(page, entry))
+            with time_budget(budget, "cleaning (trafilatura)", url=entry.url):
+                out.articles.append(clean_page(page, entry))
         except Exception as exc:  # one bad page must not stop the batch; the reason is recorded
             out.clean_failures.append((entry.url, exc))
     out.seconds["clean"] = clock() - started
@@ -104,7 +110,7 @@ def cpu_batch(items: Sequence[Item], chain: Sequence[Extractor]) -> BatchResult:
         position = {id(a): i for i, a in enumerate(out.articles)}
         for extractor in chain:
             started = clock()
-            for article, name, message in run_extractors(out.articles, [extractor]):
+            for article, name, message in run_extractor(out.articles, extractor, budget):
                 out.extractor_errors.append((position[id(article)], name, message))
             key = f"extract:{extractor.name}"
             out.seconds[key] = out.seconds.get(key, 0.0) + clock() - started
@@ -159,9 +165,9 @@ def _warm_up(chain: Sequence[Extractor]) -> None:
         log.debug("worker warm-up failed", exc_info=True)
 
 
-def _run_in_worker(items: Sequence[Item]) -> BatchResult:
+def _run_in_worker(items: Sequence[Item], budget: float | None = None) -> BatchResult:
     before = time.process_time()
-    result = cpu_batch(items, _chain)
+    result = cpu_batch(items, _chain, budget)
     result.clean_failures = [(url, _picklable(exc)) for url, exc in result.clean_failures]
     result.cpu_seconds = time.process_time() - before
     return result
@@ -207,9 +213,11 @@ class Pending:
 class CpuStage:
     """Cleans and enriches batches with ``workers`` processes (1: in this process)."""
 
-    def __init__(self, chain: Sequence[Extractor], workers: int) -> None:
+    def __init__(self, chain: Sequence[Extractor], workers: int, budget: float | None = None) -> None:
         self.chain = list(chain)
         self.workers = max(1, workers)
+        self.budget = budget
+        """Per-article seconds of each CPU stage (see :func:`cpu_batch`)."""
         if self.workers > 1 and not _poolable(self.chain):
             log.info("an extractor is not importable by name in a worker process: cleaning and "
                      "extracting in this process")
@@ -217,15 +225,15 @@ class CpuStage:
 
     def submit(self, items: Sequence[Item]) -> Pending:
         if self.workers == 1 or len(items) < 2:
-            return Pending(items, done=cpu_batch(items, self.chain))
+            return Pending(items, done=cpu_batch(items, self.chain, self.budget))
         pool = _pool(self.workers, self.chain)
         size = -(-len(items) // self.workers)
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
-            futures = [pool.submit(_run_in_worker, chunk) for chunk in chunks]
+            futures = [pool.submit(_run_in_worker, chunk, self.budget) for chunk in chunks]
         except BrokenProcessPool:
             _discard_pool()
-            return Pending(items, done=cpu_batch(items, self.chain))
+            return Pending(items, done=cpu_batch(items, self.chain, self.budget))
         return Pending(items, futures=futures, chunks=chunks)
 
 
