@@ -21,6 +21,23 @@ from newsflow.models import Article
 Fields = dict[str, Any]
 BatchFunction = Callable[[Sequence[Article]], list[Fields]]
 
+MAX_TEXT_CHARS = 100_000
+"""Most characters of an article's text an extractor reads (≈ 15,000 words: longer than any
+news article). The rest of a giant page is ignored, so every extractor's input is bounded;
+offsets into the text stay valid (it is a prefix)."""
+MAX_TITLE_CHARS = 1_000
+"""Most characters of a title an extractor reads."""
+
+
+def bounded_text(article: Article) -> str:
+    """The article's text, cut at :data:`MAX_TEXT_CHARS` characters."""
+    return (article.text or "")[:MAX_TEXT_CHARS]
+
+
+def bounded_title(article: Article) -> str:
+    """The article's title, cut at :data:`MAX_TITLE_CHARS` characters."""
+    return (article.title or "")[:MAX_TITLE_CHARS]
+
 
 @dataclass(frozen=True, slots=True)
 class Extractor:

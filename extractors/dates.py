@@ -60,7 +60,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from extractors.base import Extractor, Fields, per_article
+from extractors.base import Extractor, Fields, bounded_text, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
@@ -630,7 +630,7 @@ def extract_dates(text: str, reference: date | None, language: str | None = "en"
 
 
 def dates_mentioned(article: Article) -> Fields:
-    return {"dates_mentioned": extract_dates(article.text or "", reference_date(article), article.language)}
+    return {"dates_mentioned": extract_dates(bounded_text(article), reference_date(article), article.language)}
 
 
 DATES = register(

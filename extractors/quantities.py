@@ -66,7 +66,7 @@ import re
 from functools import cache
 from typing import Any
 
-from extractors.base import Extractor, Fields, per_article
+from extractors.base import Extractor, Fields, bounded_text, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
@@ -845,7 +845,7 @@ def _item(
 
 
 def quantities(article: Article) -> Fields:
-    return {"quantities": extract_quantities(article.text or "", _language(article))}
+    return {"quantities": extract_quantities(bounded_text(article), _language(article))}
 
 
 QUANTITIES = register(

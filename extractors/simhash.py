@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from extractors.base import Extractor, Fields, per_article
+from extractors.base import Extractor, Fields, bounded_text, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
@@ -95,7 +95,7 @@ def hamming(a: int, b: int) -> int:
 
 
 def extract_simhash(article: Article) -> Fields:
-    value = simhash(body(article.text or ""))
+    value = simhash(body(bounded_text(article)))
     return {"simhash": None if value is None else to_hex(value)}
 
 

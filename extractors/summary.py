@@ -5,11 +5,12 @@ Deterministic and model-free (a TextRank-lite):
 1. the text is cut into sentences (:func:`split_sentences`: ``.``/``!``/``?``/``。`` followed
    by a capital, a digit or an opening quote, closing quotes kept with their sentence,
    common abbreviations such as ``Mr.``, ``Dr.``, ``U.S.``, ``Dec.`` not ending one; line
-   breaks always end one);
+   breaks always end one); only the first ``MAX_TEXT_CHARS`` of the text are read;
 2. each sentence gets ``0.45 × position + 0.55 × centrality``: position is ``1 / (1 + 0.25 ×
    index)`` (news puts the point first); centrality is the sentence's summed word overlap
    (cosine of content-word sets: stop words dropped for en/fr/de, words cut to 6
-   characters as a crude stem) with every other sentence, scaled so the best is 1;
+   characters as a crude stem) with every other sentence, scaled so the best is 1
+   (computed word by word, linear in the text's length: :func:`_centrality`);
 3. sentences that cannot stand alone are skipped: under 6 or over 60 words, not ending in
    ``.``/``!``/``…`` (bylines, headings, list lead-ins ending in ``:``, questions), mostly
    the title's words (≥ 0.6 of the sentence's content words: no title repetition), or a
@@ -27,7 +28,7 @@ import math
 import re
 from functools import cache
 
-from extractors.base import Extractor, Fields, per_article
+from extractors.base import Extractor, Fields, bounded_text, bounded_title, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
@@ -127,6 +128,22 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
+def _centrality(sets: list[frozenset[str]]) -> list[float]:
+    """For each set, the sum of its :func:`_overlap` with every other set, in linear time.
+
+    ``Σ_j |a ∩ b_j| / √(|a|·|b_j|)`` regroups by shared word: ``(1/√|a|) · Σ_{w ∈ a} (W[w] − 1/√|a|)``
+    where ``W[w]`` sums ``1/√|b|`` over every set holding ``w`` (itself included, hence the
+    subtraction). One pass to build ``W``, one to read it: O(total words), where comparing
+    every pair was O(sentences²) (a page of 8,000 short sentences took a minute).
+    """
+    weight: dict[str, float] = {}
+    norms = [1 / math.sqrt(len(s)) if s else 0.0 for s in sets]
+    for words, norm in zip(sets, norms, strict=True):
+        for word in words:
+            weight[word] = weight.get(word, 0.0) + norm
+    return [norm * sum(weight[w] - norm for w in words) for words, norm in zip(sets, norms, strict=True)]
+
+
 def _repeats(sentence: frozenset[str], title: frozenset[str]) -> bool:
     """Whether a sentence is mostly the title's words (a headline or a rephrased one)."""
     return bool(sentence) and len(sentence & title) / len(sentence) >= 0.6
@@ -156,7 +173,7 @@ def summarize(title: str, text: str, language: str | None = "en") -> str | None:
     if len(usable) <= 2:
         chosen = usable or [0]
         return " ".join(sentences[i] for i in chosen)
-    centrality = [sum(_overlap(words[i], words[j]) for j in usable if j != i) for i in usable]
+    centrality = _centrality([words[i] for i in usable])
     top = max(centrality) or 1.0
     scores = {
         i: 0.45 / (1 + 0.25 * i) + 0.55 * (c / top) for i, c in zip(usable, centrality, strict=True)
@@ -177,9 +194,10 @@ def summarize(title: str, text: str, language: str | None = "en") -> str | None:
 
 
 def extract_summary(article: Article) -> Fields:
-    if not (article.text or "").strip():
+    text = bounded_text(article)
+    if not text.strip():
         return {"summary": None}
-    return {"summary": summarize(article.title or "", article.text, article.language)}
+    return {"summary": summarize(bounded_title(article), text, article.language)}
 
 
 SUMMARY = register(

@@ -55,7 +55,7 @@ from typing import Any
 
 import yaml
 
-from extractors.base import Extractor, Fields, per_article
+from extractors.base import Extractor, Fields, bounded_text, bounded_title, per_article
 from extractors.registry import register
 from newsflow.models import Article
 
@@ -199,7 +199,7 @@ def pick_topics(scores: dict[str, float]) -> list[str]:
 def extract_topics(article: Article) -> Fields:
     if not (article.text or "").strip() and not (article.title or "").strip():
         return {"topics": [], "topic_scores": {}}
-    scores = score_topics(article.title or "", article.text or "", article.language)
+    scores = score_topics(bounded_title(article), bounded_text(article), article.language)
     return {
         "topics": pick_topics(scores),
         "topic_scores": {t: round(s, 3) for t, s in scores.items() if s >= MIN_SCORE},
