@@ -127,7 +127,10 @@ def parse_feed(
     if response.content_type:
         charset = f"; charset={response.charset}" if response.charset else ""
         headers["content-type"] = response.content_type + charset
-    parsed = feedparser.parse(response.body, response_headers=headers)
+    try:
+        parsed = feedparser.parse(response.body, response_headers=headers)
+    except Exception as exc:  # feedparser has crashed on broken encodings declarations and NUL bytes
+        raise FeedParseError(f"{feed.url} could not be parsed ({type(exc).__name__}: {exc})", url=feed.url) from exc
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         reason = parsed.get("bozo_exception")
@@ -176,10 +179,10 @@ def _entry(
     url = normalize_url(str(link))
     authors = tuple(
         dict.fromkeys(
-            a.get("name", "").strip() for a in raw.get("authors", []) if a.get("name", "").strip()
+            str(a.get("name") or "").strip() for a in raw.get("authors") or [] if str(a.get("name") or "").strip()
         )
-    ) or ((raw.get("author").strip(),) if raw.get("author") else ())
-    tags = tuple(dict.fromkeys(t.get("term", "").strip() for t in raw.get("tags", []) if t.get("term")))
+    ) or ((str(raw.get("author")).strip(),) if raw.get("author") else ())
+    tags = tuple(dict.fromkeys(str(t.get("term")).strip() for t in raw.get("tags") or [] if t.get("term")))
     published = entry_date(raw, date_language or language)
     return FeedEntry(
         url=url,

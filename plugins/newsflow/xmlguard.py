@@ -58,9 +58,9 @@ def dtd_problem(body: bytes, *, allow_doctype: bool = True) -> str | None:
         return None
     except _Refused as exc:
         return str(exc)
-    except (expat.ExpatError, ValueError) as exc:  # ValueError: a multi-byte codec expat lacks
+    except (expat.ExpatError, ValueError, LookupError) as exc:  # a codec expat lacks, or nobody knows
         error = exc
-    if isinstance(error, ValueError) or error.code in _TRANSCODE_ERRORS:
+    if not isinstance(error, expat.ExpatError) or error.code in _TRANSCODE_ERRORS:
         transcoded = _transcode(body)
         if transcoded is not None:
             try:
@@ -68,7 +68,7 @@ def dtd_problem(body: bytes, *, allow_doctype: bool = True) -> str | None:
                 return None
             except _Refused as refused:
                 return str(refused)
-            except expat.ExpatError as second:
+            except (expat.ExpatError, ValueError, LookupError) as second:
                 error = second
     if _DOCTYPE.search(_as_text(body)):
         where = (f"{expat.ErrorString(error.code)}, line {error.lineno}" if isinstance(error, expat.ExpatError)
@@ -129,10 +129,9 @@ def _transcode(body: bytes) -> bytes | None:
     if not match:
         return None
     try:
-        codec = codecs.lookup(match.group(1).decode("ascii"))
-    except LookupError:
+        return body.decode(codecs.lookup(match.group(1).decode("ascii")).name, errors="replace").encode("utf-8")
+    except (LookupError, ValueError):  # unknown, or not a text encoding (rot13, base64)
         return None
-    return body.decode(codec.name, errors="replace").encode("utf-8")
 
 
 def _as_text(body: bytes) -> str:
