@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from extractors.summary import MAX_CHARS, extract_summary, split_sentences, summarize
 from newsflow.models import Article
 
@@ -90,3 +92,15 @@ def test_extractor_field() -> None:
     assert extract_summary(Article(**values))["summary"] == summarize(TITLE, TEXT, "en")
     values["text"] = "   "
     assert extract_summary(Article(**values)) == {"summary": None}
+
+
+def test_centrality_in_linear_time_equals_the_pairwise_sum() -> None:
+    import random
+
+    from extractors.summary import _centrality, _overlap
+
+    rng = random.Random(5)
+    vocabulary = [f"w{i}" for i in range(40)]
+    sets = [frozenset(rng.sample(vocabulary, rng.randint(0, 12))) for _ in range(300)]
+    pairwise = [sum(_overlap(a, b) for j, b in enumerate(sets) if j != i) for i, a in enumerate(sets)]
+    assert _centrality(sets) == pytest.approx(pairwise, rel=1e-9, abs=1e-12)

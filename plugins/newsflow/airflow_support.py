@@ -180,7 +180,10 @@ def validate_ingest(params: Mapping[str, Any]) -> IngestRequest:
             if not text.lower().startswith(("http://", "https://")):
                 problems.append(f"{key}: {text!r} is not an http(s) URL")
             else:
-                out.append(normalize_url(text))
+                try:
+                    out.append(normalize_url(text))
+                except ValueError as exc:  # InvalidURL: say which one and why
+                    problems.append(f"{key}: {exc}")
         return tuple(out)
 
     article_urls, feed_urls = urls("article_urls"), urls("feed_urls")
