@@ -151,3 +151,12 @@ def test_a_budget_keeps_an_outer_alarm_timer() -> None:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_an_invalid_url_given_by_hand_is_a_clear_problem(tmp_path: Path) -> None:
+    from newsflow.airflow_support import validate_ingest
+
+    with pytest.raises(ValueError, match=r"article_urls: invalid URL .*Port out of range"):
+        validate_ingest({"article_urls": ["http://example.com:99999/a"]})
+    summary = pipeline.ingest_urls(make_settings(tmp_path / "data", workers=1), ["http://[::1/a"])
+    assert summary.articles_failed == 1 and summary.failures[0]["error"] == "InvalidURL"

@@ -14,8 +14,11 @@ from urllib.parse import urlsplit
 
 
 def host_of(url: str) -> str:
-    """``host[:port]`` of ``url``, lower-cased (no user info)."""
-    parts = urlsplit(url)
+    """``host[:port]`` of ``url``, lower-cased (no user info); ``""`` when it has none or cannot be parsed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[::1/a": a failure about such a URL is still recorded
+        return ""
     host = (parts.hostname or "").lower()
     try:
         port = parts.port
