@@ -4,7 +4,8 @@ One synthetic article page per size, up to the page limit (``max_page_bytes``, 5
 shape of the page that once stalled whole batches, paragraphs of many short sentences with
 names, places, numbers, dates and quotes so every extractor has work. Each size is cleaned
 once (trafilatura) and the article goes through every extractor alone, in this process,
-without a time budget; the best of ``repeats`` timings counts. ``growth`` is the time at the
+without a time budget; the best of ``repeats`` timings counts (of at least 3 for a stage under
+2 s). ``growth`` is the time at the
 largest size over the time at the size four times smaller: about 4 is linear, about 1
 means the stage reads a capped prefix (``extractors.base.MAX_TEXT_CHARS``), 16 would be
 quadratic. ``extract:entities`` includes the one spaCy parse that places and quotes reuse.
@@ -47,7 +48,7 @@ def page(size: int, seed: int = 7) -> str:
 
 def run(sizes: tuple[int, ...] | None = None, repeats: int = 1) -> list[dict[str, Any]]:
     """Rows ``stage, <size>…, growth, shape`` (seconds per stage per size)."""
-    from extractors import resolve, run_extractors
+    from extractors import nlp, resolve, run_extractors
     from newsflow.cleaning import clean_page
     from newsflow.config import Settings
     from newsflow.models import FeedEntry, FetchedPage
@@ -58,9 +59,14 @@ def run(sizes: tuple[int, ...] | None = None, repeats: int = 1) -> list[dict[str
     timings: dict[str, dict[int, float]] = {}
 
     def timed(stage: str, size: int, call: Any) -> Any:
+        """Best of up to ``repeats`` runs (at least 3 for a stage under 2 s: this VM is noisy)."""
         best = float("inf")
         result = None
-        for _ in range(max(1, repeats)):
+        for attempt in range(max(3, repeats)):
+            if attempt >= max(1, repeats) and best >= 2.0:
+                break
+            if stage == "extract:entities":
+                nlp._cache.clear()  # time the spaCy parse every time, not the shared cache
             started = time.perf_counter()
             result = call()
             best = min(best, time.perf_counter() - started)
