@@ -160,3 +160,24 @@ def test_an_invalid_url_given_by_hand_is_a_clear_problem(tmp_path: Path) -> None
         validate_ingest({"article_urls": ["http://example.com:99999/a"]})
     summary = pipeline.ingest_urls(make_settings(tmp_path / "data", workers=1), ["http://[::1/a"])
     assert summary.articles_failed == 1 and summary.failures[0]["error"] == "InvalidURL"
+
+
+def test_the_budget_holds_in_worker_processes_too() -> None:
+    from datetime import UTC, datetime
+
+    from newsflow.models import FeedEntry, FetchedPage
+    from newsflow.workers import CpuStage
+
+    items = []
+    for i in range(2):
+        url = f"http://example.org/{i}"
+        page = FetchedPage(url, url, 200, "text/html", article(f"Harbour story {i}"), datetime.now(UTC))
+        items.append((FeedEntry(url=url, feed_url="", source="s"), page))
+    stage = CpuStage([], workers=2, budget=0.001)  # no page can be cleaned in a millisecond
+    assert stage.workers == 2
+    result = stage.submit(items).result()
+    assert not result.articles
+    assert sorted(url for url, _ in result.clean_failures) == ["http://example.org/0", "http://example.org/1"]
+    assert all(isinstance(error, OverBudget) and "time budget of 0.001 s" in str(error)
+               for _, error in result.clean_failures)
+    assert CpuStage([], workers=2, budget=None).submit(items).result().articles, "the same pages clean without one"
