@@ -13,6 +13,10 @@ extractors, and warms them up (spaCy model, lexicons) once, in its initializer. 
 split into one contiguous sub-batch per worker. The pool is kept for the life of the
 process (a second run in the same process reuses the warm workers) and shut down at exit.
 
+Each article gets ``budget`` seconds (setting ``stage_time_budget``) in cleaning and in each
+extractor (:mod:`newsflow.budget`): over it, that article fails that stage and the rest of
+the batch goes on, in a worker process as in-process.
+
 Timings: each sub-batch reports the wall seconds spent in cleaning and in each extractor
 (a worker is single-threaded, so with one worker per core this is its CPU time), and the
 CPU seconds of the worker process; :class:`BatchResult` sums them over sub-batches.
