@@ -39,7 +39,7 @@ from newsflow.feeds import load_feed_list
 from newsflow.fetching import build_client, decode_html, fetch
 from newsflow.index import IndexBackend, open_backend
 from newsflow.models import Article, FeedEntry, FeedSource, FetchedPage, utcnow
-from newsflow.politeness import HostGate, HostPacer, host_of
+from newsflow.politeness import HostGate, HostPacer, RunStrikes, host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore
@@ -164,6 +164,8 @@ class Resources:
         self._client = client
         self.pacer = HostPacer(settings.per_host_delay)
         self.gate = HostGate(self.pacer, settings.per_host_concurrency)
+        self.strikes = RunStrikes()
+        """Hosts that failed in this run (all their failures count as one) or answered (reset at the end)."""
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This run's name on the articles it claims."""
         self._robots: RobotsPolicy | None = None
@@ -212,7 +214,10 @@ class Resources:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._stack.close()
+        with self._stack:
+            if self._state is not None:
+                for host in self.strikes.healthy():
+                    self._state.record_host_success(host)
 
 
 def run(
@@ -318,16 +323,19 @@ def _poll(
 
 
 def _host_outcome(res: Resources, url: str, error: BaseException | None) -> None:
-    """Count a host's consecutive transient failures (a 429 backs it off at once); reset on success."""
+    """Count a host's runs in a row with transient failures (one strike per run; a 429 backs
+    it off at once); a run in which the host only answered resets the count."""
     host = host_of(url)
     if error is None:
-        res.state.record_host_success(host)
+        res.strikes.success(host)  # the count is reset at the run's end if the host never failed in it
         return
     if not isinstance(error, TransientError):
         return
     at_least = None
     if isinstance(error, ServerError) and error.status == 429:
         at_least = error.retry_after if error.retry_after is not None else res.settings.host_backoff
+    if not res.strikes.first_failure(host) and at_least is None:
+        return
     until = res.state.record_host_failure(
         host, error, threshold=res.settings.host_failure_threshold, backoff=res.settings.host_backoff,
         at_least=at_least,
