@@ -107,7 +107,7 @@ def feed_batches(batch_size: int = FEED_BATCH) -> list[list[dict[str, Any]]]:
     """The feed list split into batches for dynamic task mapping."""
     from newsflow.feeds import load_feed_list
 
-    feeds = load_feed_list(settings().feeds_file)
+    feeds = load_feed_list(settings().feeds_path)
     rows = [{"url": f.url, "name": f.name, "language": f.language, "tags": list(f.tags)} for f in feeds]
     return [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
 

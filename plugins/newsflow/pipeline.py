@@ -229,7 +229,7 @@ def run(
 ) -> RunSummary:
     """Poll every feed, then process every pending article. Returns what happened."""
     started, cpu_started = time.monotonic(), time.process_time()
-    feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_file)
+    feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_path)
     extractors = _extractors(settings)
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
