@@ -43,7 +43,7 @@ from newsflow.politeness import HostGate, HostPacer, RunStrikes, host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore
-from newsflow.urls import doc_id, normalize_url
+from newsflow.urls import doc_id, domain_of, normalize_url
 from newsflow.workers import BatchResult, CpuStage, Item, Pending, resolve_workers
 
 log = logging.getLogger(__name__)
@@ -605,16 +605,19 @@ def _chunks(items: Sequence[FeedEntry], size: int) -> Iterator[Sequence[FeedEntr
         yield items[start : start + size]
 
 
-def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manual",
+def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str | None = None,
                 resources: Resources | None = None, progress: Progress | None = None) -> RunSummary:
-    """Queue article URLs given by hand and process them (Airflow's manual ingest)."""
+    """Queue article URLs given by hand and process them (Airflow's manual ingest).
+
+    Their documents' ``source`` is the page's site name (``og:site_name``…) when it has one,
+    else ``source``, else the URL's domain."""
     started, cpu_started = time.monotonic(), time.process_time()
     summary = RunSummary()
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
         for raw in urls:
             url = normalize_url(raw)
-            res.state.add_manual(FeedEntry(url=url, feed_url="", source=source), doc_id(url))
+            res.state.add_manual(FeedEntry(url=url, feed_url="", source=source or domain_of(url)), doc_id(url))
         process(res, summary, progress or NO_PROGRESS)
     summary.finish(started, cpu_started)
     return summary
