@@ -227,3 +227,15 @@ def test_feeds_import_without_a_target_never_writes_the_packaged_list(tmp_path: 
     refused = cli(settings, "feeds", "import", str(opml), "--into", str(PACKAGED_FEEDS), check=False)
     assert refused.returncode == 2 and "packaged" in refused.stderr
     assert PACKAGED_FEEDS.read_bytes() == packaged
+
+
+def test_a_wrong_spacy_model_is_reported_on_stderr(tmp_path: Path, demo_feeds: list[FeedSource]) -> None:
+    """The configured model cannot load: the run still works (rule matcher), but says so."""
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text(f"feeds:\n  - name: One\n    url: {demo_feeds[0].url}\n", encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    env = {"NEWSFLOW_FEEDS_FILE": str(feeds_file), "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1", "NEWSFLOW_WORKERS": "1",
+           "NEWSFLOW_EXTRACTORS": "entities", "NEWSFLOW_SPACY_MODEL": "en_no_such_model_xyz"}
+    done = cli(settings, "run", env=env)
+    assert "en_no_such_model_xyz" in done.stderr and "cannot be loaded" in done.stderr, done.stderr
+    assert "articles new" in done.stdout
