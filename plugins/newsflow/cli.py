@@ -288,6 +288,9 @@ def demo(
     port: Annotated[int, typer.Option(help="Port of the demo server on 127.0.0.1 (0: any free port).")] = 8765,
     keep: Annotated[bool, typer.Option(help="Keep the throw-away data directory and print its path.")] = False,
     query: Annotated[str, typer.Option(help="Sample search to print at the end.")] = "Ukraine",
+    serve_only: Annotated[bool, typer.Option(
+        "--serve-only", help="Only serve the corpus until Ctrl-C and write its feed list to <data-dir>/demo-feeds.yaml "
+        "(for Airflow or `newsflow run --feeds`).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Serve the offline demo corpus on 127.0.0.1, ingest it and print a faceted search.
@@ -298,6 +301,9 @@ def demo(
     from newsflow.feeds import load_feed_list
 
     settings = _settings(ctx)
+    if serve_only:
+        _serve_demo(settings.data_dir, port)
+        return
     explicit = ctx.find_root().params
     tmp: Path | None = None
     if not explicit.get("data_dir") and not explicit.get("index") and settings.backend == "embedded":
@@ -335,6 +341,32 @@ def demo(
         if tmp is not None and not keep:
             shutil.rmtree(tmp, ignore_errors=True)
     raise typer.Exit(summary.exit_code)
+
+
+def _serve_demo(data_dir: Path, port: int) -> None:
+    """Serve the demo corpus in the foreground; its feed list (with this server's address) is
+    written to ``<data_dir>/demo-feeds.yaml`` for another process to poll."""
+    import time
+
+    from newsflow.demo_server import serving
+    from newsflow.feeds import dump_feed_list, load_feed_list
+
+    feeds_out = data_dir / "demo-feeds.yaml"
+    try:
+        with serving(SEEDS_DIR / "demo" / "site", port=port) as server:
+            dump_feed_list(load_feed_list(SEEDS_DIR / "demo" / "feeds.yaml", base_url=server.base_url), feeds_out)
+            out.print(f"demo corpus served at {esc(server.base_url)} until Ctrl-C; its feed list: {esc(feeds_out)}",
+                      soft_wrap=True)
+            out.file.flush()
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    except OSError as exc:
+        if exc.errno == 98:
+            raise ConfigError(f"port {port} is in use; pass --port 0 or another port") from exc
+        raise
 
 
 @feeds_app.command("list")
