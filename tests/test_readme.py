@@ -16,9 +16,8 @@ import pytest
 import typer
 
 from newsflow.cli import app
-from newsflow.config import REPO_ROOT
 
-README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 OFFLINE = ("demo", "search", "show", "stats", "failures", "config", "feeds list")
 """Commands safe to run without network or services (the others need feeds or Elasticsearch)."""
 
