@@ -239,3 +239,19 @@ def test_a_wrong_spacy_model_is_reported_on_stderr(tmp_path: Path, demo_feeds: l
     done = cli(settings, "run", env=env)
     assert "en_no_such_model_xyz" in done.stderr and "cannot be loaded" in done.stderr, done.stderr
     assert "articles new" in done.stdout
+
+
+def test_a_logged_exception_is_one_line_unless_verbose() -> None:
+    import logging
+
+    from newsflow.cli import _LogFormatter
+
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        record = logging.LogRecord("newsflow.pipeline", logging.ERROR, __file__, 1,
+                                   "unexpected error in stage %s for %s", ("fetch", "http://a.example/x"), (KeyError, exc, exc.__traceback__))
+    quiet = _LogFormatter(verbose=False).format(record)
+    assert "\n" not in quiet and "Traceback" not in quiet
+    assert "unexpected error in stage fetch for http://a.example/x" in quiet and "KeyError: 'missing'" in quiet
+    assert "Traceback" in _LogFormatter(verbose=True).format(record)
