@@ -255,3 +255,19 @@ def test_a_logged_exception_is_one_line_unless_verbose() -> None:
     assert "\n" not in quiet and "Traceback" not in quiet
     assert "unexpected error in stage fetch for http://a.example/x" in quiet and "KeyError: 'missing'" in quiet
     assert "Traceback" in _LogFormatter(verbose=True).format(record)
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("HTTP 503 from server (Retry-After: 120) for {u}", "HTTP 503 from server (Retry-After: 120)"),
+        ("feed {u} has no entries", "feed has no entries"),
+        ("refusing {u}: 192.168.0.1 is a private address", "refusing: 192.168.0.1 is a private address"),
+        ("no article text found on {u} (0 characters extracted)", "no article text found (0 characters extracted)"),
+    ],
+)
+def test_a_failure_reason_does_not_repeat_its_url(message: str, reason: str) -> None:
+    from newsflow.render import reason_of
+
+    url = "http://news.example/2025/12/story.html"
+    assert reason_of(message.format(u=url), url) == reason

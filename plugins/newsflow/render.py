@@ -266,7 +266,7 @@ def reason_of(message: str, url: str) -> str:
     for candidate in {url, url.rstrip("/")}:
         if candidate:
             text = re.sub(r"\s*\b(?:for|of|from|at|on|fetching|url)?:?\s*" + re.escape(candidate) + r"/?", " ", text)
-    text = " ".join(text.split()).strip(" :;,-")
+    text = re.sub(r"\s+([:;,)])", r"\1", " ".join(text.split())).strip(" :;,-")
     text = re.sub(r"\(\s*\)", "", text).strip()
     return text or message
 
