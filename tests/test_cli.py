@@ -271,3 +271,19 @@ def test_a_failure_reason_does_not_repeat_its_url(message: str, reason: str) -> 
 
     url = "http://news.example/2025/12/story.html"
     assert reason_of(message.format(u=url), url) == reason
+
+
+def test_a_run_summary_says_when_the_machine_looks_offline() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=80, soft_wrap=True, color_system=None)
+    summary = pipeline.RunSummary()
+    for host in ("a.example", "b.example", "c.example"):
+        url = f"https://{host}/feed.xml"
+        summary.add_failure("poll", url, ServerError(f"connection failed (ConnectError: cannot resolve {host}: "
+                                                     f"[Errno -3] Temporary failure in name resolution) for {url}"))
+    print_failures_brief(console, summary)
+    assert "looks offline" in buffer.getvalue()
+    summary.add_failure("fetch", "https://d.example/a.html", ServerError("HTTP 502 from server"))
+    buffer.truncate(0)
+    print_failures_brief(console, summary)
+    assert "looks offline" not in buffer.getvalue(), "one host answered: the machine is online"
