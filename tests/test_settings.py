@@ -135,3 +135,19 @@ def test_the_cli_says_what_to_fix_in_one_line_and_exits_2(
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert all(word in done.stderr for word in words), done.stderr
     assert not (tmp_path / "state.db").exists(), "nothing was started"
+
+
+def test_a_configured_spacy_model_that_cannot_load_is_logged_as_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    """Airflow's task log (and the CLI's stderr, which shows errors) gets it, not only a debug log."""
+    import logging
+
+    from extractors import nlp
+
+    previous = nlp.configured_model()
+    try:
+        nlp.configure("en_no_such_model_xyz")
+        with caplog.at_level(logging.WARNING):
+            assert nlp.load_model() is None
+        assert any(r.levelno >= logging.ERROR and "en_no_such_model_xyz" in r.getMessage() for r in caplog.records)
+    finally:
+        nlp.configure(previous)
