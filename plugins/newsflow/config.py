@@ -88,7 +88,7 @@ def _es_urls(value: Any) -> str | None:
 
 
 def _setting(default: Any, check: Check) -> Any:
-    """A field with its check, declared next to it (run by :func:`validate`)."""
+    """A field with its check, declared next to it (run when a value is parsed and by ``__post_init__``)."""
     return field(default=default, metadata={"check": check})
 
 
