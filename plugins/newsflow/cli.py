@@ -379,7 +379,7 @@ def feeds_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         out.print_json(json.dumps([{"name": f.name, "url": f.url, "language": f.language, "tags": list(f.tags)} for f in feed_list]))
         return
     for feed in feed_list:
-        out.print(f"{esc(feed.name):<40} {feed.language or '-':<3} {esc(feed.url)}", soft_wrap=True)
+        out.print(esc(f"{feed.name:<40} {feed.language or '-':<3} {feed.url}"), soft_wrap=True)
 
 
 @feeds_app.command("import")
