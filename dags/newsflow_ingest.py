@@ -11,7 +11,8 @@ Trigger by hand (UI, REST API or `airflow dags trigger -c '{...}'`) with:
 | `since` | date or null | with `reprocess`: only documents published since then |
 | `reprocess` | bool | re-run the extractors over already indexed documents |
 
-Invalid parameters fail the run at once with a message saying what to fix (no retries).
+Invalid parameters fail the run at once with a message saying what to fix (no retries), and
+so does an ingest in which every URL failed (the message lists each URL and its reason).
 """
 
 from __future__ import annotations
@@ -48,13 +49,16 @@ def newsflow_ingest() -> None:
     def ingest(**context: Any) -> dict[str, Any]:
         from airflow.exceptions import AirflowFailException
 
-        from newsflow.airflow_support import ingest, validate_ingest
+        from newsflow.airflow_support import NothingIngested, ingest, validate_ingest
 
         try:
             request = validate_ingest(context["params"])
         except ValueError as exc:
             raise AirflowFailException(str(exc)) from exc
-        return ingest(request)
+        try:
+            return ingest(request)
+        except NothingIngested as exc:  # retrying now would fail the same way
+            raise AirflowFailException(str(exc)) from exc
 
     ingest()
 

@@ -128,6 +128,11 @@ def load_model() -> Any:
             log.info("spaCy model %s %s loaded (%s)", name, nlp.meta.get("version"),
                      ", ".join(nlp.pipe_names))
             return nlp
+        if _configured:  # the user asked for this model: say so loudly, not only in a debug log
+            log.error("the configured spaCy model %r (setting spacy_model) cannot be loaded: entities, "
+                      "places and quotes fall back to the rule matcher; install it or fix the setting",
+                      _configured)
+            return None
         log.warning("no spaCy model found (tried %s): entities, places and quotes use the "
                     "rule matcher; install one with pip install --no-deps --require-hashes "
                     "-r requirements/spacy-model.txt", ", ".join(n for n in names if n))

@@ -15,6 +15,7 @@ from conftest import require
 
 from newsflow.config import SEEDS_DIR
 from newsflow.demo_server import DemoServer
+from newsflow.index import SearchQuery
 from newsflow.index.embedded import EmbeddedBackend
 from newsflow.state import StateStore
 from newsflow.urls import doc_id
@@ -88,7 +89,19 @@ def test_manual_ingest_with_params(af: dict[str, Any], tmp_path: Path) -> None:
     index = EmbeddedBackend(tmp_path / "index.db")
     assert index.count() == 1 + 8
     assert index.get(doc_id(af["base"] + SEED_PATH)) is not None
+    sources = dict(index.search(SearchQuery(facets=("source",), size=0)).facets["source"])
     index.close()
+    assert sources == {"The Northern Ledger": 8, "Meridian Post": 1}, "publishers' names, not URLs"
+
+
+def test_manual_ingest_fails_when_every_url_is_refused(af: dict[str, Any], tmp_path: Path) -> None:
+    env = with_data_dir(af, tmp_path)
+    refused = ["http://192.168.0.1/private.html", af["base"] + "/meridian-post/gone.html"]
+    done = airflow(env, "dags", "test", "newsflow_ingest", "-c", json.dumps({"article_urls": refused}), check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, "not a success when nothing could be ingested"
+    assert "nothing could be ingested: 2 URL(s) failed" in output
+    assert all(url in output for url in refused)
 
 
 def test_manual_ingest_rejects_bad_params_with_a_clear_message(af: dict[str, Any], tmp_path: Path) -> None:

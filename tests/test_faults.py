@@ -292,9 +292,13 @@ def test_a_host_that_keeps_failing_is_backed_off_as_a_whole(
     feeds = [FeedSource(url=f"{server.base_url}/down.xml", name="down"),
              FeedSource(url=f"{good_site.base_url}/feed.xml", name="good")]
     settings = fault_settings(tmp_path, host_failure_threshold=2, host_backoff=600, per_host_concurrency=1)
+    host = server.base_url.split("//")[1]
     pipeline.run(settings, feeds=feeds)
     state = StateStore(settings.state_file)
-    host = server.base_url.split("//")[1]
+    assert state.hosts(backed_off_only=True) == [], "two failures in one run are one strike"
+    state.close()
+    pipeline.run(settings, feeds=feeds)  # the second run in a row with failures: the threshold
+    state = StateStore(settings.state_file)
     [backed] = state.hosts(backed_off_only=True)
     state.close()
     assert backed.host == host and backed.consecutive_failures == 2

@@ -157,3 +157,33 @@ def test_a_huge_robots_txt_is_read_up_to_500_kib(site: tuple[DemoServer, FaultSi
     faults.robots = b"User-agent: *\nDisallow: /private/\n" + padding + b"Disallow: /late/\n"
     verdicts = _verdicts(server, _settings(tmp_path), ["/private/x.html", "/late/y.html", "/ok.html"])
     assert verdicts == {"/private/x.html": "disallowed", "/late/y.html": "allowed", "/ok.html": "allowed"}
+
+def test_one_outage_is_one_strike_for_the_host(tmp_path: Path) -> None:
+    """Eleven feeds of one host down in one run count once: the host is not backed off for
+    hours after a single outage, and `retry` polls them again; only runs in a row add up."""
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+
+    def down(h: Any) -> None:
+        send(h, 503, b"down for maintenance", "text/plain")
+
+    server = DemoServer(site_dir, routes={f"/feed{i}.xml": down for i in range(11)}).start()
+    try:
+        feeds = [FeedSource(url=f"{server.base_url}/feed{i}.xml", name=f"feed {i}") for i in range(11)]
+        settings = _settings(tmp_path, host_failure_threshold=5, host_backoff=600)
+        assert pipeline.run(settings, feeds=feeds).feeds_failed == 11
+        state = StateStore(settings.state_file)
+        [host] = state.hosts()
+        assert host.consecutive_failures == 1 and state.hosts(backed_off_only=True) == []
+        state.close()
+        again = pipeline.retry(settings)
+        assert (again.feeds_polled, again.feeds_skipped, again.feeds_failed) == (11, 0, 11)
+        for _ in range(3):  # runs 3 to 5 in a row with the host down reach the threshold
+            pipeline.run(settings, feeds=feeds)
+        state = StateStore(settings.state_file)
+        [backed] = state.hosts(backed_off_only=True)
+        state.close()
+        assert backed.consecutive_failures == 5
+        assert pipeline.run(settings, feeds=feeds).feeds_skipped == 11
+    finally:
+        server.stop()

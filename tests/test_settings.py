@@ -61,3 +61,93 @@ def test_unreadable_feed_list_stops_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         pipeline.run(settings)
     assert not (tmp_path / "state.db").exists(), "nothing was started"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("es_url", "http://localhost", ["es_url", "no port", "http://localhost:9200"]),
+        ("es_url", "http://127.0.0.1:9200,localhost:9200", ["es_url", "not an http(s) URL"]),
+        ("es_url", "http://es.example:port", ["es_url", "invalid port"]),
+        ("connect_timeout", "-1", ["connect_timeout", "> 0"]),
+        ("read_timeout", "nan", ["read_timeout", "> 0"]),
+        ("total_timeout", "0", ["total_timeout", "> 0"]),
+        ("batch_size", "0", ["batch_size", "≥ 1"]),
+        ("max_attempts", "-3", ["max_attempts", "≥ 1"]),
+        ("fetch_workers", "0", ["fetch_workers", "≥ 1"]),
+        ("per_host_concurrency", "0", ["per_host_concurrency", "≥ 1"]),
+        ("max_page_bytes", "0", ["max_page_bytes", "≥ 1"]),
+        ("per_host_delay", "-0.5", ["per_host_delay", "≥ 0"]),
+        ("host_failure_threshold", "-1", ["host_failure_threshold", "≥ 0"]),
+        ("lease_seconds", "0", ["lease_seconds", "> 0"]),
+        ("workers", "-2", ["workers", "≥ 0"]),
+        ("es_index", " ", ["es_index", "empty"]),
+    ],
+)
+def test_out_of_range_settings_are_refused(name: str, value: str, words: list[str]) -> None:
+    for load in (
+        lambda: load_settings(environ={f"NEWSFLOW_{name.upper()}": value}),
+        lambda: load_settings(environ={}).replace(**{name: value}),
+    ):
+        with pytest.raises(ConfigError) as excinfo:
+            load()
+        assert all(word in str(excinfo.value) for word in words), str(excinfo.value)
+
+
+def test_every_numeric_setting_declares_its_range() -> None:
+    import dataclasses
+
+    from newsflow.config import Settings
+
+    numeric = [f for f in dataclasses.fields(Settings) if f.type in ("int", "float")]
+    assert numeric and all("check" in f.metadata for f in numeric), [f.name for f in numeric if "check" not in f.metadata]
+    assert Settings().batch_size == 32, "the defaults pass their own checks"
+
+
+def test_poll_interval_bounds_must_be_ordered() -> None:
+    with pytest.raises(ConfigError, match="min_poll_interval"):
+        load_settings(environ={"NEWSFLOW_MIN_POLL_INTERVAL": "5000", "NEWSFLOW_MAX_POLL_INTERVAL": "100"})
+
+
+@pytest.mark.parametrize(
+    ("environ", "words"),
+    [
+        ({"NEWSFLOW_ES_URL": "http://localhost"}, ["es_url", "no port"]),
+        ({"NEWSFLOW_CONNECT_TIMEOUT": "-5"}, ["connect_timeout"]),
+        ({"NEWSFLOW_BATCH_SIZE": "0"}, ["batch_size"]),
+        ({"NEWSFLOW_MAX_ATTEMPTS": "-3"}, ["max_attempts"]),
+    ],
+)
+def test_the_cli_says_what_to_fix_in_one_line_and_exits_2(
+    tmp_path: Path, environ: dict[str, str], words: list[str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    for command in (["config"], ["--backend", "elasticsearch", "stats"], ["run"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), *command],
+            env={**env, **environ}, capture_output=True, text=True, timeout=120,
+        )
+        assert done.returncode == 2, (command, done.stderr)
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert all(word in done.stderr for word in words), done.stderr
+    assert not (tmp_path / "state.db").exists(), "nothing was started"
+
+
+def test_a_configured_spacy_model_that_cannot_load_is_logged_as_an_error(caplog: pytest.LogCaptureFixture) -> None:
+    """Airflow's task log (and the CLI's stderr, which shows errors) gets it, not only a debug log."""
+    import logging
+
+    from extractors import nlp
+
+    previous = nlp.configured_model()
+    try:
+        nlp.configure("en_no_such_model_xyz")
+        with caplog.at_level(logging.WARNING):
+            assert nlp.load_model() is None
+        assert any(r.levelno >= logging.ERROR and "en_no_such_model_xyz" in r.getMessage() for r in caplog.records)
+    finally:
+        nlp.configure(previous)

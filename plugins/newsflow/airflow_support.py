@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.config import Settings, load_settings
+from newsflow.errors import NewsflowError
 
 PENDING_ASSET = "newsflow://articles/pending"
 INDEX_ASSET = "newsflow://index/articles"
@@ -107,7 +108,7 @@ def feed_batches(batch_size: int = FEED_BATCH) -> list[list[dict[str, Any]]]:
     """The feed list split into batches for dynamic task mapping."""
     from newsflow.feeds import load_feed_list
 
-    feeds = load_feed_list(settings().feeds_file)
+    feeds = load_feed_list(settings().feeds_path)
     rows = [{"url": f.url, "name": f.name, "language": f.language, "tags": list(f.tags)} for f in feeds]
     return [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
 
@@ -204,8 +205,17 @@ def validate_ingest(params: Mapping[str, Any]) -> IngestRequest:
     return IngestRequest(article_urls, feed_urls, backend, since, reprocess)
 
 
+class NothingIngested(NewsflowError):
+    """Every URL of a manual ingest failed: the task fails with the reasons."""
+
+
 def ingest(request: IngestRequest) -> dict[str, Any]:
-    """Poll the given feeds, process the given articles, and optionally re-run extractors."""
+    """Poll the given feeds, process the given articles, and optionally re-run extractors.
+
+    A feed is named as in the feed list, else by its own title (in the documents' ``source``);
+    an article given alone by its site name, else its domain. Raises :class:`NothingIngested`
+    when URLs were given, some failed and not one article went through.
+    """
     from newsflow import pipeline
     from newsflow.models import FeedSource
 
@@ -214,13 +224,41 @@ def ingest(request: IngestRequest) -> dict[str, Any]:
     with pipeline.Resources(s) as res:
         if request.feed_urls:
             summary = pipeline.RunSummary()
-            pipeline.poll(res, [FeedSource(url=u, name=u) for u in request.feed_urls], summary, pipeline.NO_PROGRESS)
+            names = _feed_names(s)
+            feeds = [FeedSource(url=u, name=names.get(u, u)) for u in request.feed_urls]
+            pipeline.poll(res, feeds, summary, pipeline.NO_PROGRESS)
             result["poll"] = summary.as_dict()
         if request.article_urls or request.feed_urls:
             result["ingest"] = pipeline.ingest_urls(s, request.article_urls, resources=res).as_dict()
         if request.reprocess:
             result["reprocess"] = pipeline.reprocess(s, since=request.since, resources=res).as_dict()
+    check_ingested(result)
     return result
+
+
+def _feed_names(s: Settings) -> dict[str, str]:
+    """Normalised URL → name of the configured feed list (empty when it cannot be read)."""
+    from newsflow.errors import ConfigError
+    from newsflow.feeds import load_feed_list
+    from newsflow.urls import normalize_url
+
+    try:
+        return {normalize_url(f.url): f.name for f in load_feed_list(s.feeds_path)}
+    except ConfigError:
+        return {}
+
+
+def check_ingested(result: Mapping[str, Any]) -> None:
+    """Raise :class:`NothingIngested` (with each failure's URL and reason) when the poll and
+    ingest of ``result`` recorded failures and no article was new, updated or unchanged."""
+    parts = [result[k] for k in ("poll", "ingest") if k in result]
+    went_through = sum(p.get(k, 0) for p in parts for k in ("articles_new", "articles_updated", "articles_unchanged"))
+    failures = [f for p in parts for f in p.get("failures", [])]
+    if went_through or not failures:
+        return
+    shown = "; ".join(f"{f['url']}: {f['error']}: {f['message']}" for f in failures[:10])
+    more = f"; and {len(failures) - 10} more" if len(failures) > 10 else ""
+    raise NothingIngested(f"nothing could be ingested: {len(failures)} URL(s) failed: {shown}{more}")
 
 
 def ingest_inbox(directory: Path | None = None) -> dict[str, Any]:
@@ -228,7 +266,8 @@ def ingest_inbox(directory: Path | None = None) -> dict[str, Any]:
 
     Each line is an article URL, or ``feed <url>`` for a feed; blank lines and ``#`` comments
     are ignored. Files are moved only after their URLs were processed, so a failed task
-    re-reads them on retry (processing is idempotent).
+    re-reads them on retry (processing is idempotent); when every URL failed they go to
+    ``failed/`` and :class:`NothingIngested` is raised.
     """
     inbox = directory or drop_dir()
     files = sorted(inbox.glob("*.txt"))
@@ -245,13 +284,20 @@ def ingest_inbox(directory: Path | None = None) -> dict[str, Any]:
                 articles.append(text)
     if not (articles or feeds):
         return {"files": 0}
-    result = ingest(validate_ingest({"article_urls": articles, "feed_urls": feeds}))
-    done = inbox / "processed"
-    done.mkdir(exist_ok=True)
-    for path in files:
-        path.replace(done / path.name)
+    try:
+        result = ingest(validate_ingest({"article_urls": articles, "feed_urls": feeds}))
+    except NothingIngested:
+        _move(files, inbox / "failed")  # not read again and again; the task fails with the reasons
+        raise
+    _move(files, inbox / "processed")
     result["files"] = len(files)
     return result
+
+
+def _move(files: Sequence[Path], directory: Path) -> None:
+    directory.mkdir(exist_ok=True)
+    for path in files:
+        path.replace(directory / path.name)
 
 
 # --- maintenance ---------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     article.tags = pick("tags", _tags(meta.get("tags")), list(entry.tags)) or []
     article.categories = pick("categories", _tags(meta.get("categories")), None) or []
     article.site_name = pick("site_name", meta.get("sitename"), None)
+    if not entry.feed_url and article.site_name:  # a page given without its feed: name it by its site
+        article.source = article.site_name
     article.image = pick("image", meta.get("image"), None)
     canonical = meta.get("url")
     article.canonical_url = pick("canonical_url", _canonical(canonical), None)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -39,10 +41,58 @@ def _seeds_dir() -> Path:
 
 
 SEEDS_DIR = _seeds_dir()
+PACKAGED_FEEDS = SEEDS_DIR / "feeds.yaml"
+"""The feed list newsflow ships (tracked, commented): read when the user has none, never written."""
 
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("newsflow", appauthor=False))
+
+
+Check = Callable[[Any], str | None]
+"""A setting's check: None when the value is acceptable, else what is wrong with it."""
+
+
+def _at_least(minimum: float, unit: str = "") -> Check:
+    def check(value: Any) -> str | None:
+        ok = value >= minimum and (not isinstance(value, float) or math.isfinite(value))
+        return None if ok else f"must be ≥ {minimum:g}{unit}"
+    return check
+
+
+def _above(minimum: float, unit: str = "") -> Check:
+    def check(value: Any) -> str | None:
+        ok = value > minimum and (not isinstance(value, float) or math.isfinite(value))
+        return None if ok else f"must be > {minimum:g}{unit}"
+    return check
+
+
+def _not_blank(value: Any) -> str | None:
+    return None if str(value).strip() else "must not be empty"
+
+
+def _es_urls(value: Any) -> str | None:
+    """Each comma-separated URL needs http(s), a host and a port (the client requires one)."""
+    for url in str(value).split(","):
+        url = url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"{url!r} is not an http(s) URL; write e.g. http://127.0.0.1:9200"
+        try:
+            port = parts.port
+        except ValueError:
+            return f"{url!r} has an invalid port; write e.g. {parts.scheme}://{parts.hostname}:9200"
+        if port is None:
+            return f"{url!r} has no port; write e.g. {parts.scheme}://{parts.hostname}:9200"
+    return None
+
+
+def _setting(default: Any, check: Check) -> Any:
+    """A field with its check, declared next to it (run when a value is parsed and by ``__post_init__``)."""
+    return field(default=default, metadata={"check": check})
+
+
+SECONDS = " seconds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,39 +102,42 @@ class Settings:
     """Embedded index file; default ``<data_dir>/index.db``."""
     state_path: Path | None = None
     """State store (validators, seen URLs, pending work, failures); default ``<data_dir>/state.db``."""
-    feeds_file: Path = SEEDS_DIR / "feeds.yaml"
+    feeds_file: Path | None = None
+    """Feed list; default ``<data_dir>/feeds.yaml`` when it exists (``newsflow feeds import``
+    writes it), else the packaged ``seeds/feeds.yaml`` (see :attr:`feeds_path`)."""
     backend: Backend = "embedded"
-    es_url: str = "http://127.0.0.1:9200"
+    es_url: str = _setting("http://127.0.0.1:9200", _es_urls)
+    """Elasticsearch URL(s), comma-separated, each with scheme, host and port."""
     es_api_key: str | None = None
     es_username: str | None = None
     es_password: str | None = None
     es_ca_certs: Path | None = None
     es_verify_certs: bool = True
-    es_index: str = "newsflow-articles"
-    user_agent: str = f"newsflow/{__version__} (+https://github.com/newsflow/newsflow)"
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    total_timeout: float = 60.0
-    max_feed_bytes: int = 10_000_000
-    max_page_bytes: int = 5_000_000
-    max_redirects: int = 5
-    fetch_workers: int = 8
-    per_host_delay: float = 0.0
+    es_index: str = _setting("newsflow-articles", _not_blank)
+    user_agent: str = _setting(f"newsflow/{__version__} (+https://github.com/newsflow/newsflow)", _not_blank)
+    connect_timeout: float = _setting(5.0, _above(0, SECONDS))
+    read_timeout: float = _setting(15.0, _above(0, SECONDS))
+    total_timeout: float = _setting(60.0, _above(0, SECONDS))
+    max_feed_bytes: int = _setting(10_000_000, _at_least(1, " bytes"))
+    max_page_bytes: int = _setting(5_000_000, _at_least(1, " bytes"))
+    max_redirects: int = _setting(5, _at_least(0))
+    fetch_workers: int = _setting(8, _at_least(1))
+    per_host_delay: float = _setting(0.0, _at_least(0, SECONDS))
     """Minimum seconds between two requests to the same host (robots.txt Crawl-delay may raise it)."""
-    per_host_concurrency: int = 2
+    per_host_concurrency: int = _setting(2, _at_least(1))
     """At most this many requests in flight to one host at a time."""
-    max_crawl_delay: float = 30.0
+    max_crawl_delay: float = _setting(30.0, _at_least(0, SECONDS))
     """A robots.txt Crawl-delay above this many seconds is capped to it."""
     obey_robots: bool = True
     """Fetch each site's robots.txt and skip article pages it disallows for our User-Agent."""
-    robots_ttl: float = 86_400.0
+    robots_ttl: float = _setting(86_400.0, _at_least(0, SECONDS))
     """Seconds a fetched robots.txt is kept in the state store before it is fetched again."""
-    batch_size: int = 32
-    workers: int = 0
+    batch_size: int = _setting(32, _at_least(1))
+    workers: int = _setting(0, _at_least(0))
     """Processes that clean and enrich articles (trafilatura, spaCy) while this process fetches
     and indexes; 1 runs them in-process; 0 (auto) is ``min(cpu_count, 4)``, and 1 inside an
     Airflow task (Airflow's executors already run tasks in parallel)."""
-    stage_time_budget: float = 30.0
+    stage_time_budget: float = _setting(30.0, _at_least(0, SECONDS))
     """Seconds one article may spend in cleaning and in each extractor; past it the article
     fails that stage (OverBudget) and the rest of its batch goes on (0: no limit)."""
     extractors: tuple[str, ...] | None = None
@@ -95,27 +148,37 @@ class Settings:
     allow_hosts: tuple[str, ...] = ()
     """Host names, IP addresses or CIDR networks fetched even though they resolve to
     private/loopback/link-local/reserved addresses (the SSRF guard refuses those otherwise)."""
-    retry_base_delay: float = 300.0
+    retry_base_delay: float = _setting(300.0, _at_least(0, SECONDS))
     """Seconds before the first retry of a transient failure; doubles per attempt (with jitter)."""
-    max_attempts: int = 5
-    max_retry_delay: float = 86_400.0
+    max_attempts: int = _setting(5, _at_least(1))
+    max_retry_delay: float = _setting(86_400.0, _at_least(0, SECONDS))
     """Upper bound of any retry delay, including a server's Retry-After."""
-    host_failure_threshold: int = 5
-    """After this many consecutive transient failures a whole host is backed off (0: never)."""
-    host_backoff: float = 600.0
-    """Seconds a failing host is skipped; doubles with each further failure (up to max_retry_delay)."""
-    lease_seconds: float = 120.0
+    host_failure_threshold: int = _setting(5, _at_least(0))
+    """After this many runs in a row with transient failures a whole host is backed off (0: never);
+    all the failures of one run count as one."""
+    host_backoff: float = _setting(600.0, _at_least(0, SECONDS))
+    """Seconds a failing host is skipped; doubles with each further failing run (up to max_retry_delay)."""
+    lease_seconds: float = _setting(120.0, _above(0, SECONDS))
     """How long a run's claim on pending articles lasts without renewal (a killed run's work is
     picked up by another run after this); a live run renews its claims in the background."""
     respect_poll_intervals: bool = False
     """Skip feeds whose adaptive poll interval has not elapsed (``newsflow run --respect-intervals``)."""
-    min_poll_interval: float = 900.0
+    min_poll_interval: float = _setting(900.0, _at_least(0, SECONDS))
     """Adaptive poll interval of a feed that changed (seconds)."""
-    max_poll_interval: float = 86_400.0
+    max_poll_interval: float = _setting(86_400.0, _at_least(0, SECONDS))
     """Upper bound of the adaptive poll interval of a feed that keeps answering 'unchanged'."""
-    feed_verify_every: int = 10
+    feed_verify_every: int = _setting(10, _at_least(0))
     """Every Nth poll of a feed whose 304s are trusted is sent unconditionally to check that the
     validators tell the truth (0: never)."""
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            problem = _problem(f.name, getattr(self, f.name))
+            if problem:
+                raise ConfigError(f"setting {f.name}={getattr(self, f.name)!r} is invalid: {problem}")
+        if self.min_poll_interval > self.max_poll_interval:
+            raise ConfigError(f"setting min_poll_interval={self.min_poll_interval!r} is invalid: must be ≤ "
+                              f"max_poll_interval ({self.max_poll_interval!r})")
 
     @property
     def index_file(self) -> Path:
@@ -124,6 +187,15 @@ class Settings:
     @property
     def state_file(self) -> Path:
         return self.state_path or self.data_dir / "state.db"
+
+    @property
+    def feeds_path(self) -> Path:
+        """The feed list in effect: ``feeds_file``, else the user's ``<data_dir>/feeds.yaml``
+        when it exists, else the packaged list (:data:`PACKAGED_FEEDS`, never written to)."""
+        if self.feeds_file is not None:
+            return self.feeds_file
+        own = self.data_dir / "feeds.yaml"
+        return own if own.exists() else PACKAGED_FEEDS
 
     def replace(self, **changes: Any) -> Settings:
         clean = {k: v for k, v in changes.items() if v is not None}
@@ -136,6 +208,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.name in SECRET_KEYS and value:
                 value = "***"
+            if f.name == "feeds_file":
+                value = self.feeds_path
             out[f.name] = str(value) if isinstance(value, Path) else value
         return out
 
@@ -213,7 +287,21 @@ def _coerce_all(values: Mapping[str, Any], *, source: str) -> dict[str, Any]:
     return out
 
 
+def _problem(key: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for setting ``key`` (its declared check), or None."""
+    check = _FIELDS[key].metadata.get("check") if key in _FIELDS else None
+    return check(value) if check is not None and value is not None else None
+
+
 def _coerce(key: str, raw: Any, source: str) -> Any:
+    value = _parse(key, raw, source)
+    problem = _problem(key, value)
+    if problem:
+        raise ConfigError(f"{source}: setting {key}={raw!r} is invalid: {problem}")
+    return value
+
+
+def _parse(key: str, raw: Any, source: str) -> Any:
     kind = _FIELDS[key].type
     text = str(raw).strip() if not isinstance(raw, list | tuple) else None
     try:
@@ -227,6 +315,8 @@ def _coerce(key: str, raw: Any, source: str) -> Any:
             if text is not None and text.lower() in {"0", "false", "no", "off"}:
                 return False
             raise ValueError("expected true or false")
+        if kind in ("int", "float") and isinstance(raw, bool):
+            raise ValueError(f"expected a number, not {raw}")
         if kind == "int":
             return int(raw)
         if kind == "float":

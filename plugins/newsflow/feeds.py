@@ -383,8 +383,11 @@ def merge_feeds(
 # --------------------------------------------------------------------------- OPML
 
 
-def import_opml(path: str | os.PathLike[str]) -> list[FeedSource]:
+def import_opml(path: str | os.PathLike[str], skipped: list[str] | None = None) -> list[FeedSource]:
     """The feeds of an OPML file, in document order.
+
+    A bad outline (its ``xmlUrl`` is not an http(s) URL) raises :class:`ConfigError` listing
+    every one, unless ``skipped`` is given: then each is described there and left out.
 
     Each ``<outline>`` with an ``xmlUrl`` is a feed: its name is ``title`` or ``text``,
     its tags the ``text`` of enclosing outlines without ``xmlUrl`` (categories) followed
@@ -414,7 +417,9 @@ def import_opml(path: str | os.PathLike[str]) -> list[FeedSource]:
     feeds: list[FeedSource] = []
     problems: list[str] = []
     _walk(body, [], feeds, problems)
-    if problems:
+    if skipped is not None:
+        skipped.extend(problems)
+    elif problems:
         raise ConfigError(
             f"{path}: {len(problems)} bad outline(s):\n" + "\n".join(f"  - {p}" for p in problems)
         )

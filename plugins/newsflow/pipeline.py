@@ -41,11 +41,11 @@ from newsflow.feeds import load_feed_list
 from newsflow.fetching import build_client, decode_page, fetch
 from newsflow.index import IndexBackend, open_backend
 from newsflow.models import Article, FeedEntry, FeedSource, FetchedPage, utcnow
-from newsflow.politeness import HostGate, HostPacer, host_of
+from newsflow.politeness import HostGate, HostPacer, RunStrikes, host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore
-from newsflow.urls import doc_id, normalize_url
+from newsflow.urls import doc_id, domain_of, normalize_url
 from newsflow.workers import BatchResult, CpuStage, Item, Pending, resolve_workers
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,8 @@ class Resources:
         self._client = client
         self.pacer = HostPacer(settings.per_host_delay)
         self.gate = HostGate(self.pacer, settings.per_host_concurrency)
+        self.strikes = RunStrikes()
+        """Hosts that failed in this run (all their failures count as one) or answered (reset at the end)."""
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         """This run's name on the articles it claims."""
         self._robots: RobotsPolicy | None = None
@@ -214,7 +216,10 @@ class Resources:
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._stack.close()
+        with self._stack:
+            if self._state is not None:
+                for host in self.strikes.healthy():
+                    self._state.record_host_success(host)
 
 
 def run(
@@ -226,7 +231,7 @@ def run(
 ) -> RunSummary:
     """Poll every feed, then process every pending article. Returns what happened."""
     started, cpu_started = time.monotonic(), time.process_time()
-    feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_file)
+    feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_path)
     extractors = _extractors(settings)
     with ExitStack() as stack:
         res = resources or stack.enter_context(Resources(settings))
@@ -335,16 +340,19 @@ def _store_poll(res: Resources, feed: FeedSource, outcome: tuple[PollResult, flo
 
 
 def _host_outcome(res: Resources, url: str, error: BaseException | None) -> None:
-    """Count a host's consecutive transient failures (a 429 backs it off at once); reset on success."""
+    """Count a host's runs in a row with transient failures (one strike per run; a 429 backs
+    it off at once); a run in which the host only answered resets the count."""
     host = host_of(url)
     if error is None:
-        res.state.record_host_success(host)
+        res.strikes.success(host)  # the count is reset at the run's end if the host never failed in it
         return
     if not isinstance(error, TransientError):
         return
     at_least = None
     if isinstance(error, ServerError) and error.status == 429:
         at_least = error.retry_after if error.retry_after is not None else res.settings.host_backoff
+    if not res.strikes.first_failure(host) and at_least is None:
+        return
     until = res.state.record_host_failure(
         host, error, threshold=res.settings.host_failure_threshold, backoff=res.settings.host_backoff,
         at_least=at_least,
@@ -618,9 +626,12 @@ def _chunks(items: Sequence[FeedEntry], size: int) -> Iterator[Sequence[FeedEntr
         yield items[start : start + size]
 
 
-def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manual",
+def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str | None = None,
                 resources: Resources | None = None, progress: Progress | None = None) -> RunSummary:
-    """Queue article URLs given by hand and process them (Airflow's manual ingest)."""
+    """Queue article URLs given by hand and process them (Airflow's manual ingest).
+
+    Their documents' ``source`` is the page's site name (``og:site_name``…) when it has one,
+    else ``source``, else the URL's domain."""
     started, cpu_started = time.monotonic(), time.process_time()
     summary = RunSummary()
     with ExitStack() as stack:
@@ -631,7 +642,7 @@ def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str = "manua
             except InvalidURL as exc:  # one bad URL is that URL's failure
                 _fail_article(res, summary, "fetch", raw, exc)
                 continue
-            res.state.add_manual(FeedEntry(url=url, feed_url="", source=source), doc_id(url))
+            res.state.add_manual(FeedEntry(url=url, feed_url="", source=source or domain_of(url)), doc_id(url))
         process(res, summary, progress or NO_PROGRESS)
     summary.finish(started, cpu_started)
     return summary

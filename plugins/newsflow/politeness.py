@@ -78,3 +78,35 @@ class HostGate:
         with semaphore:
             self.pacer.wait(url)
             yield
+
+
+class RunStrikes:
+    """A run's verdict per host: one outage is one strike.
+
+    Host backoff counts *runs* in a row in which a host had transient failures, not failed
+    requests: eleven feeds of one host that is down in one run are one strike, not eleven
+    (which backed the host off for hours after a single outage). A host that answered and
+    never failed in the run is healthy again at the run's end (:meth:`healthy`).
+    """
+
+    def __init__(self) -> None:
+        self._failed: set[str] = set()
+        self._answered: set[str] = set()
+        self._lock = threading.Lock()
+
+    def first_failure(self, host: str) -> bool:
+        """True the first time ``host`` fails in this run (count a strike), False afterwards."""
+        with self._lock:
+            if host in self._failed:
+                return False
+            self._failed.add(host)
+            return True
+
+    def success(self, host: str) -> None:
+        with self._lock:
+            self._answered.add(host)
+
+    def healthy(self) -> list[str]:
+        """Hosts that answered in this run and never failed: their strikes are reset."""
+        with self._lock:
+            return sorted(self._answered - self._failed)

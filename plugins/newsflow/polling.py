@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import feedparser
@@ -17,7 +17,7 @@ from newsflow.errors import FeedParseError, StageError
 from newsflow.fetching import Response, fetch
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
-from newsflow.urls import normalize_url
+from newsflow.urls import domain_of, normalize_url
 from newsflow.xmlguard import check_feed_xml
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,8 @@ def parse_feed(
         log.warning("feed %s: %s", feed.url, warning)
     language = feed.language or _language(parsed.feed.get("language"))
     date_language = _date_language(feed.language, parsed.feed.get("language"))
+    if feed.name == feed.url:  # a feed given by URL alone (manual ingest): name it by its own title
+        feed = replace(feed, name=_plain(parsed.feed.get("title")) or domain_of(feed.url) or feed.url)
     entries: dict[str, FeedEntry] = {}
     for raw in parsed.entries:
         try:
