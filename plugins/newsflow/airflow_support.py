@@ -12,8 +12,9 @@ then, for the Elasticsearch backend, the Airflow connection ``elasticsearch_defa
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,9 @@ ES_CONN_ID = "elasticsearch_default"
 SETTINGS_VARIABLE = "newsflow_settings"
 FEED_BATCH = 10
 ARTICLE_BATCH = 25
+MAX_MAPPED_TASKS = 256
+"""Mapped tasks per run at most, well below Airflow's ``[core] max_map_length`` (1024 by
+default, past which the whole run fails): a larger backlog makes each batch bigger instead."""
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "newsflow",
@@ -104,13 +108,53 @@ def _es_connection() -> dict[str, Any]:
 
 
 # --- polling -------------------------------------------------------------------------------
+def mapped_batches(
+    items: Sequence[Any],
+    host: Callable[[Any], str],
+    batch_size: int,
+    max_tasks: int = MAX_MAPPED_TASKS,
+) -> list[list[Any]]:
+    """``items`` in batches for dynamic task mapping: one host's items stay together.
+
+    Batches hold ``batch_size`` items, or ``ceil(len(items) / max_tasks)`` when that is more,
+    so there are never more than ``max_tasks`` of them whatever the backlog. A host's items
+    are cut into chunks of that size and chunks are packed in first-seen order (oldest work
+    first); a host is split only when it alone fills batches, so per-host politeness mostly
+    plays out inside one task. When packing leaves more than ``max_tasks`` batches, the two
+    smallest are merged until it does not.
+    """
+    if max_tasks < 1 or batch_size < 1:
+        raise ValueError("batch_size and max_tasks must be at least 1")
+    size = max(batch_size, math.ceil(len(items) / max_tasks))
+    by_host: dict[str, list[Any]] = {}
+    for item in items:
+        by_host.setdefault(host(item), []).append(item)
+    batches: list[list[Any]] = []
+    current: list[Any] = []
+    for group in by_host.values():
+        for start in range(0, len(group), size):
+            chunk = group[start : start + size]
+            if current and len(current) + len(chunk) > size:
+                batches.append(current)
+                current = []
+            current.extend(chunk)
+    if current:
+        batches.append(current)
+    while len(batches) > max_tasks:
+        batches.sort(key=len)
+        batches[1:2] = [batches[0] + batches[1]]
+        del batches[0]
+    return batches
+
+
 def feed_batches(batch_size: int = FEED_BATCH) -> list[list[dict[str, Any]]]:
-    """The feed list split into batches for dynamic task mapping."""
+    """The feed list in batches for dynamic task mapping (see :func:`mapped_batches`)."""
     from newsflow.feeds import load_feed_list
+    from newsflow.politeness import host_of
 
     feeds = load_feed_list(settings().feeds_path)
     rows = [{"url": f.url, "name": f.name, "language": f.language, "tags": list(f.tags)} for f in feeds]
-    return [rows[i : i + batch_size] for i in range(0, len(rows), batch_size)]
+    return mapped_batches(rows, lambda row: host_of(row["url"]), batch_size)
 
 
 def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -129,7 +173,9 @@ def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 # --- processing ----------------------------------------------------------------------------
 def pending_batches(batch_size: int = ARTICLE_BATCH) -> list[list[str]]:
-    """URLs of all due articles, in batches (each batch is one mapped task)."""
+    """URLs of all due articles, in at most :data:`MAX_MAPPED_TASKS` batches grouped by host
+    (each batch is one mapped task; see :func:`mapped_batches`)."""
+    from newsflow.politeness import host_of
     from newsflow.state import StateStore
 
     s = settings()
@@ -138,7 +184,7 @@ def pending_batches(batch_size: int = ARTICLE_BATCH) -> list[list[str]]:
         urls = [entry.url for entry in state.due_articles()]
     finally:
         state.close()
-    return [urls[i : i + batch_size] for i in range(0, len(urls), batch_size)]
+    return mapped_batches(urls, host_of, batch_size)
 
 
 def process_batch(urls: Sequence[str]) -> dict[str, Any]:
