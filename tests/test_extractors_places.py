@@ -126,9 +126,11 @@ def test_unknown_places_keep_their_name_without_a_country() -> None:
     assert fields["countries"] == [] and fields["place_points"] == []
 
 
-def test_non_english_articles_get_no_places() -> None:
-    fields = extract_places([article("Les habitants de Paris ont manifesté.", "fr")])[0]
-    assert fields == {"places": [], "countries": [], "locations": [], "place_points": []}
+def test_non_english_articles_get_places() -> None:
+    fields = extract_places([article("Les habitants de Paris ont manifesté devant le Parlement.", "fr")])[0]
+    assert fields["places"] == ["Paris"] and fields["countries"] == ["FR"]
+    fields = extract_places([article("Die Menschen in Moskau und in Kiew warten.", "de")])[0]
+    assert fields["places"] == ["Moscow", "Kyiv"]
 
 
 def test_gazetteer_normalises_names() -> None:
