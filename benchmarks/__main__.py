@@ -70,6 +70,12 @@ def input_size_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return input_size.run()
 
 
+def entities_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import entities
+
+    return entities.run(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -77,13 +83,16 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "main-text": main_text_section,
     "fidelity": fidelity_section,
     "input-size": input_size_section,
+    "entities": entities_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
            "main-text": "800 real pages of ../shared/corpora/dates-dev (expected dates, no expected texts)",
            "fidelity": "pages of dates-dev (publication day as annotated by htmldate's evaluation)",
            "input-size": "one synthetic page of short sentences per size (up to max_page_bytes), one core, "
-                         "in-process, no time budget; growth = time at 5 MB / time at 1.25 MB (4 = linear, 1 = capped)"}
+                         "in-process, no time budget; growth = time at 5 MB / time at 1.25 MB (4 = linear, 1 = capped)",
+           "entities": "our annotated paragraphs (benchmarks/data/entities_*.yaml), newsflow and the bare "
+                       "spaCy model side by side"}
 """Sections measured on data of their own (our annotated sets, a real corpus, synthetic inputs), not the demo corpus at N."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""

@@ -188,6 +188,18 @@ def clean_surface(text: str, label: str) -> str:
     return _EDGE.sub("", " ".join(words))
 
 
+_ELISION = re.compile(r"^[LlDd]['’](?=\w)")
+
+
+def _without_article(surface: str, function_words: frozenset[str]) -> str:
+    """"La OTAN" → "OTAN", "l'OTAN" → "OTAN": a leading article or elision of the language."""
+    surface = _ELISION.sub("", surface)
+    first, _, rest = surface.partition(" ")
+    if rest and first in function_words:
+        surface = rest
+    return surface[:1].upper() + surface[1:] if surface[:1].islower() else surface
+
+
 def _is_country_word(word: str) -> bool:
     from extractors.gazetteer import DEMONYMS
 
@@ -245,7 +257,8 @@ def _mentions(analysis: nlp.Analysis) -> list[Mention]:
     raw = [item for item in raw if not _common_noun(item[3], item[2], lower_words)]
     if analysis.language != nlp.DEFAULT_LANGUAGE:  # "Después" at a sentence start is no place
         function_words = nlp.name_cues(analysis.language).skip_first
-        raw = [item for item in raw if item[3] not in function_words]
+        raw = [(start, end, label, _without_article(surface, function_words))
+               for start, end, label, surface in raw if surface not in function_words]
     full_names = [s for _, _, label, s in raw if label == "PERSON" and len(s.split()) > 1]
     surnames = {s.split()[-1] for s in full_names}
 

@@ -37,7 +37,7 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -307,9 +307,11 @@ _SKIP_FIRST = frozenset(
     ["The", "A", "An", "In", "On", "At", "By", "For", "From", "With", "Without", "After", "Before", "During", "While", "When", "Where", "If", "As", "But", "And", "Or", "So", "Yet", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You", "His", "Her", "Their", "Our", "My", "Its", "There", "Here", "Among", "About", "Under", "Over", "Despite", "Although", "Meanwhile", "However", "According", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Some", "Many", "Most", "Few", "Both", "Each", "Every", "One", "Two", "Three", "Mr", "Mrs", "Ms", "Dr", "Sir", "Dame", "President", "Prime", "Minister", "Chancellor"]
 )
 NAME_CUES_PATH = Path(__file__).parent / "data" / "name_cues.yaml"
-RULE_PLACE_POPULATION = 100_000
+RULE_PLACE_POPULATION = 50_000
 """Without a model, a capitalised word is a place when it is a country or capital (by any
-gazetteer name: "Moskau"), a curated region, or a city of this many people by its own name."""
+gazetteer name: "Moskau"), a curated region, a city of this many people by its own name, or
+of :data:`RULE_ALTERNATE_POPULATION` by another ("München", "Frankfurt")."""
+RULE_ALTERNATE_POPULATION = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +323,14 @@ class Cues:
     org_suffixes: tuple[str, ...]
     skip_first: frozenset[str]
     given_names: frozenset[str]
+    title_suffixes: tuple[str, ...] = ()
+    """Endings of compound titles ("Konzernchef", "Bahnchefin")."""
+    name_adjectives: frozenset[str] = frozenset()
+    """Capitalised adjectives that start an organisation's name ("Deutsche Bahn")."""
+
+    def is_title(self, word: str) -> bool:
+        return word in self.titles or any(word.endswith(s) and len(word) > len(s) + 2
+                                          for s in self.title_suffixes)
 
 
 @functools.cache
@@ -332,7 +342,8 @@ def name_cues(language: str) -> Cues:
     entry = (data.get("languages") or {}).get(language) or {}
     return Cues(frozenset(entry.get("titles") or ()), frozenset(entry.get("org_words") or ()),
                 tuple(entry.get("org_suffixes") or ()), frozenset(entry.get("skip_first") or ()),
-                frozenset(data.get("given_names") or ()))
+                frozenset(data.get("given_names") or ()), tuple(entry.get("title_suffixes") or ()),
+                frozenset(entry.get("name_adjectives") or ()))
 
 
 def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
@@ -349,7 +360,8 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
     out: list[Ent] = []
     if language == DEFAULT_LANGUAGE:
         for match in _NAME_SEQUENCE.finditer(text):
-            for start, end in _chunks(match.start(), match.group(), entities_module.TITLES, _SKIP_FIRST):
+            for start, end in _chunks(match.start(), match.group(), entities_module.TITLES.__contains__,
+                                      _SKIP_FIRST):
                 name = text[start:end]
                 label = _rule_label(name, name.split(), gaz, entities_module)
                 if label is not None:
@@ -357,13 +369,14 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
         return out
     cues = name_cues(language)
     for match in _OTHER_SEQUENCE.finditer(text):
-        chunks = _chunks(match.start(), match.group(), cues.titles | entities_module.TITLES,
+        chunks = _chunks(match.start(), match.group(),
+                         lambda word: cues.is_title(word) or word in entities_module.TITLES,
                          cues.skip_first)
         for start, end in chunks:
             name = text[start:end].rstrip(".")
             end = start + len(name)
             before = _WORD_BEFORE.search(text, max(0, start - 40), start)
-            titled = before is not None and (before.group(1) in cues.titles
+            titled = before is not None and (cues.is_title(before.group(1))
                                              or before.group(1) in entities_module.TITLES)
             label = _other_label(name, gaz, entities_module, cues, titled)
             if label is not None:
@@ -386,14 +399,14 @@ def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any)
     return out
 
 
-def _chunks(offset: int, sequence: str, titles: frozenset[str], skip_first: frozenset[str]
+def _chunks(offset: int, sequence: str, is_title: Callable[[str], bool], skip_first: frozenset[str]
             ) -> list[tuple[int, int]]:
     """Split a capitalised sequence at titles and leading function words."""
     chunks: list[tuple[int, int]] = []
     current: list[tuple[int, int]] = []
     for word in _WORD.finditer(sequence):
         token = word.group().rstrip(".")
-        if word.group() in titles or token in titles or (not current and token in skip_first):
+        if is_title(word.group()) or is_title(token) or (not current and token in skip_first):
             if current:
                 chunks.append((current[0][0], current[-1][1]))
             current = []
@@ -429,9 +442,9 @@ def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: 
     words = name.split()
     if gaz is not None and _rule_place(gaz, name):
         return "GPE"
-    if (name.isupper() and 2 <= len(name) <= 6 and name.isalpha()) or (len(words) > 1 and any(
-            w in cues.org_words or w in ORG_WORDS for w in words)) or (len(words) == 1 and any(
-            len(name) > len(s) + 2 and name.endswith(s) for s in cues.org_suffixes)):
+    if (name.isupper() and 2 <= len(name) <= 6 and name.isalpha()) or (len(words) > 1 and (any(
+            w in cues.org_words or w in ORG_WORDS for w in words) or words[0] in cues.name_adjectives)
+    ) or (len(words) == 1 and any(len(name) > len(s) + 2 and name.endswith(s) for s in cues.org_suffixes)):
         return "ORG"
     if 2 <= len(words) <= 4 and all(w[:1].isupper() or w in PARTICLE_WORDS for w in words) and (
             titled or words[0] in cues.given_names):
@@ -448,7 +461,8 @@ def _rule_place(gaz: Any, name: str) -> bool:
     for cand in gaz.candidates(name):
         place = cand.place
         if place.feature == "country" or place.capital or (cand.primary and (
-                place.curated or place.population >= RULE_PLACE_POPULATION)):
+                place.curated or place.population >= RULE_PLACE_POPULATION)) or (
+                place.feature == "city" and place.population >= RULE_ALTERNATE_POPULATION):
             return True
     return False
 
