@@ -76,6 +76,12 @@ def entities_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return entities.run(sizes)
 
 
+def nlp_memory_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import nlp_memory
+
+    return nlp_memory.run(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -84,6 +90,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "fidelity": fidelity_section,
     "input-size": input_size_section,
     "entities": entities_section,
+    "nlp-memory": nlp_memory_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
@@ -92,7 +99,9 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "input-size": "one synthetic page of short sentences per size (up to max_page_bytes), one core, "
                          "in-process, no time budget; growth = time at 5 MB / time at 1.25 MB (4 = linear, 1 = capped)",
            "entities": "our annotated paragraphs (benchmarks/data/entities_*.yaml), newsflow and the bare "
-                       "spaCy model side by side"}
+                       "spaCy model side by side",
+           "nlp-memory": "one fresh worker process per language set, entities and places extractors run "
+                         "on one paragraph per language"}
 """Sections measured on data of their own (our annotated sets, a real corpus, synthetic inputs), not the demo corpus at N."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""
