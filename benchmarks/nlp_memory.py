@@ -54,7 +54,7 @@ def measure(languages: tuple[str, ...]) -> dict[str, Any]:
     extract_places(articles)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {"languages": ",".join(languages) or "(none)",
-            "spaCy models": ", ".join(f"{lang}:{nlp.model_name(lang).removeprefix('spacy:')}"
+            "models": ", ".join(f"{lang}:{nlp.model_name(lang).removeprefix('spacy:')}"
                                       for lang in nlp.loaded_languages()) or "—",
             "peak RSS MiB": round(peak)}
 

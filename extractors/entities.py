@@ -200,6 +200,18 @@ def _without_article(surface: str, function_words: frozenset[str]) -> str:
     return surface[:1].upper() + surface[1:] if surface[:1].islower() else surface
 
 
+def _nominative_known(surface: str, language: str) -> str:
+    """An inflected name's nominative form the alias table knows, else the name as written."""
+    from extractors.gazetteer import nominative_variants
+
+    if known_entity(surface) is not None:
+        return surface
+    for variant in nominative_variants(surface, language):
+        if known_entity(variant) is not None:
+            return variant
+    return surface
+
+
 def _is_country_word(word: str) -> bool:
     from extractors.gazetteer import DEMONYMS
 
@@ -265,6 +277,9 @@ def _mentions(analysis: nlp.Analysis) -> list[Mention]:
     written_as_place = {surface for start, end, label, surface in raw
                         if label == "ORG" and " " not in surface and gaz is not None
                         and _place_evidence(gaz, surface, text, start, end, analysis.language)}
+    if analysis.language in ("ru", "uk"):  # "Путина" → "Путин" when the alias table knows it
+        raw = [(start, end, label, _nominative_known(surface, analysis.language))
+               for start, end, label, surface in raw]
     labelled: list[tuple[int, int, str, str]] = []
     for start, end, label, surface in raw:
         known = known_entity(surface)

