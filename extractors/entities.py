@@ -120,6 +120,7 @@ _MINISTRY = re.compile(
 _TOPICS = {"foreign": "Foreign Affairs", "interior": "Internal Affairs",
            "home": "Home Affairs", "defense": "Defense"}
 _POSSESSIVE = re.compile(r"['’]s?$")
+_SPACED_DASH = re.compile(r"\s+[—–|]\s+|\s+-\s+")
 _EDGE = re.compile(r"^[^\w]+|[^\w.)]+$")
 _SPACES = re.compile(r"\s+")
 
@@ -170,6 +171,7 @@ def known_entity(name: str) -> tuple[str, str] | None:
 def clean_surface(text: str, label: str) -> str:
     """A span's text without "the", possessive, titles and edge punctuation."""
     text = _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+    text = _SPACED_DASH.split(text, maxsplit=1)[0]  # "Agnès Lemaire — Publié": a byline, not a name
     text = _EDGE.sub("", text)
     if text[:4].casefold() == "the ":
         text = text[4:]
@@ -341,9 +343,9 @@ def _add_missed_places(text: str, items: list[tuple[int, int, str, str]], gaz: A
                        ) -> list[tuple[int, int, str, str]]:
     """Add GPE mentions of well-known places the model left untagged ("southwest of Kyiv").
 
-    Only capitalised words outside every entity span naming a country or a capital (also by
-    a GeoNames alternate name: "Kiev"), or by its own name a curated region or a city of
-    ≥ :data:`MISSED_PLACE_POPULATION`.
+    Only capitalised words outside every entity span naming a country (by a name, not its
+    ISO code: German "Dom" is no "DOM") or a capital (also by a GeoNames alternate name:
+    "Kiev"), or by its own name a curated region or a city of ≥ :data:`MISSED_PLACE_POPULATION`.
     """
     covered = [(s, e) for s, e, _, _ in items]
     added: list[tuple[int, int, str, str]] = []
@@ -357,7 +359,7 @@ def _add_missed_places(text: str, items: list[tuple[int, int, str, str]], gaz: A
             continue
         for cand in gaz.candidates(name):
             place = cand.place
-            if (place.feature == "country" or place.capital) or (cand.primary and (
+            if (place.feature == "country" and cand.primary) or place.capital or (cand.primary and (
                     place.curated or place.population >= MISSED_PLACE_POPULATION)):
                 added.append((start, start + len(name), "GPE", name))
                 break
@@ -410,8 +412,8 @@ def _place_evidence(gaz: Any, name: str, text: str, start: int, end: int, langua
 def _is_place(gaz: Any, name: str) -> bool:
     """Whether ``name`` is a gazetteer place by its own name, or a country or capital by
     any name ("Kiev")."""
-    return any(c.primary or c.place.feature == "country" or c.place.capital
-               for c in gaz.candidates(name))
+    return any(c.primary or (c.place.feature == "country" and name.isupper())
+               or c.place.capital for c in gaz.candidates(name))
 
 
 def _join_organisations(text: str, items: list[tuple[int, int, str, str]], gaz: Any

@@ -436,6 +436,8 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
             titled = before is not None and (cues.is_title(before.group(1))
                                              or before.group(1) in entities_module.TITLES)
             label = _other_label(name, gaz, entities_module, cues, titled, language)
+            if label == "ORG" and " " in name:  # "Forschende der Universität Bonn"
+                name, start = _organisation_tail(name, start, cues)
             inside = _words_of(text, start, name, gaz, entities_module, cues, language) \
                 if " " in name and (label is None or entities_module.known_entity(name) is None) else []
             if label is not None and not any(entities_module.known_entity(e.text) for e in inside):
@@ -443,6 +445,24 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
             else:  # "in Hamburg Vertreter", "України Володимир Зеленський": the names inside
                 out += inside
     return out
+
+
+_ARTICLE_JOINER = re.compile(r" (?:der|des|den|de|del|di|da|do) ")
+
+
+def _organisation_tail(name: str, start: int, cues: Cues) -> tuple[str, int]:
+    """An organisation named after a joiner ("Forschende der Universität Bonn" → "Universität
+    Bonn") when nothing before the joiner belongs to it."""
+    joiner = _ARTICLE_JOINER.search(name)
+    if joiner is None:
+        return name, start
+    head, tail = name[:joiner.start()].split(), name[joiner.end():]
+    tail_words = tail.split()
+    if any(w in cues.org_words or w in ORG_WORDS or w in cues.name_adjectives for w in head) or not (
+            tail_words and (tail_words[0] in cues.org_words or tail_words[0] in ORG_WORDS
+                            or tail_words[0] in cues.name_adjectives)):
+        return name, start
+    return tail, start + joiner.end()
 
 
 def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any,
@@ -540,16 +560,44 @@ def _rule_place(gaz: Any, name: str, language: str = "") -> bool:
     place (see :data:`RULE_PLACE_POPULATION`)."""
     from extractors.gazetteer import nominative_variants
 
-    if _well_known_place(gaz, name):
+    if _well_known_place(gaz, name, language):
         return True
-    return any(_well_known_place(gaz, v) for v in nominative_variants(name, language))
+    return any(_well_known_place(gaz, v, language) for v in nominative_variants(name, language))
 
 
-def _well_known_place(gaz: Any, name: str) -> bool:
+LANGUAGE_COUNTRIES: dict[str, frozenset[str]] = {
+    "de": frozenset({"DE", "AT", "CH", "LI", "LU"}),
+    "fr": frozenset({"FR", "BE", "CH", "LU", "CA", "MC"}),
+    "es": frozenset({"ES", "MX", "AR", "CO", "CL", "PE", "VE", "EC", "BO", "UY", "PY", "CU", "DO",
+                     "GT", "HN", "SV", "NI", "CR", "PA", "PR"}),
+    "it": frozenset({"IT", "CH", "SM", "VA"}),
+    "pt": frozenset({"PT", "BR", "AO", "MZ"}),
+    "ru": frozenset({"RU", "BY", "KZ", "UA"}),
+    "uk": frozenset({"UA"}),
+}
+"""Where each language is spoken: a town named like a common noun elsewhere ("Ende" in
+Indonesia, "Derby" in England) is no place in a German article, a German town is."""
+BIG_CITY = 500_000
+"""A city this big is a place in any language's article."""
+
+
+def _well_known_place(gaz: Any, name: str, language: str = "") -> bool:
+    """A country or capital (an ISO code only in capitals: "Dom" is no "DOM"), a curated
+    region, or a city of :data:`RULE_PLACE_POPULATION` (by another name :data:`RULE_ALTERNATE_POPULATION`)
+    in a country of the language, or of :data:`BIG_CITY` anywhere."""
+    home = LANGUAGE_COUNTRIES.get(language)
     for cand in gaz.candidates(name):
         place = cand.place
-        if place.feature == "country" or place.capital or (cand.primary and (
-                place.curated or place.population >= RULE_PLACE_POPULATION)) or (
+        if place.feature == "country" and (cand.primary or name.isupper()):
+            return True
+        if place.feature == "country":
+            continue
+        if place.capital or (cand.primary and place.curated) or (
+                place.feature == "city" and place.population >= BIG_CITY):
+            return True
+        if home is not None and place.country_code not in home:
+            continue
+        if (cand.primary and place.population >= RULE_PLACE_POPULATION) or (
                 place.feature == "city" and place.population >= RULE_ALTERNATE_POPULATION):
             return True
     return False

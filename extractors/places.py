@@ -181,8 +181,13 @@ def _point(place: Place) -> dict[str, float] | None:
     return {"lat": round(place.lat, 5), "lon": round(place.lon, 5)}
 
 
-def summarise(groups: Sequence[_Group]) -> Fields:
-    """The extractor's fields from resolved groups."""
+def summarise(groups: Sequence[_Group], language: str = nlp.DEFAULT_LANGUAGE) -> Fields:
+    """The extractor's fields from resolved groups.
+
+    In other languages than English a one-word name the gazetteer does not know is left out
+    (the WikiNER-trained models tag "Sport", "Toulousains" or "Cloître" as places)."""
+    if language != nlp.DEFAULT_LANGUAGE:
+        groups = [g for g in groups if g.choice is not None or " " in g.name]
     merged: dict[str, list[Any]] = {}  # canonical name → [count, first, place]
     for group in groups:
         name = group.choice.name if group.choice is not None else group.name
@@ -234,7 +239,7 @@ def extract_places(articles: Sequence[Article]) -> list[Fields]:
                      ["entity_mentions"] if m["label"] in PLACE_LABELS]
             out.append({**{k: list(v) for k, v in EMPTY.items()}, "places": names})
         else:
-            out.append(summarise(resolve(analysis, gaz)))
+            out.append(summarise(resolve(analysis, gaz), analysis.language))
     return out
 
 

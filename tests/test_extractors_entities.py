@@ -296,6 +296,23 @@ def test_ukrainian_text_gets_entities_from_rules() -> None:
     assert {"Ukraine", "Kyiv", "Kharkiv", "Lviv"} <= set(fields["places"])
 
 
+def test_german_nouns_named_like_far_towns_are_no_places() -> None:
+    text = ("Am Ende des Abends leuchtete der Dom, sagte Bürgermeisterin Henriette Reker in Köln. "
+            "Das Derby gewann der FC Köln gegen Leverkusen.")
+    fields = run_all(text, "de")
+    assert fields["persons"] == ["Henriette Reker"]
+    assert "FC Köln" in fields["organizations"]
+    assert set(fields["places"]) == {"Köln", "Leverkusen"}  # GeoNames names; not Ende (Indonesia), Derby, "DOM"
+
+
+def test_bylines_and_unknown_one_word_places(model: None) -> None:
+    text = ("Agnès Lemaire — Publié le 7 décembre. Sport. La cathédrale de Paris a rouvert ses "
+            "portes, a déclaré Laurent Vidal.")
+    fields = run_all(text, "fr")
+    assert "Agnès Lemaire" in fields["persons"] and "Laurent Vidal" in fields["persons"]
+    assert fields["places"] == ["Paris"]
+
+
 def run_all(text: str, language: str) -> dict[str, Any]:
     item = article(text, language)
     return {**extract_entities([item])[0], **extractors.places.extract_places([item])[0]}
