@@ -383,6 +383,9 @@ class Cues:
     """Endings of compound titles ("Konzernchef", "Bahnchefin")."""
     name_adjectives: frozenset[str] = frozenset()
     """Capitalised adjectives that start an organisation's name ("Deutsche Bahn")."""
+    capitalised_nouns: bool = False
+    """Whether the language capitalises every noun (German): then two capitalised words are a
+    person only after a title or with a known given name; elsewhere, as in English, they are."""
 
     def is_title(self, word: str) -> bool:
         """Whether ``word`` is a title (also capitalised at a sentence start: "Президент")."""
@@ -400,7 +403,7 @@ def name_cues(language: str) -> Cues:
     return Cues(frozenset(entry.get("titles") or ()), frozenset(entry.get("org_words") or ()),
                 tuple(entry.get("org_suffixes") or ()), frozenset(entry.get("skip_first") or ()),
                 frozenset(data.get("given_names") or ()), tuple(entry.get("title_suffixes") or ()),
-                frozenset(entry.get("name_adjectives") or ()))
+                frozenset(entry.get("name_adjectives") or ()), bool(entry.get("capitalised_nouns")))
 
 
 def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
@@ -532,8 +535,9 @@ def _rule_label(name: str, words: list[str], gaz: Any, entities_module: Any) -> 
 def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: bool,
                  language: str = "") -> str | None:
     """The label of a capitalised sequence in a language other than English: the alias
-    table, then a well-known place, an organisation word or acronym, then a person after a
-    title or starting with a given name; anything else is no entity."""
+    table, then a well-known place, an organisation word or acronym, then a person (two to
+    four capitalised words; in German only after a title or starting with a given name);
+    anything else is no entity."""
     known = entities_module.known_entity(name)
     if known is not None:
         return str(known[1])
@@ -544,8 +548,8 @@ def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: 
             w in cues.org_words or w in ORG_WORDS for w in words) or words[0] in cues.name_adjectives)
     ) or (len(words) == 1 and any(len(name) > len(s) + 2 and name.endswith(s) for s in cues.org_suffixes)):
         return "ORG"
-    if 2 <= len(words) <= 4 and all(w[:1].isupper() or w in PARTICLE_WORDS for w in words) and (
-            titled or words[0] in cues.given_names):
+    if 2 <= len(words) <= 5 and all(w[:1].isupper() or w in PARTICLE_WORDS for w in words) and (
+            titled or words[0] in cues.given_names or (not cues.capitalised_nouns and len(words) <= 4)):
         return "PERSON"
     if titled and len(words) == 1 and len(name) > 2:
         return "PERSON"

@@ -313,6 +313,13 @@ def test_bylines_and_unknown_one_word_places(model: None) -> None:
     assert fields["places"] == ["Paris"]
 
 
+def test_romance_rules_take_capitalised_pairs_as_persons_german_does_not() -> None:
+    italian = run_all("Secondo Elly Schlein il governo di Roma ha sbagliato, ha detto Matteo Salvini.", "it")
+    assert italian["persons"] == ["Elly Schlein", "Matteo Salvini"] and italian["places"] == ["Rome"]
+    german = run_all("Große Sorgen bereitet der Stadt Bonn die Kältewelle, sagte Petra Schulte.", "de")
+    assert german["persons"] == ["Petra Schulte"]  # a given name; "Große Sorgen" is no person
+
+
 def run_all(text: str, language: str) -> dict[str, Any]:
     item = article(text, language)
     return {**extract_entities([item])[0], **extractors.places.extract_places([item])[0]}
