@@ -59,7 +59,7 @@ from extractors.base import Extractor, Fields
 from extractors.registry import register
 from newsflow.models import Article
 
-VERSION = "1"
+VERSION = "2"
 MENTION_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP")
 
 ALIASES_PATH = Path(__file__).parent / "data" / "aliases.yaml"

@@ -45,7 +45,7 @@ from extractors.gazetteer import normalise as gazetteer_key
 from extractors.registry import register
 from newsflow.models import Article
 
-VERSION = "1"
+VERSION = "2"
 PLACE_LABELS = ("GPE", "LOC")
 _FACILITY = re.compile(r"^\s+nuclear(?:\s+power)?\s+(?:plant|station)\b", re.IGNORECASE)
 _REGION = re.compile(r"^\s+(region|oblast|province)\b", re.IGNORECASE)
