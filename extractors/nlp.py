@@ -256,11 +256,6 @@ def model_name(language: str = DEFAULT_LANGUAGE) -> str:
     return f"spacy:{nlp.meta.get('lang', language)}_{nlp.meta.get('name', '?')}"
 
 
-def is_english(article: Article) -> bool:
-    """Whether the article is English (or of unknown language)."""
-    return article_language(article) == DEFAULT_LANGUAGE
-
-
 def _key(article: Article) -> tuple[str, str]:
     digest = hashlib.blake2b(f"{article_language(article)}\0{article.text or ''}".encode(),
                              digest_size=12).hexdigest()
