@@ -218,3 +218,12 @@ def test_people_places_and_topics_are_faceted_over_the_corpus(demo_server: DemoS
     near_fastiv = index.search(SearchQuery(near=(50.08, 29.92, 30.0), size=50))
     assert SEED["path"] in {h.document["url"].removeprefix(demo_server.base_url) for h in near_fastiv.hits}
     assert near_fastiv.total < len(ARTICLES)
+
+
+def test_non_english_articles_get_persons_places_and_quote_speakers(ingested: Any, index: Any) -> None:
+    for language in ("de", "fr", "es"):
+        hits = index.search(SearchQuery(filters={"language": (language,)}, size=50)).hits
+        assert len(hits) >= 3, language
+        with_all = [h for h in hits if h.document["persons"] and h.document["places"]]
+        assert len(with_all) >= 0.9 * len(hits), (language, [h.document["url"] for h in hits if h not in with_all])
+        assert any(q.get("speaker") for h in hits for q in h.document.get("quotes") or []), language
