@@ -378,6 +378,8 @@ class Cues:
     """Endings of compound titles ("Konzernchef", "Bahnchefin")."""
     name_adjectives: frozenset[str] = frozenset()
     """Capitalised adjectives that start an organisation's name ("Deutsche Bahn")."""
+    speech_verbs: frozenset[str] = frozenset()
+    """Verbs after which a capitalised pair is a person ("sagte Birgit Lammerz")."""
     capitalised_nouns: bool = False
     """Whether the language capitalises every noun (German): then two capitalised words are a
     person only after a title or with a known given name; elsewhere, as in English, they are."""
@@ -398,7 +400,8 @@ def name_cues(language: str) -> Cues:
     return Cues(frozenset(entry.get("titles") or ()), frozenset(entry.get("org_words") or ()),
                 tuple(entry.get("org_suffixes") or ()), frozenset(entry.get("skip_first") or ()),
                 frozenset(data.get("given_names") or ()), tuple(entry.get("title_suffixes") or ()),
-                frozenset(entry.get("name_adjectives") or ()), bool(entry.get("capitalised_nouns")))
+                frozenset(entry.get("name_adjectives") or ()), frozenset(entry.get("speech_verbs") or ()),
+                bool(entry.get("capitalised_nouns")))
 
 
 def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
@@ -431,8 +434,8 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
             name = text[start:end].rstrip(".")
             end = start + len(name)
             before = _WORD_BEFORE.search(text, max(0, start - 40), start)
-            titled = before is not None and (cues.is_title(before.group(1))
-                                             or before.group(1) in entities_module.TITLES)
+            titled = before is not None and (cues.is_title(before.group(1)) or before.group(1)
+                                             in cues.speech_verbs or before.group(1) in entities_module.TITLES)
             label = _other_label(name, gaz, entities_module, cues, titled, language)
             if label == "ORG" and " " in name:  # "Forschende der Universität Bonn"
                 name, start = _organisation_tail(name, start, cues)
@@ -544,7 +547,8 @@ def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: 
     ) or (len(words) == 1 and any(len(name) > len(s) + 2 and name.endswith(s) for s in cues.org_suffixes)):
         return "ORG"
     if 2 <= len(words) <= 5 and all(w[:1].isupper() or w in PARTICLE_WORDS for w in words) and (
-            titled or words[0] in cues.given_names or (not cues.capitalised_nouns and len(words) <= 4)):
+            titled or words[0].split("-")[0] in cues.given_names
+            or (not cues.capitalised_nouns and len(words) <= 4)):
         return "PERSON"
     if titled and len(words) == 1 and len(name) > 2:
         return "PERSON"

@@ -318,6 +318,8 @@ def test_romance_rules_take_capitalised_pairs_as_persons_german_does_not() -> No
     assert italian["persons"] == ["Elly Schlein", "Matteo Salvini"] and italian["places"] == ["Rome"]
     german = run_all("Große Sorgen bereitet der Stadt Bonn die Kältewelle, sagte Petra Schulte.", "de")
     assert german["persons"] == ["Petra Schulte"]  # a given name; "Große Sorgen" is no person
+    german = run_all("„Es reicht“, sagte Birgit Lammerz. Auch Hans-Peter Esser verkauft Mandeln.", "de")
+    assert german["persons"] == ["Birgit Lammerz", "Hans-Peter Esser"]  # after a speech verb; a given name
 
 
 def run_all(text: str, language: str) -> dict[str, Any]:

@@ -224,6 +224,7 @@ def test_non_english_articles_get_persons_places_and_quote_speakers(ingested: An
     for language in ("de", "fr", "es"):
         hits = index.search(SearchQuery(filters={"language": (language,)}, size=50)).hits
         assert len(hits) >= 3, language
-        with_all = [h for h in hits if h.document["persons"] and h.document["places"]]
-        assert len(with_all) >= 0.9 * len(hits), (language, [h.document["url"] for h in hits if h not in with_all])
+        assert all(h.document["places"] for h in hits), language  # every page names where it happens
+        named = [h for h in hits if h.document["persons"]]  # (a match report may name nobody)
+        assert len(named) >= len(hits) - 1, (language, [h.document["url"] for h in hits if h not in named])
         assert any(q.get("speaker") for h in hits for q in h.document.get("quotes") or []), language
