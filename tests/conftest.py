@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from ci import unavailable
 from es_fixtures import es_client, es_url  # noqa: F401 - session fixtures for every module
 
@@ -15,6 +16,8 @@ from newsflow.feeds import load_feed_list
 from newsflow.models import FeedSource
 
 DEMO_SITE = SEEDS_DIR / "demo" / "site"
+DEMO_ARTICLES = len(yaml.safe_load((SEEDS_DIR / "demo" / "expected.yaml").read_text(encoding="utf-8"))["articles"])
+"""Articles in the demo corpus, as listed in its expected.yaml."""
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from airflow_env import airflow, airflow_env, prepare
-from conftest import require
+from conftest import DEMO_ARTICLES, require
 
 from newsflow.config import SEEDS_DIR
 from newsflow.demo_server import DemoServer
@@ -63,22 +63,22 @@ def test_poll_then_process_indexes_the_demo_corpus(af: dict[str, Any], tmp_path:
     env = with_data_dir(af, tmp_path)
     airflow(env, "dags", "test", "newsflow_poll_feeds")
     state = StateStore(tmp_path / "state.db")
-    assert state.counts()["pending"] == 46
+    assert state.counts()["pending"] == DEMO_ARTICLES
     state.close()
     assert not (tmp_path / "index.db").exists(), "polling alone indexes nothing"
 
     airflow(env, "dags", "test", "newsflow_process_articles")
     state = StateStore(tmp_path / "state.db")
-    assert state.counts()["pending"] == 0 and state.counts()["done"] == 46
+    assert state.counts()["pending"] == 0 and state.counts()["done"] == DEMO_ARTICLES
     state.close()
     index = EmbeddedBackend(tmp_path / "index.db")
-    assert index.count() == 46
+    assert index.count() == DEMO_ARTICLES
     assert index.get(doc_id(af["base"] + SEED_PATH)) is not None
     index.close()
 
     airflow(env, "dags", "test", "newsflow_poll_feeds")  # idempotent: a rerun adds no work
     state = StateStore(tmp_path / "state.db")
-    assert state.counts()["pending"] == 0 and state.counts()["done"] == 46
+    assert state.counts()["pending"] == 0 and state.counts()["done"] == DEMO_ARTICLES
     state.close()
 
 
@@ -177,14 +177,14 @@ def test_scheduled_dags_and_maintenance_on_elasticsearch(
         airflow(env, "dags", "test", "newsflow_poll_feeds")
         airflow(env, "dags", "test", "newsflow_process_articles")
         es_client.indices.refresh(index=alias)
-        assert es_client.count(index=alias)["count"] == 46
+        assert es_client.count(index=alias)["count"] == DEMO_ARTICLES
         before = set(es_client.indices.get_alias(name=alias))
         airflow(env, "dags", "test", "newsflow_index_stats")
         airflow(env, "dags", "test", "newsflow_maintenance")  # reindex: new index behind the alias
         after = set(es_client.indices.get_alias(name=alias))
         assert after != before and len(after) == 1
         es_client.indices.refresh(index=alias)
-        assert es_client.count(index=alias)["count"] == 46
+        assert es_client.count(index=alias)["count"] == DEMO_ARTICLES
         assert not (tmp_path / "index.db").exists()
     finally:
         es_client.indices.delete(index=f"{alias}-*", ignore_unavailable=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conftest import DEMO_SITE, make_settings
+from conftest import DEMO_ARTICLES, DEMO_SITE, make_settings
 
 from extractors.base import Extractor, Fields
 from newsflow import pipeline
@@ -50,7 +50,7 @@ def test_downloads_of_the_next_batch_overlap_the_cpu_work_of_this_one(tmp_path: 
             pipeline.process(res, summary, pipeline.NO_PROGRESS, extractors=chain)
 
     batches = -(-summary.entries_new // BATCH)
-    assert summary.articles_new == summary.entries_new == 43
+    assert summary.articles_new == summary.entries_new == DEMO_ARTICLES
     assert len(overlapped) == batches
     assert overlapped[:-1] == [True] * (batches - 1), "a batch's CPU stage ran with no download of the next batch"
     assert overlapped[-1] is False  # no later batch
