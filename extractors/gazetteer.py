@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.cache import cache_dir, remove_stale, replacing
+from newsflow.geo import haversine_km as distance_km  # noqa: F401 (public name)
 
 log = logging.getLogger(__name__)
 
@@ -572,11 +573,3 @@ def nominative_variants(name: str, language: str) -> list[str]:
 def demonym_country(word: str) -> str | None:
     """ISO country of a nationality adjective ("Ukrainian" → "UA"), else None."""
     return DEMONYMS.get(word.strip())
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))

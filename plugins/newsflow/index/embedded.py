@@ -26,7 +26,6 @@ import binascii
 import contextlib
 import hashlib
 import json
-import math
 import os
 import re
 import sqlite3
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError, QueryError
+from newsflow.geo import haversine_km
 from newsflow.index.base import (
     FACET_FIELDS,
     GEO_FIELD,
@@ -60,10 +60,9 @@ MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 SNIPPET_TOKENS = 32
 """Length of the text fragment around the matches (FTS5 allows at most 64)."""
 
-_BATCH = 500
-EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = 111.0
 """A little under the true 111.2 km, so the latitude band never cuts a match off."""
+_BATCH = 500
 """Rows per statement when deleting or streaming (stays under SQLite's variable limit)."""
 
 _DDL = """
@@ -270,14 +269,6 @@ def _points(value: Any) -> list[tuple[float, float]]:
         if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) not in out:
             out.append((float(lat), float(lon)))
     return out
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres (mean Earth radius, as Elasticsearch uses)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _canonical_json(doc: Document) -> str:
