@@ -1,19 +1,14 @@
-"""The built-in extractors, imported in run order (each module registers itself).
+"""The built-in extractor chain, declared once as data.
 
-:func:`extractors.registry.available` imports this module and puts the extractors named
-in :data:`RUN_ORDER` first, in that order (whoever imported a module first), followed by
-any other registered extractor; that is the order :func:`~extractors.registry.resolve`
-runs them in. ``keywords`` reads the language the ``language`` extractor settles on.
+:data:`CHAIN` names the built-in extractors in run order. Each name is also its module:
+``extractors.<name>`` defines and registers the extractor called ``<name>``.
+:func:`extractors.registry.available` lists these first, in this order, followed by any
+other registered extractor; that is the order :func:`~extractors.registry.resolve` runs
+them in. ``keywords`` reads the language the ``language`` extractor settles on.
 """
 
 from __future__ import annotations
 
-import importlib
-
-BUILTIN = ("language", "entities", "places", "quotes", "readability", "keywords", "quantities", "dates", "topics", "tone", "summary", "simhash")
-"""Modules of ``extractors`` holding the built-in extractors, in run order."""
-RUN_ORDER = ("language", "entities", "places", "quotes", "reading", "keywords", "quantities", "dates", "topics", "tone", "summary", "simhash")
-"""Names of the built-in extractors, in run order."""
-
-for _module in BUILTIN:
-    importlib.import_module(f"extractors.{_module}")
+CHAIN = ("language", "entities", "places", "quotes", "reading", "keywords", "quantities",
+         "dates", "topics", "tone", "summary", "simhash")
+"""Names of the built-in extractors (= their modules in ``extractors``), in run order."""

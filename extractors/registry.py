@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import logging
 from collections.abc import Iterable, Sequence
 
 from extractors.base import Extractor
+from extractors.builtin import CHAIN
 from newsflow.models import Article, ExtractorRun
 
 log = logging.getLogger(__name__)
@@ -25,9 +27,10 @@ def register(extractor: Extractor) -> Extractor:
 
 
 def available() -> dict[str, Extractor]:
-    """All registered extractors, in registration (= run) order."""
-    _load_builtin()
-    return dict(_REGISTRY)
+    """All extractors in run order: the built-ins in :data:`extractors.builtin.CHAIN`,
+    then any other registered extractor in registration order."""
+    builtin = {name: _builtin(name) for name in CHAIN}
+    return builtin | {name: ext for name, ext in _REGISTRY.items() if name not in builtin}
 
 
 def resolve(names: Iterable[str] | None = None) -> list[Extractor]:
@@ -109,18 +112,8 @@ def _record(article: Article, extractor: Extractor, fields: dict[str, object] | 
         article.extractors.append(run)
 
 
-def _load_builtin() -> None:
-    """Import the built-in extractor modules (each registers itself) and order them.
-
-    Registration order depends on who imported a module first (a test importing
-    ``extractors.keywords`` directly registers it early), so the built-ins are put first,
-    in ``extractors.builtin.RUN_ORDER``, ahead of any other registered extractor.
-    """
-    import extractors.builtin
-
-    order = [name for name in extractors.builtin.RUN_ORDER if name in _REGISTRY]
-    if list(_REGISTRY)[: len(order)] != order:
-        ordered = {name: _REGISTRY[name] for name in order}
-        ordered.update((name, ext) for name, ext in _REGISTRY.items() if name not in ordered)
-        _REGISTRY.clear()
-        _REGISTRY.update(ordered)
+def _builtin(name: str) -> Extractor:
+    """The built-in extractor ``name``: importing ``extractors.<name>`` registers it (once;
+    a later import is a lookup in ``sys.modules``)."""
+    importlib.import_module(f"extractors.{name}")
+    return _REGISTRY[name]
