@@ -62,6 +62,7 @@ from typing import Any
 
 from extractors.base import Extractor, Fields, bounded_text, per_article
 from extractors.registry import register
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 VERSION = "2"
@@ -410,7 +411,7 @@ def parse_day(value: str | None) -> date | None:
 
 
 def _language(language: str | None) -> str:
-    code = re.split(r"[-_]", (language or "en").lower(), maxsplit=1)[0]
+    code = primary_subtag(language or "en")
     return code if code in _FIXED else "en"
 
 

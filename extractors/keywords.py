@@ -16,6 +16,7 @@ from typing import Any
 
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 TOP = 10
@@ -43,7 +44,7 @@ def yake_languages() -> frozenset[str]:
 
 def yake_language(language: str | None) -> str:
     """YAKE's ``lan`` for an article language (its primary subtag), else English."""
-    code = re.split(r"[-_]", (language or "").strip().lower(), maxsplit=1)[0]
+    code = primary_subtag(language)
     known = yake_languages()
     if code and (code in known or not known):
         return code
@@ -65,7 +66,7 @@ def _extractor(lan: str) -> Any:
 def key_phrases(text: str, language: str | None = None, top: int = TOP) -> list[str]:
     """Up to ``top`` key phrases of ``text``, best first, deduplicated case-insensitively."""
     text = text.strip()
-    primary = re.split(r"[-_]", (language or "").lower(), maxsplit=1)[0]
+    primary = primary_subtag(language)
     if not text or primary in UNSEGMENTED:
         return []
     lan = yake_language(language)

@@ -29,6 +29,7 @@ from typing import Any
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
 from newsflow.cache import cache_dir, remove_stale, replacing
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def normalize_language(value: str | None) -> str | None:
     """``'en-US'`` → ``'en'``, ``'deu'`` → ``'de'``; None for anything that is not a code."""
     if not value:
         return None
-    primary = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    primary = primary_subtag(value)
     primary = _THREE_TO_TWO.get(primary, primary)
     if not _CODE.match(primary) or primary in _NOT_LANGUAGES:
         return None

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 log = logging.getLogger(__name__)
@@ -134,8 +135,7 @@ def configured_model() -> str | None:
 
 def article_language(article: Article) -> str:
     """The article's primary language subtag (``"de"`` for ``de-AT``); unknown → English."""
-    language = (article.language or "").strip().lower()
-    return re.split(r"[-_]", language, maxsplit=1)[0] or DEFAULT_LANGUAGE
+    return primary_subtag(article.language) or DEFAULT_LANGUAGE
 
 
 def load_model(language: str = DEFAULT_LANGUAGE) -> Any:

@@ -68,6 +68,7 @@ from typing import Any
 
 from extractors.base import Extractor, Fields, bounded_text, per_article
 from extractors.registry import register
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 VERSION = "2"
@@ -508,7 +509,7 @@ def parse_digits(raw: str, lang: str = "en") -> float:
 
 
 def _code(lang: str | None) -> str:
-    return re.split(r"[-_]", (lang or "").lower(), maxsplit=1)[0]
+    return primary_subtag(lang)
 
 
 def parse_number_words(raw: str) -> float | None:

@@ -63,6 +63,7 @@ import yaml
 from extractors import entities, nlp
 from extractors.base import Extractor, Fields
 from extractors.registry import register
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 VERSION = "2"
@@ -127,7 +128,7 @@ def frames(language: str | None = "en") -> Frames:
     """The speech frames for an article in ``language`` (English plus that language; every
     language in the data when ``language`` is unknown or has none)."""
     data = _speech_data()["languages"]
-    code = re.split(r"[-_]", (language or "").lower(), maxsplit=1)[0]
+    code = primary_subtag(language)
     codes = ["en", code] if code in data else list(data) if code != "en" else ["en"]
     verbs: set[str] = set()
     auxiliaries: set[str] = set()

@@ -30,6 +30,7 @@ from functools import cache
 
 from extractors.base import Extractor, Fields, bounded_text, bounded_title, per_article
 from extractors.registry import register
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 VERSION = "1"
@@ -157,7 +158,7 @@ def _containment(a: frozenset[str], b: frozenset[str]) -> float:
 
 def summarize(title: str, text: str, language: str | None = "en") -> str | None:
     """Two or three sentences of ``text`` that summarise it (see the module docstring)."""
-    lang = re.split(r"[-_]", (language or "en").lower(), maxsplit=1)[0]
+    lang = primary_subtag(language or "en")
     sentences = [s for _, s in split_sentences(text)]
     if not sentences:
         return None

@@ -32,13 +32,13 @@ English one, so other languages stay without tone rather than with a different o
 
 from __future__ import annotations
 
-import re
 import threading
 from typing import Any
 
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
 from extractors.summary import split_sentences
+from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
 VERSION = "1"
@@ -92,7 +92,7 @@ def tone_of(text: str) -> float | None:
 
 
 def is_english(language: str | None) -> bool:
-    code = re.split(r"[-_]", (language or "").lower(), maxsplit=1)[0]
+    code = primary_subtag(language)
     return code in {"", "en"}
 
 

@@ -38,6 +38,7 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from newsflow.langtags import language_parts
 from newsflow.models import iso
 
 LANGUAGES = ("en", "en_GB", "de", "de_AT", "fr", "es", "it", "pt", "nl", "ru", "pl", "sv", "da", "nb", "fi", "cs", "el")
@@ -186,7 +187,7 @@ def _from_commented(text: str, raw: str, language: str | None) -> PublishedDate:
 
 
 def _from_words(text: str, raw: str, language: str | None) -> PublishedDate:
-    primary, region = _language_parts(language)
+    primary, region = language_parts(language)
     months_found: list[tuple[int, bool]] = []  # (month, also a weekday name)
     numbers: list[str] = []
     clock: str | None = None
@@ -290,15 +291,6 @@ def _zone(name: str, primary: str | None, region: str | None) -> int:
         if key and key in choices:
             return choices[key]
     return ZONES[name]
-
-
-def _language_parts(language: str | None) -> tuple[str | None, str | None]:
-    if not language:
-        return None, None
-    parts = re.split(r"[-_]", language.strip())
-    primary = parts[0].lower() or None
-    region = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
-    return primary, region
 
 
 def _fold(word: str) -> str:
