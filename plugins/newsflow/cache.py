@@ -15,11 +15,13 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import platformdirs
+
 
 def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/newsflow``, by default ``~/.cache/newsflow`` (not created here)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "newsflow"
+    """The per-user cache directory (not created here), as platformdirs places it: on Linux
+    ``$XDG_CACHE_HOME/newsflow`` when that is an absolute path, else ``~/.cache/newsflow``."""
+    return platformdirs.user_cache_path("newsflow", appauthor=False)
 
 
 @contextlib.contextmanager
