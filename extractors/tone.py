@@ -2,7 +2,7 @@
 
 VADER (``vaderSentiment`` on PyPI: a lexicon of ~7,500 rated English words with rules for
 negation, intensifiers, "but" and capitals) scores each sentence of title + text
-(:func:`extractors.summary.split_sentences`) with its ``compound`` in −1..+1; ``tone`` is the
+(:func:`extractors.text.split_sentences`) with its ``compound`` in −1..+1; ``tone`` is the
 mean over sentences × 10, rounded to 2 decimals: the scale of GDELT's average tone, where
 hard news usually sits between −5 and +2 (strikes, deaths, disasters are negative; a
 record, a win, a recovery positive). Sentences VADER finds neutral count as 0, so a long
@@ -37,7 +37,7 @@ from typing import Any
 
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
-from extractors.summary import split_sentences
+from extractors.text import split_sentences
 from newsflow.langtags import primary_subtag
 from newsflow.models import Article
 
