@@ -15,9 +15,10 @@ import lxml.html
 from newsflow.dates import entry_date
 from newsflow.errors import FeedParseError, StageError
 from newsflow.fetching import Response, fetch
+from newsflow.identity import entry_urls
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
-from newsflow.urls import domain_of, normalize_url
+from newsflow.urls import domain_of, resolve_url
 from newsflow.xmlguard import check_feed_xml
 
 log = logging.getLogger(__name__)
@@ -175,10 +176,11 @@ def parse_feed(
 def _entry(
     raw: Any, feed: FeedSource, base_url: str, language: str | None, date_language: str | None = None
 ) -> FeedEntry | None:
-    link = raw.get("link") or _first_alternate(raw) or raw.get("id")
-    if not link or not str(link).lower().startswith(("http://", "https://")):
+    base = (raw.get("title_detail") or {}).get("base") or base_url
+    link = resolve_url(raw.get("link") or _first_alternate(raw) or raw.get("id"), base)
+    if link is None:
         return None
-    url = normalize_url(str(link))
+    url, aliases = entry_urls(raw, link, base)
     authors = tuple(
         dict.fromkeys(
             str(a.get("name") or "").strip() for a in raw.get("authors") or [] if str(a.get("name") or "").strip()
@@ -200,6 +202,7 @@ def _entry(
         authors=authors,
         tags=tags,
         language=language,
+        aliases=aliases,
     )
 
 

@@ -1,0 +1,115 @@
+"""The identity rules on their own: URL helpers, the page head, the decision."""
+
+from __future__ import annotations
+
+from newsflow.identity import decide, entry_urls, head_links
+from newsflow.urls import is_site_root_or_section, resolve_url, same_site, site_of, unwrap_redirect
+
+
+def test_tracker_and_aggregator_wrappers_are_unwrapped() -> None:
+    assert (
+        unwrap_redirect("https://www.google.com/url?q=https://pub.example/a%3Fx%3D1&sa=t")
+        == "https://pub.example/a?x=1"
+    )
+    assert (
+        unwrap_redirect("https://agg.example/click?id=9&url=https%3A%2F%2Fpub.example%2Fb")
+        == "https://pub.example/b"
+    )
+    # a parameter naming a page on the same host is not a redirect; nor is a non-URL value
+    assert (
+        unwrap_redirect("https://pub.example/a?url=https://pub.example/b")
+        == "https://pub.example/a?url=https://pub.example/b"
+    )
+    assert (
+        unwrap_redirect("https://pub.example/search?q=bridge")
+        == "https://pub.example/search?q=bridge"
+    )
+
+
+def test_sites_are_registrable_domains() -> None:
+    assert site_of("https://news.bbc.co.uk/a") == "bbc.co.uk"
+    assert same_site("https://amp.pub.example.com/x", "https://www.pub.example.com/y")
+    assert not same_site("https://pub.example.com/x", "https://other.example.org/x")
+    assert not same_site("http://127.0.0.1:80/a", "http://127.0.0.2:80/a")
+
+
+def test_home_pages_and_sections_are_not_articles() -> None:
+    story = "https://pub.example/world/2025/story"
+    assert is_site_root_or_section("https://pub.example/", story)
+    assert is_site_root_or_section("https://pub.example/index.html", story)
+    assert is_site_root_or_section("https://pub.example/world/", story)
+    assert not is_site_root_or_section(story, story)
+    assert not is_site_root_or_section("https://pub.example/?p=123", "https://pub.example/?p=123")
+    assert not is_site_root_or_section("https://pub.example/world/2025/other", story)
+
+
+def test_relative_and_protocol_relative_urls_are_resolved_others_refused() -> None:
+    assert (
+        resolve_url("//cdn.example/a.jpg", "http://pub.example/n/1") == "http://cdn.example/a.jpg"
+    )
+    assert (
+        resolve_url("../img/a.jpg", "https://pub.example/n/1/") == "https://pub.example/n/img/a.jpg"
+    )
+    assert resolve_url("/a.jpg", None) is None
+    for bad in (
+        "javascript:alert(1)",
+        "data:image/png;base64,AAA",
+        "",
+        "   ",
+        None,
+        7,
+        "http://[::1",
+    ):
+        assert resolve_url(bad, "https://pub.example/") is None
+
+
+def test_head_links_use_the_base_element_and_prefer_rel_canonical() -> None:
+    html = (
+        "<html><head><base href='https://cdn.pub.example/en/'>"
+        "<meta property='og:url' content='https://pub.example/og'>"
+        "<link rel='alternate canonical' href='story?id=1&amp;b=2'></head><body>"
+        "<link rel='canonical' href='/not-in-head'></body></html>"
+    )
+    links = head_links(html, "https://pub.example/x")
+    assert links.base == "https://cdn.pub.example/en/"
+    assert links.canonical == "https://cdn.pub.example/en/story?id=1&b=2"
+    assert (
+        head_links(
+            "<head><meta property='og:url' content='/og'></head>", "https://p.example/a"
+        ).canonical
+        == "https://p.example/og"
+    )
+    assert head_links("plain text", "https://p.example/a").canonical is None
+
+
+def test_orig_link_wins_and_the_proxy_link_is_an_alias() -> None:
+    raw = {
+        "link": "https://proxy.example/~r/pub/1",
+        "feedburner_origlink": "https://pub.example/a?utm_source=fb",
+    }
+    assert entry_urls(raw, raw["link"], None) == (
+        "https://pub.example/a",
+        ("https://proxy.example/~r/pub/1",),
+    )
+    other = {"pheedo_origlink": "/b"}
+    assert (
+        entry_urls(other, "https://proxy.example/x", "https://pub.example/feed")[0]
+        == "https://pub.example/b"
+    )
+
+
+def test_decide_trusts_same_site_canonicals_only() -> None:
+    entry = "https://proxy.example/~r/1"
+    final = "https://www.pub.example/a?utm_medium=x"
+    same = decide(entry, (), final, "https://pub.example/world/a")
+    assert same.url == same.canonical == "https://pub.example/world/a"
+    assert same.aliases == ("https://pub.example/world/a", "https://www.pub.example/a", entry)
+    elsewhere = decide(entry, (), final, "https://wire.example/a")
+    assert elsewhere.url == "https://www.pub.example/a" and elsewhere.canonical is None
+    assert "https://wire.example/a" not in elsewhere.aliases
+    home = decide(entry, (), final, "https://www.pub.example/")
+    assert home.url == "https://www.pub.example/a" and home.canonical is None
+    # a redirect that ends on the home page (an expired article) does not name the article
+    gone = decide("https://pub.example/old/story", (), "https://pub.example/", None)
+    assert gone.url == "https://pub.example/old/story"
+    assert gone.aliases == ("https://pub.example/old/story",)
