@@ -80,6 +80,9 @@ class RunSummary:
     """Feeds not polled: their adaptive interval had not elapsed, or their host is backed off."""
     entries_new: int = 0
     """Entries seen for the first time (queued as pending work)."""
+    entries_skipped: int = 0
+    """Entries of changed feeds that name no fetchable article (no http(s) link, an invalid URL,
+    an unreadable entry): each recorded as a failure of stage ``entry``."""
     articles_new: int = 0
     articles_updated: int = 0
     articles_unchanged: int = 0
@@ -314,7 +317,8 @@ def _store_poll(res: Resources, feed: FeedSource, outcome: tuple[PollResult, flo
     """Record one successful poll: validators, interval, new entries and rejected entries."""
     settings = res.settings
     result, interval = outcome
-    for link, error in result.rejected:
+    for link, error in result.rejected:  # an entry that names no fetchable article
+        summary.entries_skipped += 1
         _record(res.state, summary, "entry", link, error)
     res.state.clear_failure("poll", feed.url)
     changed = result.status == "changed"
