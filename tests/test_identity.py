@@ -113,3 +113,30 @@ def test_decide_trusts_same_site_canonicals_only() -> None:
     gone = decide("https://pub.example/old/story", (), "https://pub.example/", None)
     assert gone.url == "https://pub.example/old/story"
     assert gone.aliases == ("https://pub.example/old/story",)
+
+
+def test_two_proxy_links_to_one_orig_link_are_one_entry_with_both_aliases() -> None:
+    from newsflow.errors import StageError
+    from newsflow.fetching import Response
+    from newsflow.models import FeedSource
+    from newsflow.polling import parse_feed
+
+    items = "".join(
+        f"<item><title>A</title><link>https://proxy.example/~r/{n}</link>"
+        "<feedburner:origLink>https://pub.example/a?utm_source=x</feedburner:origLink></item>"
+        for n in (1, 2)
+    )
+    body = (
+        "<?xml version='1.0'?><rss version='2.0' xmlns:feedburner='http://rssnamespace.org/feedburner/ext/1.0'>"
+        f"<channel><title>t</title>{items}<item><title>B</title><link>mailto:x@pub.example</link></item></channel></rss>"
+    ).encode()
+    feed = FeedSource("https://proxy.example/feed", "Proxy")
+    rejected: list[tuple[str, StageError]] = []
+    response = Response(feed.url, feed.url, 200, "application/rss+xml", None, body)
+    entries, _ = parse_feed(response, feed, rejected=rejected)
+    (entry,) = entries
+    assert entry.url == "https://pub.example/a"
+    assert entry.aliases == ("https://proxy.example/~r/1", "https://proxy.example/~r/2")
+    ((link, error),) = rejected
+    assert link == "mailto:x@pub.example" and type(error).__name__ == "EntrySkipped"
+    assert "no http(s) link ('mailto:x@pub.example')" in str(error)
