@@ -15,9 +15,11 @@ V11 = "https://jsonfeed.org/version/1.1"
 
 
 def test_json_is_recognised_by_type_or_by_its_first_character() -> None:
-    assert jsonfeed.looks_like_json(b"", "application/feed+json")
+    assert jsonfeed.looks_like_json(b"", "application/feed+json")  # nothing to sniff: the type decides
     assert jsonfeed.looks_like_json(b'\xef\xbb\xbf  {"version": 1}', "text/plain")
     assert not jsonfeed.looks_like_json(b"<?xml version='1.0'?><rss/>", "application/xml")
+    assert not jsonfeed.looks_like_json(b"  <rss version='2.0'/>", "application/json")  # mislabelled RSS
+    assert jsonfeed.looks_like_json(b'{"version": "x"}', "application/rss+xml")  # mislabelled JSON
 
 
 def test_items_in_utf16_with_a_bom_and_fields_of_the_wrong_type_are_ignored() -> None:

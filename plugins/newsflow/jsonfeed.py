@@ -27,10 +27,12 @@ VERSION_PREFIX = "https://jsonfeed.org/version/"
 
 
 def looks_like_json(body: bytes, content_type: str) -> bool:
-    """Whether a feed body is JSON: a JSON media type, or a body whose first character is ``{``."""
-    if "json" in content_type.lower():
-        return True
-    return _decode(body[:64], strict=False).lstrip().startswith("{")
+    """Whether a feed body is JSON: its first character is ``{``; or, when it starts with
+    neither ``{`` nor ``<`` (servers mislabel feeds both ways), its media type says JSON."""
+    first = _decode(body[:64], strict=False).lstrip()[:1]
+    if first in ("{", "<"):
+        return first == "{"
+    return "json" in content_type.lower()
 
 
 def parse(body: bytes, url: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
