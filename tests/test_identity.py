@@ -31,6 +31,8 @@ def test_sites_are_registrable_domains() -> None:
     assert same_site("https://amp.pub.example.com/x", "https://www.pub.example.com/y")
     assert not same_site("https://pub.example.com/x", "https://other.example.org/x")
     assert not same_site("http://127.0.0.1:80/a", "http://127.0.0.2:80/a")
+    assert same_site("https://blog.stössenseer.de/a", "https://blog.xn--stssenseer-fcb.de/a")
+    assert not same_site("https://.tramino.de", "https://www.oberstdorf.example/a")
 
 
 def test_home_pages_and_sections_are_not_articles() -> None:
@@ -41,6 +43,10 @@ def test_home_pages_and_sections_are_not_articles() -> None:
     assert not is_site_root_or_section(story, story)
     assert not is_site_root_or_section("https://pub.example/?p=123", "https://pub.example/?p=123")
     assert not is_site_root_or_section("https://pub.example/world/2025/other", story)
+    # an AMP, print, slide or page view's canonical is the article above it, not a section
+    assert not is_site_root_or_section(story, story + "/amp")
+    assert not is_site_root_or_section("https://pub.example/jokes/", "https://pub.example/jokes/slide/2")
+    assert is_site_root_or_section("https://pub.example/jokes/", "https://pub.example/jokes/best-one/amp")
 
 
 def test_relative_and_protocol_relative_urls_are_resolved_others_refused() -> None:

@@ -128,6 +128,8 @@ REDIRECT_PARAMS = (
 """Query parameters through which trackers and aggregators pass the article they redirect to
 (``/url?q=``, ``apiclick.aspx?url=``, ``l.php?u=``, ``/click?target=``)."""
 _INDEX_PAGES = frozenset({"", "index.html", "index.htm", "index.php", "index.shtml", "default.aspx", "default.asp", "home"})
+_VIEW_SEGMENTS = frozenset({"amp", "print", "comments", "all", "full", "slide", "slides", "page", "gallery", "photos", "single"})
+"""Path segments that make a page a view (AMP, print, a slide, a page) of the path above it."""
 _IP_HOST = re.compile(r"^[0-9.]+$|:")
 
 
@@ -187,8 +189,12 @@ def unwrap_redirect(url: str, *, depth: int = 3) -> str:
 def site_of(url: str) -> str:
     """The registrable domain of ``url``'s host (``bbc.co.uk`` for ``www.bbc.co.uk``, by the
     Public Suffix List bundled with ``tld``); an IP address or a single-label host is its own site."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    host = (urlsplit(url).hostname or "").lower().strip(".")
     if not host or _IP_HOST.search(host) or "." not in host:
+        return host
+    try:
+        host = host.encode("idna").decode("ascii")  # stössenseer.de and xn--stssenseer-fcb.de are one site
+    except UnicodeError:
         return host
     site = get_fld(host, fix_protocol=True, fail_silently=True)
     return str(site) if site else host.removeprefix("www.")
@@ -209,4 +215,7 @@ def is_site_root_or_section(candidate: str, reference: str) -> bool:
     if (cand.hostname or "").lower() != (ref.hostname or "").lower():
         return False
     ref_segments = [s for s in ref.path.split("/") if s]
-    return len(segments) < len(ref_segments) and ref_segments[: len(segments)] == segments and not cand.query
+    if cand.query or len(segments) >= len(ref_segments) or ref_segments[: len(segments)] != segments:
+        return False
+    # /story/amp, /story/slide/2, /story/page/3 are views of /story, which is their article
+    return not all(s.lower() in _VIEW_SEGMENTS or s.isdigit() for s in ref_segments[len(segments) :])
