@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from newsflow.identity import decide, entry_urls, head_links
 from newsflow.urls import is_site_root_or_section, resolve_url, same_site, site_of, unwrap_redirect
 
@@ -45,8 +47,12 @@ def test_home_pages_and_sections_are_not_articles() -> None:
     assert not is_site_root_or_section("https://pub.example/world/2025/other", story)
     # an AMP, print, slide or page view's canonical is the article above it, not a section
     assert not is_site_root_or_section(story, story + "/amp")
-    assert not is_site_root_or_section("https://pub.example/jokes/", "https://pub.example/jokes/slide/2")
-    assert is_site_root_or_section("https://pub.example/jokes/", "https://pub.example/jokes/best-one/amp")
+    assert not is_site_root_or_section(
+        "https://pub.example/jokes/", "https://pub.example/jokes/slide/2"
+    )
+    assert is_site_root_or_section(
+        "https://pub.example/jokes/", "https://pub.example/jokes/best-one/amp"
+    )
 
 
 def test_relative_and_protocol_relative_urls_are_resolved_others_refused() -> None:
@@ -146,3 +152,35 @@ def test_two_proxy_links_to_one_orig_link_are_one_entry_with_both_aliases() -> N
     ((link, error),) = rejected
     assert link == "mailto:x@pub.example" and type(error).__name__ == "EntrySkipped"
     assert "no http(s) link ('mailto:x@pub.example')" in str(error)
+
+
+def test_claim_identity_keeps_the_first_id_and_never_moves_an_alias(tmp_path: Path) -> None:
+    from newsflow.state import StateStore
+
+    state = StateStore(tmp_path / "state.db")
+    try:
+        assert state.claim_identity("id-a", ["https://p.example/a", "https://proxy.example/1"]) == (
+            "id-a",
+            ["https://p.example/a", "https://proxy.example/1"],
+        )
+        # a later arrival under the proxy alias joins id-a and adds its own URLs to it
+        chosen, aliases = state.claim_identity(
+            "id-new", ["https://p.example/a-new", "https://proxy.example/1"]
+        )
+        assert chosen == "id-a" and aliases[-1] == "https://p.example/a-new"
+        # another document keeps its own id; an alias of id-a stays with id-a
+        assert (
+            state.claim_identity("id-b", ["https://p.example/b", "https://p.example/a"])[0]
+            == "id-a"
+        )
+        assert state.claim_identity("id-c", ["https://p.example/c"]) == (
+            "id-c",
+            ["https://p.example/c"],
+        )
+        assert (
+            state.claim_identity("id-x", ["https://p.example/c", "https://p.example/a"])[0]
+            == "id-c"
+        )
+        assert "https://p.example/a" not in state.claim_identity("id-c", ["https://p.example/c"])[1]
+    finally:
+        state.close()

@@ -487,12 +487,6 @@ class StateStore:
             ).fetchall()
         return chosen, [row["url"] for row in rows]
 
-    def alias_of(self, url: str) -> str | None:
-        """The document id recorded for a normalised URL, if any."""
-        with self._lock:
-            row = self._db.execute("SELECT doc_id FROM aliases WHERE url = ?", (url,)).fetchone()
-        return str(row["doc_id"]) if row else None
-
     def mark_failed(self, url: str) -> None:
         with self._lock:
             self._db.execute(
