@@ -15,11 +15,24 @@ V11 = "https://jsonfeed.org/version/1.1"
 
 
 def test_json_is_recognised_by_type_or_by_its_first_character() -> None:
-    assert jsonfeed.looks_like_json(b"", "application/feed+json")  # nothing to sniff: the type decides
+    assert jsonfeed.looks_like_json(
+        b"", "application/feed+json"
+    )  # nothing to sniff: the type decides
     assert jsonfeed.looks_like_json(b'\xef\xbb\xbf  {"version": 1}', "text/plain")
     assert not jsonfeed.looks_like_json(b"<?xml version='1.0'?><rss/>", "application/xml")
-    assert not jsonfeed.looks_like_json(b"  <rss version='2.0'/>", "application/json")  # mislabelled RSS
+    assert not jsonfeed.looks_like_json(
+        b"  <rss version='2.0'/>", "application/json"
+    )  # mislabelled RSS
     assert jsonfeed.looks_like_json(b'{"version": "x"}', "application/rss+xml")  # mislabelled JSON
+    assert jsonfeed.looks_like_json('{"version": "x"}'.encode("utf-32-be"), "text/plain")  # no BOM
+
+
+def test_utf32_json_feed_without_a_bom_is_read() -> None:
+    feed = {"version": V11, "items": [{"id": "1", "url": "https://pub.example/é", "title": "Café"}]}
+    entries, _ = jsonfeed.parse(
+        json.dumps(feed, ensure_ascii=False).encode("utf-32-le"), "https://pub.example/f"
+    )
+    assert entries[0]["title"] == "Café" and entries[0]["link"] == "https://pub.example/é"
 
 
 def test_items_in_utf16_with_a_bom_and_fields_of_the_wrong_type_are_ignored() -> None:

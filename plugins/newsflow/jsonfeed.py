@@ -15,7 +15,6 @@ inherited from the feed when the item has none, ``tags``, ``language`` (1.1), ``
 
 from __future__ import annotations
 
-import codecs
 import json
 import time
 from datetime import UTC, datetime
@@ -111,11 +110,5 @@ def _str(value: Any) -> str | None:
 
 
 def _decode(body: bytes, *, strict: bool) -> str:
-    """JSON text is UTF-8 (RFC 8259); UTF-16/32 with a BOM are accepted too."""
-    for bom, codec in ((codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF32_LE, "utf-32-le"),
-                       (codecs.BOM_UTF16_BE, "utf-16-be"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                       (codecs.BOM_UTF8, "utf-8")):
-        if body.startswith(bom):
-            return body[len(bom):].decode(codec, errors="strict" if strict else "replace")
-    return body.decode("utf-8", errors="strict" if strict else "replace")
-
+    """JSON text in UTF-8, UTF-16 or UTF-32, with or without a BOM (``json.detect_encoding``)."""
+    return body.decode(json.detect_encoding(body), errors="strict" if strict else "replace")
