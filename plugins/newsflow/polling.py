@@ -20,7 +20,7 @@ from newsflow.fieldcaps import cap_names, cap_text
 from newsflow.identity import entry_urls
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
-from newsflow.urls import domain_of, resolve_url
+from newsflow.urls import domain_of, normalize_url, resolve_url
 from newsflow.xmlguard import check_feed_xml
 
 log = logging.getLogger(__name__)
@@ -205,6 +205,8 @@ def _entry(
         given = raw.get("id")
         link = resolve_url(given, None)
     if link is None:
+        if given and str(given).strip().lower().startswith(("http:", "https:")):
+            normalize_url(str(given))  # an http(s) URL no client could fetch: InvalidURL says why
         shown = cap_text(str(given).strip(), 500) if given else None
         raise EntrySkipped(
             f"entry of feed {feed.url} skipped: " + (f"no http(s) link ({shown!r})" if shown else "no link"),
