@@ -216,3 +216,13 @@ def test_the_xml_guard_sees_what_a_parser_sees(body: bytes, reason: str) -> None
 ])
 def test_the_xml_guard_passes_harmless_prologs(body: bytes) -> None:
     check_feed_xml(body, "http://example.org/feed")
+
+
+def test_wide_text_without_a_bom_is_not_binary() -> None:
+    feed = "\n <?xml version='1.0' encoding='utf-32'?><rss version='2.0'><channel><title>Café</title>"
+    for codec in ("utf-32-be", "utf-32-le", "utf-16-be", "utf-16-le"):
+        assert sniff_binary(feed.encode(codec)) is None, codec
+    assert sniff_binary('{"version": "https://jsonfeed.org/version/1.1"}'.encode("utf-32-be")) is None
+    # NUL bytes in what is neither markup nor JSON stay binary
+    assert sniff_binary(b"\x00\x00\x00\x01\x00\x00\x00\x02" * 16) == "binary data (NUL bytes)"
+    assert sniff_binary("plain words".encode("utf-16-le")) == "binary data (NUL bytes)"

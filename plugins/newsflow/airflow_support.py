@@ -195,7 +195,7 @@ def process_batch(urls: Sequence[str]) -> dict[str, Any]:
 
 def totals(summaries: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Add up the counters of several task summaries (for asset event extras and logs)."""
-    keys = ("feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "entries_new",
+    keys = ("feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "entries_new", "entries_skipped",
             "articles_new", "articles_updated", "articles_unchanged", "articles_failed")
     return {k: sum(int(s.get(k, 0)) for s in summaries) for k in keys}
 

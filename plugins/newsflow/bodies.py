@@ -107,15 +107,40 @@ _MAGIC = (
     (b"RIFF", "a RIFF (WebP/AVI/WAV) file"), (b"\x00\x00\x00\x18ftyp", "an MP4 video"),
     (b"\x00\x00\x00\x20ftyp", "an MP4 video"), (b"\x7fELF", "an executable"),
 )
-_UTF16_32 = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
+_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_WIDE_CODECS = ("utf-32-be", "utf-32-le", "utf-16-be", "utf-16-le")
 
 
 def sniff_binary(body: bytes) -> str | None:
-    """What a body served as text really is when it is binary (magic number or NUL bytes), else None."""
+    """What a body served as text really is when it is binary (magic number or NUL bytes), else None.
+
+    NUL bytes are expected in UTF-16 and UTF-32 text, with or without a byte order mark
+    (``\x00\x00\x00<`` is ``<`` in UTF-32BE): such a body is text when its head decodes in
+    one of them to printable characters.
+    """
     head = body[:1024]
     for magic, what in _MAGIC:
         if head.startswith(magic):
             return what
-    if b"\x00" in head and not head.startswith(_UTF16_32):
+    if b"\x00" in head and not head.startswith(_BOMS) and not _wide_text(head):
         return "binary data (NUL bytes)"
     return None
+
+
+def _wide_text(head: bytes) -> bool:
+    """Whether ``head`` reads as markup or JSON in UTF-32 or UTF-16: printable, starting with
+    ``<`` or ``{`` after any whitespace, and at least half ASCII (tags and keys; random bytes
+    decoded as UTF-16 give printable CJK characters, never that)."""
+    for codec in _WIDE_CODECS:
+        width = 4 if "32" in codec else 2
+        try:
+            text = head[: len(head) - len(head) % width].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if (
+            text.lstrip()[:1] in ("<", "{")
+            and all(ch.isprintable() or ch in "\t\n\r" for ch in text)
+            and sum(ch.isascii() for ch in text) * 2 >= len(text)
+        ):
+            return True
+    return False

@@ -19,9 +19,10 @@ from htmldate import find_date
 from newsflow import main_text
 from newsflow.bylines import author_names
 from newsflow.dates import PublishedDate, parse_date
-from newsflow.errors import ExtractionError, InvalidURL
+from newsflow.errors import ExtractionError
+from newsflow.identity import decide, head_links
 from newsflow.models import Article, FeedEntry, FetchedPage, iso
-from newsflow.urls import doc_id, domain_of, normalize_url
+from newsflow.urls import doc_id, domain_of, resolve_url
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,15 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
         raise ExtractionError(
             f"no article text found on {page.final_url} ({len(text)} characters extracted)", url=entry.url
         )
+    links = head_links(page.text, page.final_url)
+    identity = decide(entry.url, entry.aliases, page.final_url, links.canonical)
     article = Article(
-        id=doc_id(entry.url),
-        url=entry.url,
+        id=doc_id(identity.url),
+        url=identity.url,
+        aliases=list(identity.aliases),
         feed_url=entry.feed_url,
         source=entry.source,
-        domain=domain_of(entry.url),
+        domain=domain_of(identity.url),
         title="",
         text=text,
         fetched_at=iso(page.fetched_at) or "",
@@ -113,20 +117,9 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     article.site_name = pick("site_name", meta.get("sitename"), None)
     if not entry.feed_url and article.site_name:  # a page given without its feed: name it by its site
         article.source = article.site_name
-    article.image = pick("image", meta.get("image"), None)
-    canonical = meta.get("url")
-    article.canonical_url = pick("canonical_url", _canonical(canonical), None)
+    article.image = pick("image", resolve_url(meta.get("image"), links.base), entry.image)
+    article.canonical_url = pick("canonical_url", identity.canonical, None)
     return article
-
-
-def _canonical(value: str | None) -> str | None:
-    """The page's canonical URL, normalised; None when absent or not a usable http(s) URL."""
-    if not value or not value.startswith("http"):
-        return None
-    try:
-        return normalize_url(value)
-    except InvalidURL:
-        return None
 
 
 def _extract(html: str, *, url: str, fast: bool) -> dict[str, Any]:

@@ -135,6 +135,10 @@ class FeedParseError(PermanentError):
     """The body is not an RSS/Atom/JSON feed, or holds no entries."""
 
 
+class EntrySkipped(FeedParseError):
+    """A feed entry names no http(s) article (no link, ``mailto:``, a relative link without base)."""
+
+
 class UnsafeFeed(FeedParseError):
     """The feed declares XML entities or references an external DTD (refused before parsing)."""
 

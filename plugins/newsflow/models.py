@@ -58,6 +58,10 @@ class FeedEntry:
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     language: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Other normalised URLs the entry names the article by (a proxy or tracker link)."""
+    image: str | None = None
+    """Absolute image URL from Media RSS, an image enclosure or a JSON Feed ``image``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,8 @@ class Article:
     tags: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     canonical_url: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    """Every normalised URL naming this article (entry link, proxy link, final URL, canonical)."""
     feed_published_at: str | None = None
     feed_summary: str | None = None
     field_sources: dict[str, str] = field(default_factory=dict)
@@ -132,6 +138,7 @@ class Article:
             "id": self.id,
             "url": self.url,
             "canonical_url": self.canonical_url,
+            "aliases": list(self.aliases),
             "feed_url": self.feed_url,
             "source": self.source,
             "domain": self.domain,
@@ -162,7 +169,7 @@ class Article:
     def from_document(cls, doc: Document) -> Article:
         """Rebuild an article from a stored document (for re-running extractors)."""
         core = {
-            "id", "url", "canonical_url", "feed_url", "source", "domain", "title", "text",
+            "id", "url", "canonical_url", "aliases", "feed_url", "source", "domain", "title", "text",
             "authors", "published_at", "published_day", "published_offset", "published_raw",
             "published_warning", "feed_published_at", "fetched_at", "site_name",
             "language", "description", "feed_summary", "image", "tags", "categories",
@@ -194,6 +201,7 @@ class Article:
             tags=list(doc.get("tags") or []),
             categories=list(doc.get("categories") or []),
             canonical_url=doc.get("canonical_url"),
+            aliases=list(doc.get("aliases") or []),
             feed_published_at=doc.get("feed_published_at"),
             feed_summary=doc.get("feed_summary"),
             field_sources=dict(doc.get("field_sources") or {}),

@@ -45,7 +45,7 @@ from newsflow.politeness import HostGate, HostPacer, RunStrikes, host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore
-from newsflow.urls import doc_id, domain_of, normalize_url
+from newsflow.urls import doc_id, domain_of, normalize_url, unwrap_redirect
 from newsflow.workers import BatchResult, CpuStage, Item, Pending, resolve_workers
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ class RunSummary:
     """Feeds not polled: their adaptive interval had not elapsed, or their host is backed off."""
     entries_new: int = 0
     """Entries seen for the first time (queued as pending work)."""
+    entries_skipped: int = 0
+    """Entries of changed feeds that name no fetchable article (no http(s) link, an invalid URL,
+    an unreadable entry): each recorded as a failure of stage ``entry``."""
     articles_new: int = 0
     articles_updated: int = 0
     articles_unchanged: int = 0
@@ -314,7 +317,8 @@ def _store_poll(res: Resources, feed: FeedSource, outcome: tuple[PollResult, flo
     """Record one successful poll: validators, interval, new entries and rejected entries."""
     settings = res.settings
     result, interval = outcome
-    for link, error in result.rejected:
+    for link, error in result.rejected:  # an entry that names no fetchable article
+        summary.entries_skipped += 1
         _record(res.state, summary, "entry", link, error)
     res.state.clear_failure("poll", feed.url)
     changed = result.status == "changed"
@@ -481,15 +485,39 @@ def _finish_batch(res: Resources, pending: Pending, summary: RunSummary, progres
     articles = result.articles
     if not articles:
         return
+    keys = [entry.url for entry, _ in pending.items if entry.url not in failed]
     for index, name, message in result.extractor_errors:
-        _extractor_failed(res, summary, articles[index], name, message)
+        _extractor_failed(res, summary, articles[index], name, message, keys[index])
+    cleaned = len(articles)
+    articles, entry_urls = _identify(res, articles, keys)
     with _Timer(summary, "cluster"):
         _cluster(res, articles)
-    progress.advance("extract", len(articles))
+    progress.advance("extract", cleaned)
     _checkpoint("before-index")
     with _Timer(summary, "index"):
-        _index(res, articles, summary)
-    progress.advance("index", len(articles))
+        _index(res, articles, summary, entry_urls)
+    progress.advance("index", cleaned)
+
+
+def _identify(
+    res: Resources, articles: Sequence[Article], keys: Sequence[str]
+) -> tuple[list[Article], dict[str, list[str]]]:
+    """Give each article the id of the document it already is under any of its aliases
+    (:meth:`~newsflow.state.StateStore.claim_identity`) and all its recorded aliases.
+
+    ``keys`` are the articles' entry URLs in the state store (in the same order). Two articles
+    of one batch that turn out to be one (a proxy's entry and the publisher's) become one
+    document: the later one is kept. Returns the articles to index and, per document id, the
+    entry URLs it settles.
+    """
+    kept: dict[str, Article] = {}
+    entry_urls: dict[str, list[str]] = {}
+    for article, key in zip(articles, keys, strict=True):
+        article.id, article.aliases = res.state.claim_identity(article.id, article.aliases)
+        kept.pop(article.id, None)
+        kept[article.id] = article
+        entry_urls.setdefault(article.id, []).append(key)
+    return list(kept.values()), entry_urls
 
 
 def _fetch(res: Resources, batch: Sequence[FeedEntry], summary: RunSummary, progress: Progress) -> list[Item]:
@@ -555,23 +583,27 @@ class _Deferred(Exception):
     """The article's host was backed off while its batch was being fetched."""
 
 
-def _index(res: Resources, articles: Sequence[Article], summary: RunSummary) -> None:
-    by_id = {a.id: a for a in articles}
+def _index(
+    res: Resources, articles: Sequence[Article], summary: RunSummary, entry_urls: dict[str, list[str]] | None = None
+) -> None:
+    """Upsert ``articles``; mark their entries (``entry_urls``: doc id → entry URLs in the state
+    store, default each article's own URL) done or failed."""
+    keys = entry_urls or {a.id: [a.url] for a in articles}
     try:
         report = res.backend.upsert([a.to_document() for a in articles])
     except IndexUnavailable as exc:
         for article in articles:
-            _fail_article(res, summary, "index", article.url, exc)
+            for url in keys[article.id]:
+                _fail_article(res, summary, "index", url, exc)
         return
     _checkpoint("mid-index")  # written to the index, not yet marked done in the state store
     summary.articles_new += len(report.new)
     summary.articles_updated += len(report.updated)
     summary.articles_unchanged += len(report.unchanged)
     for failed_id, reason in report.failed:
-        article = by_id[failed_id]
-        _fail_article(res, summary, "index", article.url, DocumentRejected(reason, url=article.url))
-    done = [by_id[i].url for i in (*report.new, *report.updated, *report.unchanged)]
-    res.state.mark_done(done)
+        for url in keys[failed_id]:
+            _fail_article(res, summary, "index", url, DocumentRejected(reason, url=url))
+    res.state.mark_done([url for i in (*report.new, *report.updated, *report.unchanged) for url in keys[i]])
 
 
 def _fail_article(res: Resources, summary: RunSummary, stage: str, url: str, error: BaseException) -> None:
@@ -638,7 +670,7 @@ def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str | None =
         res = resources or stack.enter_context(Resources(settings))
         for raw in urls:
             try:
-                url = normalize_url(raw)
+                url = normalize_url(unwrap_redirect(raw))
             except InvalidURL as exc:  # one bad URL is that URL's failure
                 _fail_article(res, summary, "fetch", raw, exc)
                 continue
@@ -724,10 +756,13 @@ def _extract(res: Resources, articles: Sequence[Article], chain: Sequence[Extrac
         _cluster(res, articles)
 
 
-def _extractor_failed(res: Resources, summary: RunSummary, article: Article, name: str, message: str) -> None:
+def _extractor_failed(
+    res: Resources, summary: RunSummary, article: Article, name: str, message: str, url: str | None = None
+) -> None:
     summary.extractor_errors += 1
-    error = StageError(f"extractor {name} failed: {message}", url=article.url)
-    _record(res.state, summary, f"extract:{name}", article.url, error, retryable=False)
+    url = url or article.url
+    error = StageError(f"extractor {name} failed: {message}", url=url)
+    _record(res.state, summary, f"extract:{name}", url, error, retryable=False)
 
 
 def _cluster(res: Resources, articles: Sequence[Article]) -> None:

@@ -12,12 +12,15 @@ import httpx
 import lxml.etree
 import lxml.html
 
+from newsflow import jsonfeed
 from newsflow.dates import entry_date
-from newsflow.errors import FeedParseError, StageError
+from newsflow.errors import EntrySkipped, FeedParseError, StageError
 from newsflow.fetching import Response, fetch
+from newsflow.fieldcaps import cap_names, cap_text
+from newsflow.identity import entry_urls
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
-from newsflow.urls import domain_of, normalize_url
+from newsflow.urls import domain_of, normalize_url, resolve_url
 from newsflow.xmlguard import check_feed_xml
 
 log = logging.getLogger(__name__)
@@ -91,7 +94,8 @@ def poll_feed(
             feed, "unchanged", response.status, etag=response.etag, last_modified=response.last_modified,
             body_hash=body_hash, conditional=conditional, validators_trusted=trusted,
         )
-    check_feed_xml(response.body, feed.url)
+    if not jsonfeed.looks_like_json(response.body, response.content_type):
+        check_feed_xml(response.body, feed.url)
     rejected: list[tuple[str, StageError]] = []
     entries, parse_warning = parse_feed(response, feed, rejected=rejected)
     return PollResult(
@@ -116,13 +120,56 @@ def next_poll_interval(previous: float | None, *, changed: bool, minimum: float,
 def parse_feed(
     response: Response, feed: FeedSource, *, rejected: list[tuple[str, StageError]] | None = None
 ) -> tuple[list[FeedEntry], str | None]:
-    """Entries of a fetched feed body; a recoverable syntax problem becomes a warning.
+    """Entries of a fetched feed body (RSS, Atom or JSON Feed); a recoverable syntax problem
+    becomes a warning.
 
-    An entry that cannot be read (an invalid link, or any error while reading it) is left out
-    and appended to ``rejected`` as ``(link, StageError)``: one entry's failure, never the feed's.
+    An entry that names no fetchable article (no http(s) link, an invalid link, or any error
+    while reading it) is left out and appended to ``rejected`` as ``(link, StageError)``: one
+    entry's failure, never the feed's. The link of an entry without one is
+    ``<feed url>#entry-<n>`` (n counted from 1).
     """
     if not response.body.strip():
         raise FeedParseError(f"feed {feed.url} returned an empty body", url=feed.url)
+    if jsonfeed.looks_like_json(response.body, response.content_type):
+        raw_entries, meta = jsonfeed.parse(response.body, feed.url)
+        warning = None
+    else:
+        raw_entries, meta, warning = _parse_xml(response, feed)
+    if not raw_entries:
+        raise FeedParseError(f"feed {feed.url} has no entries", url=feed.url)
+    language = feed.language or _language(meta.get("language"))
+    date_language = _date_language(feed.language, meta.get("language"))
+    if feed.name == feed.url:  # a feed given by URL alone (manual ingest): name it by its own title
+        feed = replace(feed, name=_plain(meta.get("title")) or domain_of(feed.url) or feed.url)
+    entries: dict[str, FeedEntry] = {}
+    for number, raw in enumerate(raw_entries, start=1):
+        try:
+            entry = _entry(raw, feed, response.final_url, language, date_language)
+        except Exception as exc:  # one bad entry is that entry's failure; the feed goes on
+            link = _link_of(raw, f"{feed.url}#entry-{number}")
+            error = exc if isinstance(exc, StageError) else StageError(
+                f"entry of feed {feed.url} could not be read: {type(exc).__name__}: {exc}", url=link
+            )
+            if not isinstance(exc, StageError):
+                log.error("unexpected error reading an entry of %s", feed.url, exc_info=exc)
+            if rejected is not None:
+                rejected.append((link, error))
+            continue
+        if entry.url not in entries:
+            entries[entry.url] = entry
+        else:  # the same article twice (two proxy links to one origLink): keep every alias
+            first = entries[entry.url]
+            entries[entry.url] = replace(first, aliases=tuple(dict.fromkeys((*first.aliases, *entry.aliases))))
+    date_warnings = [e.published_warning for e in entries.values() if e.published_warning]
+    if date_warnings:
+        note = f"{len(date_warnings)} entry date(s) refused or reduced to the day, e.g. {date_warnings[0]}"
+        log.warning("feed %s: %s", feed.url, note)
+        warning = "; ".join(w for w in (warning, note) if w)
+    return list(entries.values()), warning
+
+
+def _parse_xml(response: Response, feed: FeedSource) -> tuple[list[Any], Any, str | None]:
+    """feedparser's entries, feed metadata and malformation warning for an RSS/Atom body."""
     headers = {"content-location": response.final_url}
     if response.content_type:
         charset = f"; charset={response.charset}" if response.charset else ""
@@ -135,50 +182,37 @@ def parse_feed(
     if not version and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FeedParseError(
-            f"{feed.url} is not an RSS/Atom feed ({type(reason).__name__ if reason else 'unknown format'}: {reason})",
+            f"{feed.url} is not an RSS/Atom feed nor a JSON Feed "
+            f"({type(reason).__name__ if reason else 'unknown format'}: {reason})",
             url=feed.url,
         )
-    if not parsed.entries:
-        raise FeedParseError(f"feed {feed.url} has no entries", url=feed.url)
     warning = None
     if parsed.get("bozo"):
         warning = f"feed is malformed but was parsed: {parsed.get('bozo_exception')}"
         log.warning("feed %s: %s", feed.url, warning)
-    language = feed.language or _language(parsed.feed.get("language"))
-    date_language = _date_language(feed.language, parsed.feed.get("language"))
-    if feed.name == feed.url:  # a feed given by URL alone (manual ingest): name it by its own title
-        feed = replace(feed, name=_plain(parsed.feed.get("title")) or domain_of(feed.url) or feed.url)
-    entries: dict[str, FeedEntry] = {}
-    for raw in parsed.entries:
-        try:
-            entry = _entry(raw, feed, response.final_url, language, date_language)
-        except Exception as exc:  # one bad entry is that entry's failure; the feed goes on
-            link = _link_of(raw)
-            error = exc if isinstance(exc, StageError) else StageError(
-                f"entry of feed {feed.url} could not be read: {type(exc).__name__}: {exc}", url=link
-            )
-            if not isinstance(exc, StageError):
-                log.error("unexpected error reading an entry of %s", feed.url, exc_info=exc)
-            if rejected is not None:
-                rejected.append((link, error))
-            continue
-        if entry is not None and entry.url not in entries:
-            entries[entry.url] = entry
-    date_warnings = [e.published_warning for e in entries.values() if e.published_warning]
-    if date_warnings:
-        note = f"{len(date_warnings)} entry date(s) refused or reduced to the day, e.g. {date_warnings[0]}"
-        log.warning("feed %s: %s", feed.url, note)
-        warning = "; ".join(w for w in (warning, note) if w)
-    return list(entries.values()), warning
+    return list(parsed.entries), parsed.feed, warning
 
 
 def _entry(
     raw: Any, feed: FeedSource, base_url: str, language: str | None, date_language: str | None = None
-) -> FeedEntry | None:
-    link = raw.get("link") or _first_alternate(raw) or raw.get("id")
-    if not link or not str(link).lower().startswith(("http://", "https://")):
-        return None
-    url = normalize_url(str(link))
+) -> FeedEntry:
+    """The entry as a :class:`FeedEntry`; :class:`~newsflow.errors.EntrySkipped` when it names
+    no http(s) article."""
+    base = _base(raw) or base_url
+    given = raw.get("link") or _first_alternate(raw)
+    link = resolve_url(given, base)
+    if link is None and not given:  # an id is a name, not a reference: only an absolute URL will do
+        given = raw.get("id")
+        link = resolve_url(given, None)
+    if link is None:
+        if given and str(given).strip().lower().startswith(("http:", "https:")):
+            normalize_url(str(given))  # an http(s) URL no client could fetch: InvalidURL says why
+        shown = cap_text(str(given).strip(), 500) if given else None
+        raise EntrySkipped(
+            f"entry of feed {feed.url} skipped: " + (f"no http(s) link ({shown!r})" if shown else "no link"),
+            url=shown or None,
+        )
+    url, aliases = entry_urls(raw, link, base)
     authors = tuple(
         dict.fromkeys(
             str(a.get("name") or "").strip() for a in raw.get("authors") or [] if str(a.get("name") or "").strip()
@@ -190,26 +224,56 @@ def _entry(
         url=url,
         feed_url=feed.url,
         source=feed.name,
-        title=(raw.get("title") or "").strip() or None,
-        summary=_plain(raw.get("summary")),
+        title=cap_text((raw.get("title") or "").strip()),
+        summary=cap_text(_plain(raw.get("summary"))),
         published_at=published.at,
         published_day=published.day,
         published_offset=published.offset,
         published_raw=published.raw,
         published_warning=published.warning,
-        authors=authors,
-        tags=tags,
-        language=language,
+        authors=cap_names(authors),
+        tags=cap_names(tags),
+        language=_language(raw.get("language")) or language,
+        aliases=aliases,
+        image=entry_image(raw, base),
     )
 
 
-def _link_of(raw: Any) -> str:
-    """The entry's link as given (for a failure record), whatever it holds."""
+def _base(raw: Any) -> str | None:
+    """The entry's base URL as feedparser tracked it (``xml:base``, Content-Location)."""
+    for key in ("summary_detail", "title_detail", "content"):
+        detail = raw.get(key)
+        if isinstance(detail, list):
+            detail = detail[0] if detail else None
+        if isinstance(detail, dict) and detail.get("base"):
+            return str(detail["base"])
+    return None
+
+
+def entry_image(raw: Any, base: str | None) -> str | None:
+    """The entry's image, absolute: Media RSS ``media:content`` (an image), then
+    ``media:thumbnail``, then an image enclosure, then a JSON Feed / iTunes ``image``."""
+    candidates: list[Any] = []
+    for media in raw.get("media_content") or []:
+        kind = f"{media.get('medium', '')} {media.get('type', '')}".lower()
+        if "image" in kind:
+            candidates.append(media.get("url"))
+    candidates.extend(thumb.get("url") for thumb in raw.get("media_thumbnail") or [])
+    for link in raw.get("links") or []:
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).lower().startswith("image/"):
+            candidates.append(link.get("href"))
+    image = raw.get("image")
+    candidates.append(image.get("href") if isinstance(image, dict) else image)
+    return next((url for url in (resolve_url(c, base) for c in candidates) if url), None)
+
+
+def _link_of(raw: Any, fallback: str) -> str:
+    """The entry's link as given (for a failure record), whatever it holds; ``fallback`` when none."""
     try:
         link = raw.get("link") or _first_alternate(raw) or raw.get("id")
     except Exception:
         link = None
-    return str(link or "")[:2000] or "(entry without a link)"
+    return str(link or "")[:2000] or fallback
 
 
 def _first_alternate(raw: Any) -> str | None:

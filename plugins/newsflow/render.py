@@ -91,6 +91,7 @@ def summary_table(summary: RunSummary) -> Table:
         ("feeds failed", summary.feeds_failed),
         ("feeds skipped (not due / host backed off)", summary.feeds_skipped),
         ("new entries queued", summary.entries_new),
+        ("entries skipped (no usable link)", summary.entries_skipped),
         ("articles new", summary.articles_new),
         ("articles updated", summary.articles_updated),
         ("articles unchanged", summary.articles_unchanged),

@@ -5,7 +5,10 @@
   is ``pending`` (durable work not yet indexed), ``done`` or ``failed``;
 - ``failures``: one row per (stage, url) that failed, with reason, host, attempts and next retry;
 - ``hosts``: consecutive transient failures per host and, past a threshold, a backoff time;
-- ``robots``: each origin's robots.txt with an expiry.
+- ``robots``: each origin's robots.txt with an expiry;
+- ``aliases``: every normalised URL an indexed article is known by (entry link, proxy link,
+  final URL, canonical URL) → its one document id (schema version 3; a version-2 file is
+  migrated on open by adding the table and filling it from its done articles).
 
 Work is written here before it is acknowledged, so a killed run loses nothing: the next run
 picks up ``pending`` articles. A run *claims* the articles it processes (a lease: owner and
@@ -22,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,7 @@ from newsflow.errors import ConfigError
 from newsflow.models import FeedEntry, iso, utcnow
 from newsflow.politeness import host_of
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY,
@@ -89,6 +92,12 @@ CREATE TABLE IF NOT EXISTS robots (
     fetched_at TEXT NOT NULL,
     expires_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS aliases (
+    url TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    first_seen_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS aliases_doc ON aliases(doc_id);
 """
 # Columns added after version 1: (table, column, declaration) for ALTER TABLE on old files.
 _ADDED_COLUMNS = (
@@ -181,8 +190,14 @@ class StateStore:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise ConfigError(
+                    f"the state store {self.path} has schema version {version}, newer than this newsflow "
+                    f"understands ({SCHEMA_VERSION}); upgrade newsflow"
+                )
             self._db.executescript(SCHEMA)
-            self._migrate()
+            self._migrate(version)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise ConfigError(f"cannot open the state store {self.path}: {exc}; check the path and its permissions") from exc
@@ -191,8 +206,18 @@ class StateStore:
     def close(self) -> None:
         self._db.close()
 
-    def _migrate(self) -> None:
-        """Add the columns of later schema versions to a state file made by an older newsflow."""
+    def _migrate(self, version: int) -> None:
+        """Bring a state file made by an older newsflow to :data:`SCHEMA_VERSION`.
+
+        Columns added after version 1 are added; before version 3 there was no alias table,
+        so each done article's URL becomes the alias of the document id it was indexed under
+        (ids of existing documents never change). Idempotent: two processes may both run it.
+        """
+        if version < 3:
+            self._db.execute(
+                "INSERT OR IGNORE INTO aliases (url, doc_id, first_seen_at)"
+                " SELECT url, doc_id, updated_at FROM articles WHERE status = 'done'"
+            )
         for table, column, declaration in _ADDED_COLUMNS:
             have = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if column in have:
@@ -268,7 +293,12 @@ class StateStore:
 
     # --- articles ------------------------------------------------------------------------
     def add_entries(self, entries: Sequence[FeedEntry], doc_ids: Sequence[str]) -> list[FeedEntry]:
-        """Record entries not seen before as pending work; return just those new ones."""
+        """Record entries not seen before as pending work; return just those new ones.
+
+        An entry whose URL is known but which brings aliases not recorded yet (the same
+        article through a proxy feed, with its ``origLink``) adds them to the stored entry; a
+        done article is queued again so its document gets them.
+        """
         now = iso(utcnow())
         new: list[FeedEntry] = []
         with self._lock, self._tx():
@@ -280,7 +310,29 @@ class StateStore:
                 )
                 if cur.rowcount:
                     new.append(entry)
+                elif entry.aliases:
+                    self._merge_aliases(entry, now)
         return new
+
+    def _merge_aliases(self, entry: FeedEntry, now: str | None) -> None:
+        row = self._db.execute("SELECT entry, status FROM articles WHERE url = ?", (entry.url,)).fetchone()
+        stored = _entry(row["entry"])
+        missing = [a for a in entry.aliases if a not in stored.aliases]
+        if row["status"] == "done":
+            known = {
+                r["url"] for r in self._db.execute(
+                    "SELECT url FROM aliases WHERE url IN (SELECT value FROM json_each(?))", (json.dumps(missing),)
+                )
+            }
+            missing = [a for a in missing if a not in known]
+        if not missing:
+            return
+        merged = replace(stored, aliases=(*stored.aliases, *missing))
+        self._db.execute(
+            "UPDATE articles SET entry = ?, updated_at = ?,"
+            " status = CASE WHEN status = 'done' THEN 'pending' ELSE status END WHERE url = ?",
+            (json.dumps(asdict(merged)), now, entry.url),
+        )
 
     _DUE_SQL = """
         SELECT a.url, a.entry FROM articles a
@@ -406,6 +458,34 @@ class StateStore:
                 self._db.executemany(
                     "DELETE FROM failures WHERE url = ? AND stage = ?", [(url, s) for s in stages]
                 )
+
+    def claim_identity(self, doc_id: str, aliases: Sequence[str]) -> tuple[str, list[str]]:
+        """The document id of the article named by ``aliases`` (its identity URL first), and
+        every alias recorded for that id.
+
+        When any alias is already known, the article keeps the id it was first indexed under
+        (the id of the first alias in ``aliases`` order that is known); else ``doc_id`` is
+        used. The aliases not yet known are recorded under the chosen id; an alias already
+        mapped to another document keeps its mapping. Atomic (one transaction).
+        """
+        now = iso(utcnow())
+        urls = list(dict.fromkeys(aliases))
+        with self._lock, self._tx():
+            known = dict(
+                self._db.execute(
+                    "SELECT url, doc_id FROM aliases WHERE url IN (SELECT value FROM json_each(?))",
+                    (json.dumps(urls),),
+                ).fetchall()
+            )
+            chosen = next((known[u] for u in urls if u in known), doc_id)
+            self._db.executemany(
+                "INSERT OR IGNORE INTO aliases (url, doc_id, first_seen_at) VALUES (?, ?, ?)",
+                [(u, chosen, now) for u in urls],
+            )
+            rows = self._db.execute(
+                "SELECT url FROM aliases WHERE doc_id = ? ORDER BY first_seen_at, rowid", (chosen,)
+            ).fetchall()
+        return chosen, [row["url"] for row in rows]
 
     def mark_failed(self, url: str) -> None:
         with self._lock:
@@ -604,6 +684,7 @@ def _entry(raw: str) -> FeedEntry:
     data = json.loads(raw)
     data["authors"] = tuple(data.get("authors") or ())
     data["tags"] = tuple(data.get("tags") or ())
+    data["aliases"] = tuple(data.get("aliases") or ())
     return FeedEntry(**data)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import idna
+from tld import get_fld
 
 from newsflow.errors import InvalidURL
 
@@ -116,3 +117,105 @@ def domain_of(url: str) -> str:
     """Host of a URL without a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.")
+
+
+# --------------------------------------------------------------------------- identity helpers
+
+REDIRECT_PARAMS = (
+    "url", "u", "q", "target", "dest", "destination", "redirect", "redirect_url", "redirect_uri",
+    "redirecturl", "to", "goto", "out", "link", "r",
+)
+"""Query parameters through which trackers and aggregators pass the article they redirect to
+(``/url?q=``, ``apiclick.aspx?url=``, ``l.php?u=``, ``/click?target=``)."""
+_INDEX_PAGES = frozenset({"", "index.html", "index.htm", "index.php", "index.shtml", "default.aspx", "default.asp", "home"})
+_VIEW_SEGMENTS = frozenset({"amp", "print", "comments", "all", "full", "slide", "slides", "page", "gallery", "photos", "single"})
+"""Path segments that make a page a view (AMP, print, a slide, a page) of the path above it."""
+_IP_HOST = re.compile(r"^[0-9.]+$|:")
+
+
+def resolve_url(value: object, base: str | None) -> str | None:
+    """``value`` (absolute, protocol-relative or relative) resolved against ``base``.
+
+    Returns the absolute http(s) URL with a host, or None for anything else (``data:``,
+    ``javascript:``, an empty or malformed value, a relative value without a usable base).
+
+    >>> resolve_url("//cdn.example/a.jpg", "http://example.org/news/1")
+    'http://cdn.example/a.jpg'
+    >>> resolve_url("img/a.jpg", "https://example.org/news/1")
+    'https://example.org/news/img/a.jpg'
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 4096 or any(ch in text for ch in "\r\n\t\x00"):
+        return None
+    try:
+        absolute = urljoin(base, text) if base else text
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute
+
+
+def unwrap_redirect(url: str, *, depth: int = 3) -> str:
+    """The article behind a tracker or aggregator redirect link, else ``url`` unchanged.
+
+    A link whose query carries one of :data:`REDIRECT_PARAMS` with an absolute http(s) URL on
+    another host as its value (``https://news.example/click?url=https%3A%2F%2Fpub.example%2Fa``)
+    is taken to redirect there; nested wrappers are unwrapped up to ``depth`` times. Links
+    that merely redirect with an HTTP status are resolved by fetching (the final URL).
+    """
+    for _ in range(depth):
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return url
+        params = dict((k.lower(), v) for k, v in parse_qsl(parts.query, keep_blank_values=False))
+        target = next(
+            (params[name] for name in REDIRECT_PARAMS if params.get(name, "").lower().startswith(("http://", "https://"))),
+            None,
+        )
+        if target is None or resolve_url(target, None) is None:
+            return url
+        if (urlsplit(target).hostname or "").lower() == (parts.hostname or "").lower():
+            return url
+        url = target
+    return url
+
+
+def site_of(url: str) -> str:
+    """The registrable domain of ``url``'s host (``bbc.co.uk`` for ``www.bbc.co.uk``, by the
+    Public Suffix List bundled with ``tld``); an IP address or a single-label host is its own site."""
+    host = (urlsplit(url).hostname or "").lower().strip(".")
+    if not host or _IP_HOST.search(host) or "." not in host:
+        return host
+    try:
+        host = host.encode("idna").decode("ascii")  # stössenseer.de and xn--stssenseer-fcb.de are one site
+    except UnicodeError:
+        return host
+    site = get_fld(host, fix_protocol=True, fail_silently=True)
+    return str(site) if site else host.removeprefix("www.")
+
+
+def same_site(a: str, b: str) -> bool:
+    """Whether two URLs belong to one site (same registrable domain; ports and schemes ignored)."""
+    return bool(site_of(a)) and site_of(a) == site_of(b)
+
+
+def is_site_root_or_section(candidate: str, reference: str) -> bool:
+    """Whether ``candidate`` is a home page (``/``, ``/index.html``) or a section above
+    ``reference`` (``/world/`` for ``/world/2025/story``), i.e. not an article of its own."""
+    cand, ref = urlsplit(candidate), urlsplit(reference)
+    segments = [s for s in cand.path.split("/") if s]
+    if not segments or (len(segments) == 1 and segments[0].lower() in _INDEX_PAGES):
+        return not cand.query  # /?p=123 (WordPress) or /index.php?id=5 name an article
+    if (cand.hostname or "").lower() != (ref.hostname or "").lower():
+        return False
+    ref_segments = [s for s in ref.path.split("/") if s]
+    if cand.query or len(segments) >= len(ref_segments) or ref_segments[: len(segments)] != segments:
+        return False
+    # /story/amp, /story/slide/2, /story/page/3 are views of /story, which is their article
+    return not all(s.lower() in _VIEW_SEGMENTS or s.isdigit() for s in ref_segments[len(segments) :])
