@@ -17,11 +17,12 @@ from newsflow.errors import ConfigError, IndexUnavailable, QueryError
 from newsflow.index.base import SearchQuery
 from newsflow.index.elastic import (
     ElasticBackend,
+    compile_query,
     decode_cursor,
     encode_cursor,
     load_template,
-    simple_query_string,
 )
+from newsflow.index.query import parse
 from newsflow.models import Document
 
 pytestmark = pytest.mark.elasticsearch
@@ -400,11 +401,19 @@ def test_query_text_syntax(loaded: ElasticBackend) -> None:
         loaded.search(SearchQuery(text=text))
 
 
-def test_simple_query_string_translation() -> None:
-    assert simple_query_string("a b") == "a b"
-    assert simple_query_string('a "b c" OR d -e') == 'a ("b c" | d) -e'
-    assert simple_query_string("x* (y)") == "x\\* \\(y\\)"
-    assert simple_query_string("   ") is None
+def test_query_tree_compiles_to_phrase_clauses() -> None:
+    def phrase(text: str) -> dict[str, Any]:
+        return {"multi_match": {"query": text, "type": "phrase", "fields": ["title^3", "text"]}}
+
+    assert compile_query(parse('a "b c" OR d -e')) == {"bool": {
+        "must": [phrase("a"),
+                 {"bool": {"should": [phrase("b c"), phrase("d")], "minimum_should_match": 1}}],
+        "must_not": [phrase("e")],
+    }}
+    assert compile_query(parse("x* (y)")) == {"bool": {"must": [phrase("x*"), phrase("(y)")],
+                                                       "must_not": []}}
+    assert compile_query(parse("-e"))["bool"]["must"] == [{"match_all": {}}]  # type: ignore[index]
+    assert compile_query(parse("   OR - ")) is None
 
 
 def test_filters_since_until(loaded: ElasticBackend) -> None:

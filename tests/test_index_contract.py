@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsflow.errors import QueryError
 from newsflow.index.base import IndexBackend, SearchQuery, SearchResult
 from newsflow.index.embedded import EmbeddedBackend
+from newsflow.index.query import Term, parse
 from newsflow.models import Article, Document
 
 BACKENDS = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
@@ -402,6 +405,77 @@ def test_special_characters_are_plain_words(loaded: IndexBackend) -> None:
     assert set(ids(search(loaded, "flood*"))) == FLOOD_IDS
     assert set(ids(search(loaded, "(flood"))) == FLOOD_IDS
     assert ids(search(loaded, "flood 😀 kyiv council")) == ["d11"]
+
+
+# One syntax, one behaviour for its edge cases (newsflow.index.query): inputs the two
+# backends used to read differently.
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("flood OR", FLOOD_IDS),  # a dangling OR is ignored, not searched as a word
+    ("OR flood", FLOOD_IDS),
+    ("earthquake OR OR wildfire", {"d05", "d06"}),
+    ("earthquake OR -wildfire", {"d05"}),
+    ('kyiv "city council', {"d11"}),  # an unclosed quote is a phrase to the end
+    ('"council city', set()),
+    ("fast-moving", {"d06"}),  # a word's tokens must follow each other, as in a phrase
+    ("moving-fast", set()),
+    ("fast moving", {"d06"}),
+    ("flood -", FLOOD_IDS),  # a lone '-' excludes nothing
+    ("-", ALL_IDS),
+    ("OR", ALL_IDS),
+    ('""', ALL_IDS),
+    ("- OR *", ALL_IDS),
+])
+def test_query_edge_cases(loaded: IndexBackend, text: str, expected: set[str]) -> None:
+    result = search(loaded, text)
+    assert set(ids(result)) == expected
+    assert result.total == len(expected)
+
+
+# Property: for random strings over a small alphabet, every backend returns exactly the
+# documents the parsed query tree selects when evaluated directly over DOCS (so the
+# backends agree with each other, and none raises).
+
+_WORDS = ["flood", "Kyiv", "river", "bank", "central", "city", "council", "earthquake",
+          "wildfire", "fast", "moving", "or"]
+_WORD = st.tuples(st.sampled_from(["", "", "", "-", '"', '-"']), st.sampled_from(_WORDS),
+                  st.sampled_from(["", "", "", '"', "-"])).map("".join)
+_OPERATOR = st.sampled_from(["OR", "OR", "-", '"', '""'])
+_QUERY_TEXT = st.lists(st.one_of(_WORD, _OPERATOR, st.tuples(_WORD, _OPERATOR, _WORD).map(" ".join)),
+                       max_size=5).map(" ".join)
+"""Words of DOCS, OR, quotes and '-' in every position (about half the strings have hits,
+one in six has an OR group)."""
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def _holds(doc: Document, term: Term) -> bool:
+    """Whether the term's tokens follow each other in the title or in the text."""
+    want = _tokens(term.text)
+    for field in (doc["title"], doc["text"]):
+        have = _tokens(field)
+        if any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1)):
+            return True
+    return False
+
+
+def _expected(text: str) -> set[str]:
+    query = parse(text)
+    return {d["id"] for d in DOCS
+            if all(any(_holds(d, t) for t in group) for group in query.groups)
+            and not any(_holds(d, t) for t in query.excluded)}
+
+
+@given(_QUERY_TEXT)
+@settings(derandomize=True, max_examples=200, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_random_query_text_selects_what_the_tree_says(loaded: IndexBackend, text: str) -> None:
+    result = search(loaded, text)
+    assert set(ids(result)) == _expected(text), parse(text)
+    assert result.total == len(result.hits)
 
 
 # ---------------------------------------------------------------------------------------

@@ -3,10 +3,13 @@
 Backends: :mod:`newsflow.index.embedded` (SQLite + FTS5, the default) and
 :mod:`newsflow.index.elastic` (Elasticsearch). Both pass ``tests/test_index_contract.py``.
 
-Query text syntax (the same on both backends, never able to raise a syntax error):
-words are ANDed; ``"a phrase"`` matches the words in order; ``OR`` between two terms
-makes either enough; a leading ``-`` excludes a word or phrase. Everything else is
-treated as plain words.
+Query text syntax (the same on both backends, never able to raise a syntax error): parsed
+once by :func:`newsflow.index.query.parse` into a small tree that each backend compiles.
+Words are ANDed; ``"a phrase"`` matches the words in order; ``OR`` between two terms makes
+either enough; a leading ``-`` excludes a word or phrase. Everything else is plain text; the
+edge cases (dangling ``OR``, unclosed quote, lone ``-``, nothing searchable) are decided in
+:mod:`newsflow.index.query`. Field filters, dates and distance are structured
+:class:`SearchQuery` fields, not query text.
 """
 
 from __future__ import annotations
@@ -82,6 +85,7 @@ Interval = Literal["day", "week", "month", "year"]
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
     text: str = ""
+    """Query text in the syntax of :mod:`newsflow.index.query` (``""``: no text condition)."""
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Field → accepted values: OR within a field, AND across fields. Keys from FACET_FIELDS."""
     since: datetime | None = None

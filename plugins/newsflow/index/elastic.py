@@ -55,6 +55,7 @@ from newsflow.index.base import (
     check_near,
     reject_reason,
 )
+from newsflow.index.query import ParsedQuery, Term, parse
 from newsflow.models import Document, iso, utcnow
 
 if TYPE_CHECKING:
@@ -111,71 +112,27 @@ def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
 # --------------------------------------------------------------------------- query text
 
 
-_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
-_SQS_SPECIAL = re.compile(r'([+|\-"*()~\\])')
+TEXT_FIELDS = ("title^3", "text")
+"""The analysed fields query text searches, with their boosts."""
 
 
-_WORDLIKE = re.compile(r"\w")
+def _term_query(term: Term) -> dict[str, Any]:
+    """A word or phrase: its analysed tokens next to each other, in order, in any text field."""
+    return {"multi_match": {"query": term.text, "type": "phrase", "fields": list(TEXT_FIELDS)}}
 
 
-def _escape(word: str) -> str:
-    """A word as a literal: special characters escaped; "" when it holds no letter or digit
-    (an emoji or lone punctuation analyses to nothing and would make the AND unmatchable)."""
-    if not _WORDLIKE.search(word):
-        return ""
-    return _SQS_SPECIAL.sub(r"\\\1", word)
-
-
-def _phrase(words: str) -> str | None:
-    inner = " ".join(e for e in (_escape(w) for w in words.split()) if e)
-    return f'"{inner}"' if inner else None
-
-
-def parse_query_text(text: str) -> tuple[list[list[str]], list[str]]:
-    """Split query text into AND-ed groups of OR-ed alternatives, plus excluded terms.
-
-    Every returned term is already in ``simple_query_string`` syntax (escaped words or
-    quoted phrases), so no user input can cause a syntax error.
-    """
-    groups: list[list[str]] = []
-    excluded: list[str] = []
-    pending_or = False
-    for m in _TOKEN.finditer(text):
-        neg, phrase, word = m.group(1), m.group(2), m.group(3)
-        if phrase is not None:
-            term = _phrase(phrase)
-            negated = bool(neg)
-        else:
-            assert word is not None
-            if word == "OR" and groups and not pending_or:
-                pending_or = True
-                continue
-            negated = word.startswith("-") and len(word) > 1
-            if negated:
-                word = word[1:]
-            term = _escape(word)
-        if not term:
-            continue
-        if negated:
-            excluded.append(term)
-            pending_or = False  # "a OR -b": the OR has nothing to join
-            continue
-        if pending_or:
-            groups[-1].append(term)
-            pending_or = False
-        else:
-            groups.append([term])
-    if pending_or:  # a trailing OR is a plain word
-        groups.append(["OR"])
-    return groups, excluded
-
-
-def simple_query_string(text: str) -> str | None:
-    """The ``simple_query_string`` query for our query text, or None when it is empty."""
-    groups, excluded = parse_query_text(text)
-    parts = [g[0] if len(g) == 1 else "(" + " | ".join(g) + ")" for g in groups]
-    parts += [f"-{t}" for t in excluded]
-    return " ".join(parts) or None
+def compile_query(query: ParsedQuery) -> dict[str, Any] | None:
+    """The query tree of :mod:`newsflow.index.query` as a ``bool`` query, or ``None`` when it
+    puts no condition on the text. Terms are only ever analysed, never parsed."""
+    if query.empty:
+        return None
+    must = [
+        _term_query(g[0]) if len(g) == 1
+        else {"bool": {"should": [_term_query(t) for t in g], "minimum_should_match": 1}}
+        for g in query.groups
+    ]
+    return {"bool": {"must": must or [{"match_all": {}}],
+                     "must_not": [_term_query(t) for t in query.excluded]}}
 
 
 # --------------------------------------------------------------------------- cursor
@@ -697,19 +654,14 @@ class ElasticBackend:
                 return
             after = hits[-1]["sort"]
 
-    def _build_query(self, q: SearchQuery) -> tuple[dict[str, Any], str | None]:
+    def _build_query(self, q: SearchQuery) -> tuple[dict[str, Any], bool]:
+        """The Elasticsearch query, and whether its text has a positive term to highlight."""
         must: list[dict[str, Any]] = []
         filters: list[dict[str, Any]] = []
-        sqs = simple_query_string(q.text)
-        if sqs:
-            must.append({
-                "simple_query_string": {
-                    "query": sqs,
-                    "fields": ["title^3", "text"],
-                    "default_operator": "and",
-                    "flags": "AND|OR|NOT|PHRASE|PRECEDENCE|ESCAPE|WHITESPACE",
-                }
-            })
+        parsed = parse(q.text)
+        text_query = compile_query(parsed)
+        if text_query is not None:
+            must.append(text_query)
         for field_name, values in q.filters.items():
             if field_name not in FACET_FIELDS:
                 raise QueryError(
@@ -733,8 +685,9 @@ class ElasticBackend:
             filters.append({"geo_distance": {"distance": f"{km}km", "distance_type": "arc",
                                              GEO_FIELD: {"lat": lat, "lon": lon}}})
         if not must and not filters:
-            return {"match_all": {}}, sqs
-        return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}, sqs
+            return {"match_all": {}}, bool(parsed.groups)
+        return ({"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
+                bool(parsed.groups))
 
     def search(self, query: SearchQuery) -> SearchResult:
         q = query
@@ -746,7 +699,7 @@ class ElasticBackend:
             raise QueryError(
                 f"offset + size may not exceed {_MAX_WINDOW}; page deeper with search_after"
             )
-        es_query, sqs = self._build_query(q)
+        es_query, has_terms = self._build_query(q)
         date_sort = {"published_at": {"order": "desc", "missing": "_last"}}
         sort: list[Any] = (
             [date_sort, {"_score": "desc"}, {"id": "asc"}]
@@ -789,7 +742,7 @@ class ElasticBackend:
             }
         if aggs:
             body["aggs"] = aggs
-        if q.highlight and sqs:
+        if q.highlight and has_terms:
             body["highlight"] = {
                 "pre_tags": ["<mark>"],
                 "post_tags": ["</mark>"],

@@ -15,8 +15,8 @@ Layout (see the ``_DDL`` constant, versioned with ``PRAGMA user_version``):
   distance (a Python function registered on the connection, as SQLite's math functions
   are optional).
 
-The query text never reaches FTS5 as typed: :func:`compile_text` quotes every term, so no
-input can raise an FTS5 syntax error.
+The query text never reaches FTS5 as typed: :mod:`newsflow.index.query` parses it and
+:func:`compile_query` quotes every term of the tree, so no input can raise an FTS5 syntax error.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from newsflow.index.base import (
     check_near,
     reject_reason,
 )
+from newsflow.index.query import ParsedQuery, Term, parse
 from newsflow.models import Document, iso, utcnow
 
 SCHEMA_VERSION = 2
@@ -147,63 +147,24 @@ class TextQuery:
     """Expression matching the documents to drop (``None``: nothing excluded)."""
 
 
-_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+def _quote(term: Term) -> str:
+    """An FTS5 string literal: whatever is inside is only ever tokenised, never parsed, and
+    its tokens must follow each other (a phrase), as :mod:`newsflow.index.query` promises."""
+    return '"' + term.text.replace('"', '""') + '"'
 
 
-def _quote(term: str) -> str:
-    """An FTS5 string literal: whatever is inside is only ever tokenised, never parsed."""
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _searchable(term: str) -> bool:
-    """Whether the tokenizer will find a token in ``term``.
-
-    An FTS5 string with no token (``"*"``, an emoji) matches nothing, so such terms are
-    dropped instead of silently emptying the result.
-    """
-    return any(ch.isalnum() for ch in term)
-
-
-def _tokens(text: str) -> Iterator[tuple[str, str, bool]]:
-    """Yield ``(kind, term, negated)`` with kind ``or`` or ``term``."""
-    for match in _TOKEN.finditer(text):
-        sign, phrase, word = match.groups()
-        if word is None:
-            yield "term", phrase, bool(sign)
-        elif word == "OR":
-            yield "or", word, False
-        elif word.startswith("-"):
-            yield "term", word[1:], True
-        else:
-            yield "term", word, False
+def compile_query(query: ParsedQuery) -> TextQuery:
+    """Compile the query tree of :mod:`newsflow.index.query` to FTS5 expressions."""
+    match = " AND ".join(
+        _quote(g[0]) if len(g) == 1 else "(" + " OR ".join(map(_quote, g)) + ")"
+        for g in query.groups)
+    exclude = " OR ".join(map(_quote, query.excluded))
+    return TextQuery(match=match or None, exclude=exclude or None)
 
 
 def compile_text(text: str) -> TextQuery:
-    """Compile the safe query syntax of :mod:`newsflow.index.base` to FTS5.
-
-    Words are ANDed, ``OR`` joins the terms either side of it (binding tighter than the
-    implicit AND, so ``a OR b c`` is ``(a OR b) AND c``), a leading ``-`` excludes a word or
-    phrase, and an unbalanced quote runs to the end of the text. Terms without letters or
-    digits are ignored.
-    """
-    groups: list[list[str]] = []
-    excluded: list[str] = []
-    pending_or = False
-    for kind, term, negated in _tokens(text):
-        if kind == "or":
-            pending_or = bool(groups)
-        elif not _searchable(term):
-            continue
-        elif negated:
-            excluded.append(_quote(term))
-            pending_or = False
-        elif pending_or:
-            groups[-1].append(_quote(term))
-            pending_or = False
-        else:
-            groups.append([_quote(term)])
-    match = " AND ".join(g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")" for g in groups)
-    return TextQuery(match=match or None, exclude=" OR ".join(excluded) or None)
+    """:func:`compile_query` of the parsed ``text``."""
+    return compile_query(parse(text))
 
 
 # ---------------------------------------------------------------------------------------
@@ -803,4 +764,4 @@ def _split_ddl(ddl: str) -> list[str]:
     return [s for s in statements if s]
 
 
-__all__ = ["SCHEMA_VERSION", "EmbeddedBackend", "compile_text"]
+__all__ = ["SCHEMA_VERSION", "EmbeddedBackend", "compile_query", "compile_text"]
