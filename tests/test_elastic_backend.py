@@ -403,7 +403,8 @@ def test_query_text_syntax(loaded: ElasticBackend) -> None:
 
 def test_query_tree_compiles_to_phrase_clauses() -> None:
     def phrase(text: str) -> dict[str, Any]:
-        return {"multi_match": {"query": text, "type": "phrase", "fields": ["title^3", "text"]}}
+        return {"multi_match": {"query": text, "type": "phrase", "fields": ["title^3", "text"],
+                                "tie_breaker": 1.0}}
 
     assert compile_query(parse('a "b c" OR d -e')) == {"bool": {
         "must": [phrase("a"),

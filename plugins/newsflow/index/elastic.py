@@ -117,8 +117,10 @@ TEXT_FIELDS = ("title^3", "text")
 
 
 def _term_query(term: Term) -> dict[str, Any]:
-    """A word or phrase: its analysed tokens next to each other, in order, in any text field."""
-    return {"multi_match": {"query": term.text, "type": "phrase", "fields": list(TEXT_FIELDS)}}
+    """A word or phrase: its analysed tokens next to each other, in order, in any text field;
+    the score sums over the fields (``tie_breaker`` 1), so a title match adds to text matches."""
+    return {"multi_match": {"query": term.text, "type": "phrase", "fields": list(TEXT_FIELDS),
+                            "tie_breaker": 1.0}}
 
 
 def compile_query(query: ParsedQuery) -> dict[str, Any] | None:
