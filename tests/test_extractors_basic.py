@@ -13,7 +13,7 @@ from extractors import Extractor, available, per_article, register, resolve, run
 from extractors import registry as registry_module
 from extractors.keywords import key_phrases, yake_language
 from extractors.language import detect_language, normalize_language
-from extractors.readability import count_words, measure, reading_time
+from extractors.reading import count_words, measure, reading_time
 from newsflow.models import Article
 
 EN_TITLE = "Flooding closes schools across the region"

@@ -1,14 +1,15 @@
 """The article body: trafilatura's extraction strategies weighed on evidence, not on length.
 
-trafilatura can read a page several ways: its fast pass, the full pass with its fallback
-extractors (readability, jusText) and a recall-favouring pass. Each goes wrong on some real
-pages: the fast pass returns a cookie banner when the story sits in an ``<aside>``, the full
-pass returns 6 KB of a mega-menu over a 400-character story. Length alone cannot tell these
+trafilatura can read a page several ways: its fast pass, and the full pass with its fallback
+extractors (readability, jusText). Each goes wrong on some real pages: the fast pass returns
+a cookie banner when the story sits in an ``<aside>``, the full pass returns 6 KB of a
+mega-menu over a 400-character story. Length alone cannot tell these
 apart, so each candidate text is read for evidence (:class:`Evidence`): how much of it is
 prose, how much repeats one pattern (menus), is the text of a link on the page (navigation)
 or is a consent or sign-up prompt, and how many words of the headline and the feed's summary
 it contains. The fast pass is kept when its evidence is sound (the common case, one
-extraction per page); otherwise the other strategies run and the best evidence wins.
+extraction per page); otherwise the other readings run and the full pass is replaced only by
+clearly better evidence (:func:`choose`).
 """
 
 from __future__ import annotations
