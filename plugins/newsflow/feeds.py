@@ -38,6 +38,7 @@ from xml.parsers import expat
 import yaml
 
 from newsflow.errors import ConfigError
+from newsflow.langtags import primary_subtag
 from newsflow.models import FeedSource
 from newsflow.urls import domain_of, normalize_url
 from newsflow.xmlguard import dtd_problem
@@ -487,10 +488,8 @@ def _categories(value: str) -> list[str]:
 
 
 def _opml_language(value: str | None) -> str | None:
-    if not value:
-        return None
-    primary = re.split(r"[-_]", value.strip(), maxsplit=1)[0]
-    return primary.lower() if _LANGUAGE.match(primary) else None
+    primary = primary_subtag(value)
+    return primary if primary and _LANGUAGE.match(primary) else None
 
 
 def export_opml(feeds: Iterable[FeedSource], title: str = "newsflow feeds") -> str:

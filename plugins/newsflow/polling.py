@@ -18,6 +18,7 @@ from newsflow.errors import EntrySkipped, FeedParseError, StageError
 from newsflow.fetching import Response, fetch
 from newsflow.fieldcaps import cap_names, cap_text
 from newsflow.identity import entry_urls
+from newsflow.langtags import primary_subtag
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
 from newsflow.urls import domain_of, normalize_url, resolve_url
@@ -307,4 +308,4 @@ def _plain(html: str | None) -> str | None:
 def _language(code: Any) -> str | None:
     if not code or not isinstance(code, str):
         return None
-    return code.split("-")[0].split("_")[0].lower()[:3] or None
+    return primary_subtag(code)[:3] or None
