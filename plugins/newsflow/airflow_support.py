@@ -31,6 +31,8 @@ ES_CONN_ID = "elasticsearch_default"
 SETTINGS_VARIABLE = "newsflow_settings"
 FEED_BATCH = 10
 ARTICLE_BATCH = 25
+TASK_WORKERS = 1
+"""CPU worker processes of a task when ``workers`` is auto (0): executors parallelise tasks."""
 MAX_MAPPED_TASKS = 256
 """Mapped tasks per run at most, well below Airflow's ``[core] max_map_length`` (1024 by
 default, past which the whole run fails): a larger backlog makes each batch bigger instead."""
@@ -62,8 +64,14 @@ def drop_dir() -> Path:
 
 def settings(**overrides: Any) -> Settings:
     """Settings for a task: environment, the Airflow Variable, ``overrides`` (e.g. a DAG
-    param), then, when the backend is Elasticsearch, the ``elasticsearch_default`` connection."""
+    param), then, when the backend is Elasticsearch, the ``elasticsearch_default`` connection.
+
+    ``workers`` left at 0 (auto) becomes 1: Airflow's executors already run tasks in
+    parallel, so a task does not start its own process pool unless configured to.
+    Raises :class:`~newsflow.errors.ConfigError` for a bad Variable or connection."""
     base = load_settings(**{**_variable_settings(), **overrides})
+    if base.workers == 0:
+        base = base.replace(workers=TASK_WORKERS)
     if base.backend == "elasticsearch":
         base = base.replace(**_es_connection())
     return base
@@ -85,26 +93,9 @@ def _variable_settings() -> dict[str, Any]:
 
 
 def _es_connection() -> dict[str, Any]:
-    from airflow.sdk import Connection
+    from newsflow.airflow_hooks import NewsflowElasticsearchHook
 
-    try:
-        conn = Connection.get(ES_CONN_ID)
-    except Exception:  # the SDK raises its own not-found type; a missing connection means "use settings"
-        return {}
-    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
-    scheme = conn.conn_type if conn.conn_type in ("http", "https") else (extra.get("scheme") or "http")
-    out: dict[str, Any] = {}
-    if conn.host:
-        host = conn.host if "://" in conn.host else f"{scheme}://{conn.host}"
-        out["es_url"] = f"{host}:{conn.port}" if conn.port else host
-    if conn.login:
-        out["es_username"] = conn.login
-    if conn.password:
-        out["es_password"] = conn.password
-    for key in ("api_key", "ca_certs", "verify_certs"):
-        if key in extra:
-            out[f"es_{key}"] = extra[key]
-    return out
+    return NewsflowElasticsearchHook(ES_CONN_ID).settings_overrides()
 
 
 # --- polling -------------------------------------------------------------------------------

@@ -53,13 +53,11 @@ MAX_WORKERS_AUTO = 4
 def resolve_workers(setting: int) -> int:
     """The number of CPU worker processes for ``setting`` (0: auto).
 
-    Auto is ``min(os.cpu_count(), 4)``, except inside an Airflow task (``AIRFLOW_CTX_DAG_ID``
-    is set), where it is 1: Airflow's executors already run tasks in parallel.
+    Auto is ``min(os.cpu_count(), 4)``. Callers that parallelise otherwise pass their own
+    number (Airflow tasks pass 1: ``newsflow.airflow_support.settings``).
     """
     if setting > 0:
         return setting
-    if os.environ.get("AIRFLOW_CTX_DAG_ID"):
-        return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS_AUTO))
 
 
