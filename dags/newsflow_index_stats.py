@@ -31,10 +31,10 @@ INDEX = Asset(INDEX_ASSET)
 )
 def newsflow_index_stats() -> None:
     @task
-    def index_stats(**context: Any) -> dict[str, Any]:
+    def index_stats(triggering_asset_events: Any = None) -> dict[str, Any]:
         from newsflow.airflow_support import index_stats
 
-        events = context.get("triggering_asset_events") or {}
+        events = triggering_asset_events or {}
         updates = [event.extra for evs in events.values() for event in evs]
         return index_stats(updates)
 

@@ -46,13 +46,13 @@ INDEX = Asset(INDEX_ASSET)
 )
 def newsflow_ingest() -> None:
     @task(outlets=[INDEX])
-    def ingest(**context: Any) -> dict[str, Any]:
-        from airflow.exceptions import AirflowFailException
+    def ingest(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
 
         from newsflow.airflow_support import NothingIngested, ingest, validate_ingest
 
         try:
-            request = validate_ingest(context["params"])
+            request = validate_ingest(params or {})
         except ValueError as exc:
             raise AirflowFailException(str(exc)) from exc
         try:

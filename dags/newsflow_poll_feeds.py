@@ -45,15 +45,15 @@ def newsflow_poll_feeds() -> None:
         return poll_batch(batch)
 
     @task(outlets=[PENDING])
-    def announce(summaries: list[dict[str, Any]], **context: Any) -> dict[str, int]:
-        from airflow.exceptions import AirflowSkipException
+    def announce(summaries: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, int]:
+        from airflow.sdk.exceptions import AirflowSkipException
 
         from newsflow.airflow_support import totals
 
         total = totals(summaries[:])  # one slice request; iterating probes past the end
         if total["entries_new"] == 0:
             raise AirflowSkipException(f"no new articles: {total}")
-        context["outlet_events"][PENDING].extra = {"new_articles": total["entries_new"], **total}
+        outlet_events[PENDING].extra = {"new_articles": total["entries_new"], **total}
         return total
 
     announce(poll_batch.expand(batch=feed_batches()))

@@ -44,11 +44,11 @@ def newsflow_process_articles() -> None:
         return process_batch(urls)
 
     @task(outlets=[INDEX])
-    def announce(summaries: list[dict[str, Any]], **context: Any) -> dict[str, int]:
+    def announce(summaries: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, int]:
         from newsflow.airflow_support import totals
 
         total = totals(summaries[:])  # one slice request; iterating probes past the end
-        context["outlet_events"][INDEX].extra = total
+        outlet_events[INDEX].extra = total
         return total
 
     announce(process_batch.expand(urls=pending_batches()))

@@ -59,6 +59,48 @@ def test_dagbag_has_every_dag_without_errors_or_warnings(af: dict[str, Any]) -> 
         assert f"{dag_id}.py" in report["seconds"]
 
 
+OUR_AIRFLOW_FILES = ["dags/*.py", "plugins/newsflow/airflow_*.py"]
+DEPRECATIONS = r"""
+import ast, glob, importlib, json, os, sys, warnings
+KINDS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)  # Airflow's DeprecatedImportWarning is a FutureWarning
+root, patterns = sys.argv[1], json.loads(sys.argv[2])
+files = sorted(p for pattern in patterns for p in glob.glob(os.path.join(root, pattern)))
+found = []
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from airflow.dag_processing.dagbag import DagBag
+    bag = DagBag(dag_folder=os.path.join(root, "dags"))
+found += [f"{w.filename}:{w.lineno}: {w.message}" for w in caught
+          if issubclass(w.category, KINDS) and w.filename in files]
+for path in files:  # imports inside task functions run only in tasks: import each one here
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "airflow":
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    getattr(module, alias.name)
+            found += [f"{path}:{node.lineno}: {w.message}" for w in caught
+                      if issubclass(w.category, KINDS) and w.filename == "<string>"]
+print(json.dumps({"files": len(files), "errors": {k: str(v) for k, v in bag.import_errors.items()},
+                  "deprecations": found}))
+"""
+
+
+def test_our_dags_and_adapters_use_no_deprecated_airflow_api(af: dict[str, Any]) -> None:
+    """Parsing the DAG folder, and every Airflow import of our DAGs and adapters (also those
+    inside task functions), raises no deprecation warning (e.g. ``airflow.exceptions.AirflowFailException``
+    instead of ``airflow.sdk.exceptions``)."""
+    root = str(Path(af["env"]["AIRFLOW__CORE__DAGS_FOLDER"]).parent)
+    env = {**af["env"], "PYTHONWARNINGS": "always"}
+    done = subprocess.run([sys.executable, "-c", DEPRECATIONS, root, json.dumps(OUR_AIRFLOW_FILES)], env=env,
+                          capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["files"] >= len(DAG_IDS) + 2
+    assert report["errors"] == {}
+    assert report["deprecations"] == []
+
+
 def test_poll_then_process_indexes_the_demo_corpus(af: dict[str, Any], tmp_path: Path) -> None:
     env = with_data_dir(af, tmp_path)
     airflow(env, "dags", "test", "newsflow_poll_feeds")
