@@ -168,6 +168,14 @@ def test_inbox_dag_ingests_dropped_url_lists(af: dict[str, Any], tmp_path: Path)
     index.close()
 
 
+def test_index_stats_reports_what_the_index_holds(af: dict[str, Any], tmp_path: Path) -> None:
+    """The task takes its runtime context as a named argument (``triggering_asset_events``)."""
+    env = with_data_dir(af, tmp_path, AIRFLOW__LOGGING__LOGGING_LEVEL="INFO")
+    done = airflow(env, "dags", "test", "newsflow_index_stats")
+    output = done.stdout + done.stderr
+    assert "'documents': 0" in output and "'triggered_by': []" in output
+
+
 def test_maintenance_retries_and_prunes(af: dict[str, Any], tmp_path: Path) -> None:
     env = with_data_dir(af, tmp_path)
     state = StateStore(tmp_path / "state.db")
