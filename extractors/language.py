@@ -26,8 +26,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from extractors.base import Extractor, Fields, per_article
-from extractors.registry import register
+from extractors.base import Fields
+from extractors.registry import register_per_article
 from newsflow.cache import cache_dir, remove_stale, replacing
 from newsflow.langtags import primary_subtag
 from newsflow.models import Article
@@ -188,12 +188,6 @@ def detect_language(article: Article) -> Fields:
     return {"language": declared, "language_confidence": round(declared_p, 4)}
 
 
-LANGUAGE = register(
-    Extractor(
-        name="language",
-        version="3",
-        fields=("language", "language_confidence"),
-        run=per_article(detect_language),
-        description="Article language: the page's, unless py3langid confidently disagrees.",
-    )
-)
+LANGUAGE = register_per_article(
+    detect_language, name="language", version="3", fields=("language", "language_confidence"),
+    description="Article language: the page's, unless py3langid confidently disagrees.")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from extractors.base import Extractor, Fields, per_article
-from extractors.registry import register
+from extractors.base import Fields
+from extractors.registry import register_per_article
 from newsflow.models import Article
 
 WORDS_PER_MINUTE = 230
@@ -42,12 +42,6 @@ def measure(article: Article) -> Fields:
     return {"word_count": words, "reading_time_min": reading_time(words)}
 
 
-READING = register(
-    Extractor(
-        name="reading",
-        version="1",
-        fields=("word_count", "reading_time_min"),
-        run=per_article(measure),
-        description=f"Word count and reading time at {WORDS_PER_MINUTE} words per minute.",
-    )
-)
+READING = register_per_article(
+    measure, name="reading", version="1", fields=("word_count", "reading_time_min"),
+    description=f"Word count and reading time at {WORDS_PER_MINUTE} words per minute.")

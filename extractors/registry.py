@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from extractors.base import Extractor
+from extractors.base import Extractor, Fields, per_article
 from extractors.builtin import CHAIN
 from newsflow.models import Article, ExtractorRun
 
@@ -24,6 +24,16 @@ def register(extractor: Extractor) -> Extractor:
         raise ValueError(f"an extractor named {extractor.name!r} is already registered")
     _REGISTRY[extractor.name] = extractor
     return extractor
+
+
+def register_per_article(
+    func: Callable[[Article], Fields], *, name: str, version: str, fields: tuple[str, ...],
+    description: str = "", requires: tuple[str, ...] = (),
+) -> Extractor:
+    """Register and return the extractor ``name`` that runs ``func`` on each article of a
+    batch (:func:`~extractors.base.per_article`); the other arguments are those of
+    :class:`~extractors.base.Extractor`. Raises ``ValueError`` like :func:`register`."""
+    return register(Extractor(name, version, fields, per_article(func), description, requires))
 
 
 def available() -> dict[str, Extractor]:

@@ -26,8 +26,8 @@ import re
 import unicodedata
 from collections import Counter
 
-from extractors.base import Extractor, Fields, bounded_text, per_article
-from extractors.registry import register
+from extractors.base import Fields, bounded_text
+from extractors.registry import register_per_article
 from newsflow.models import Article
 
 VERSION = "1"
@@ -99,12 +99,6 @@ def extract_simhash(article: Article) -> Fields:
     return {"simhash": None if value is None else to_hex(value)}
 
 
-SIMHASH = register(
-    Extractor(
-        name="simhash",
-        version=VERSION,
-        fields=("simhash",),
-        run=per_article(extract_simhash),
-        description="64-bit SimHash over word 3-shingles of the normalised text (near-duplicates).",
-    )
-)
+SIMHASH = register_per_article(
+    extract_simhash, name="simhash", version=VERSION, fields=("simhash",),
+    description="64-bit SimHash over word 3-shingles of the normalised text (near-duplicates).")

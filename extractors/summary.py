@@ -26,8 +26,8 @@ import math
 import re
 from functools import cache
 
-from extractors.base import Extractor, Fields, bounded_text, bounded_title, per_article
-from extractors.registry import register
+from extractors.base import Fields, bounded_text, bounded_title
+from extractors.registry import register_per_article
 from extractors.text import split_sentences
 from newsflow.langtags import primary_subtag
 from newsflow.models import Article
@@ -155,13 +155,6 @@ def extract_summary(article: Article) -> Fields:
     return {"summary": summarize(bounded_title(article), text, article.language)}
 
 
-SUMMARY = register(
-    Extractor(
-        name="summary",
-        version=VERSION,
-        fields=("summary",),
-        run=per_article(extract_summary),
-        description="Extractive summary: 2–3 sentences by position and word overlap.",
-        requires=("language",),
-    )
-)
+SUMMARY = register_per_article(
+    extract_summary, name="summary", version=VERSION, fields=("summary",), requires=("language",),
+    description="Extractive summary: 2–3 sentences by position and word overlap.")

@@ -35,8 +35,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from extractors.base import Extractor, Fields, per_article
-from extractors.registry import register
+from extractors.base import Fields
+from extractors.registry import register_per_article
 from extractors.text import split_sentences
 from newsflow.langtags import primary_subtag
 from newsflow.models import Article
@@ -105,13 +105,6 @@ def extract_tone(article: Article) -> Fields:
     return {"tone": tone_of(f"{title}\n{article.text or ''}")}
 
 
-TONE = register(
-    Extractor(
-        name="tone",
-        version=VERSION,
-        fields=("tone",),
-        run=per_article(extract_tone),
-        description="VADER sentence tone averaged ×10 (−10..+10), English only.",
-        requires=("language",),
-    )
-)
+TONE = register_per_article(
+    extract_tone, name="tone", version=VERSION, fields=("tone",), requires=("language",),
+    description="VADER sentence tone averaged ×10 (−10..+10), English only.")
