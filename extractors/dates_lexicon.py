@@ -27,8 +27,11 @@ def _set(words: str) -> frozenset[str]:
 
 
 def _load(path: Path = LEXICON_PATH) -> dict[str, dict[str, Any]]:
+    """The lexicon, one block per language (libyaml's loader when PyYAML has it: 10× faster
+    than the pure-Python one, which would add ≈80 ms to every process's start)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
-        data: dict[str, dict[str, Any]] = yaml.safe_load(handle)
+        data: dict[str, dict[str, Any]] = yaml.load(handle, Loader=loader)  # a safe loader either way
     return data
 
 
