@@ -1,7 +1,7 @@
 """The rule matcher: entities of a text without a model.
 
 For a language without an installed model (and when no model loads at all): capitalised
-sequences labelled from the alias table (:func:`extractors.entities.known_entity`), the
+sequences labelled from the alias table (:func:`extractors.entity_aliases.known_entity`), the
 gazetteer, organisation words, and names after a title or starting with a known given name
 (:data:`NAME_CUES_PATH`, one :class:`Cues` per language). English text follows English
 capitalisation; other languages get stricter rules (German capitalises every noun).
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from extractors.entity_aliases import known_entity
+from extractors.entity_cleaning import TITLES
 from extractors.nlp_analysis import DEFAULT_LANGUAGE, Analysis, Ent
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪİĽŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽА-ЯЁЄІЇҐ"
@@ -92,37 +94,36 @@ def rule_entities(text: str, language: str = DEFAULT_LANGUAGE) -> list[Ent]:
     person); other languages get the stricter :func:`_other_label` (German capitalises every
     noun).
     """
-    from extractors import entities as entities_module
     from extractors import gazetteer
 
     gaz = gazetteer.load() if gazetteer.available() else None
     out: list[Ent] = []
     if language == DEFAULT_LANGUAGE:
         for match in _NAME_SEQUENCE.finditer(text):
-            for start, end in _chunks(match.start(), match.group(), entities_module.TITLES.__contains__,
+            for start, end in _chunks(match.start(), match.group(), TITLES.__contains__,
                                       _SKIP_FIRST):
                 name = text[start:end]
-                label = _rule_label(name, name.split(), gaz, entities_module)
+                label = _rule_label(name, name.split(), gaz)
                 if label is not None:
                     out.append(Ent(start, end, label, name))
         return out
     cues = name_cues(language)
     for match in _OTHER_SEQUENCE.finditer(text):
         chunks = _chunks(match.start(), match.group(),
-                         lambda word: cues.is_title(word) or word in entities_module.TITLES,
+                         lambda word: cues.is_title(word) or word in TITLES,
                          cues.skip_first)
         for start, end in chunks:
             name = text[start:end].rstrip(".")
             end = start + len(name)
             before = _WORD_BEFORE.search(text, max(0, start - 40), start)
             titled = before is not None and (cues.is_title(before.group(1)) or before.group(1)
-                                             in cues.speech_verbs or before.group(1) in entities_module.TITLES)
-            label = _other_label(name, gaz, entities_module, cues, titled, language)
+                                             in cues.speech_verbs or before.group(1) in TITLES)
+            label = _other_label(name, gaz, cues, titled, language)
             if label == "ORG" and " " in name:  # "Forschende der Universität Bonn"
                 name, start = _organisation_tail(name, start, cues)
-            inside = _words_of(text, start, name, gaz, entities_module, cues, language) \
-                if " " in name and (label is None or entities_module.known_entity(name) is None) else []
-            if label is not None and not any(entities_module.known_entity(e.text) for e in inside):
+            inside = _words_of(text, start, name, gaz, cues, language) \
+                if " " in name and (label is None or known_entity(name) is None) else []
+            if label is not None and not any(known_entity(e.text) for e in inside):
                 out.append(Ent(start, end, label, name))
             else:  # "in Hamburg Vertreter", "України Володимир Зеленський": the names inside
                 out += inside
@@ -147,8 +148,8 @@ def _organisation_tail(name: str, start: int, cues: Cues) -> tuple[str, int]:
     return tail, start + joiner.end()
 
 
-def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any,
-              cues: Cues, language: str = "") -> list[Ent]:
+def _words_of(text: str, offset: int, name: str, gaz: Any, cues: Cues, language: str = ""
+              ) -> list[Ent]:
     """The known names and organisations (longest first: "Deutschen Bahn" in "Vertreter der
     Deutschen Bahn") and well-known places among the words of an unlabelled sequence; a
     given name is never a place."""
@@ -159,7 +160,7 @@ def _words_of(text: str, offset: int, name: str, gaz: Any, entities_module: Any,
         for j in range(min(len(words), i + 4), i, -1):
             start, end = words[i].start(), words[j - 1].end()
             surface = name[start:end]
-            known = entities_module.known_entity(surface)
+            known = known_entity(surface)
             if known is not None:
                 label: str | None = str(known[1])
             elif j > i + 1:
@@ -196,8 +197,8 @@ def _chunks(offset: int, sequence: str, is_title: Callable[[str], bool], skip_fi
     return chunks
 
 
-def _rule_label(name: str, words: list[str], gaz: Any, entities_module: Any) -> str | None:
-    known = entities_module.known_entity(name)
+def _rule_label(name: str, words: list[str], gaz: Any) -> str | None:
+    known = known_entity(name)
     if known is not None:
         return str(known[1])
     if name in _gazetteer_demonyms():
@@ -211,13 +212,13 @@ def _rule_label(name: str, words: list[str], gaz: Any, entities_module: Any) -> 
     return None
 
 
-def _other_label(name: str, gaz: Any, entities_module: Any, cues: Cues, titled: bool,
+def _other_label(name: str, gaz: Any, cues: Cues, titled: bool,
                  language: str = "") -> str | None:
     """The label of a capitalised sequence in a language other than English: the alias
     table, then a well-known place, an organisation word or acronym, then a person (two to
     four capitalised words; in German only after a title or starting with a given name);
     anything else is no entity."""
-    known = entities_module.known_entity(name)
+    known = known_entity(name)
     if known is not None:
         return str(known[1])
     words = name.split()
