@@ -27,8 +27,8 @@ from extractors.entity_cleaning import POSSESSIVE
 def add_missed_surnames(text: str, items: list[tuple[int, int, str, str]]
                         ) -> list[tuple[int, int, str, str]]:
     """Add PERSON mentions the model left untagged: a surname of a person it named in full
-    elsewhere in the document ("Donald Trump … Trump described"), or a name of :data:`KNOWN`
-    ("Zelenskyy met …")."""
+    elsewhere in the document ("Donald Trump … Trump described"), or a name of
+    :data:`extractors.entity_aliases.KNOWN` ("Zelenskyy met …")."""
     surnames = {s.split()[-1] for _, _, label, s in items
                 if label == "PERSON" and len(s.split()) > 1 and len(s.split()[-1]) > 2}
     found = [(m.start(), m.end()) for m in KNOWN_PERSON_PATTERN.finditer(text)]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from extractors.entities import Mention
+from extractors.entity_canonical import Mention
 from extractors.quote_spans import QuoteSpan
 from extractors.speech_lexicon import Frames, title_before
 

@@ -1,10 +1,9 @@
 """Who a pronoun in a speech tag stands for ("…," she said).
 
 A pronoun subject is the last person named before it outside quotations whose gender is
-that pronoun's or unknown; "it" (and the organisation nouns of the lexicon) the last
-organisation. Gender comes from a gendered title before a mention ("Mrs. Ortiz", "Frau
-Baerbock"), a listed first name, or a gendered pronoun after a sentence naming only that
-person (:func:`genders`).
+that pronoun's or unknown; "it" stands for the last organisation. Gender comes from a
+gendered title before a mention ("Mrs. Ortiz", "Frau Baerbock"), a listed first name, or a
+gendered pronoun after a sentence naming only that person (:func:`genders`).
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import bisect
 import re
 from functools import cache
 
-from extractors.entities import Mention
+from extractors.entity_canonical import Mention
 from extractors.quote_context import SENTENCE_BREAK, Context
 from extractors.speech_lexicon import first_names, title_before
 

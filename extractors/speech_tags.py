@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from extractors.entities import Mention
+from extractors.entity_canonical import Mention
 from extractors.quote_context import Context, Token
 from extractors.quote_coreference import last_person, resolve_pronoun
 
