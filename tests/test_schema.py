@@ -11,8 +11,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +316,15 @@ def test_the_readme_extractor_table_matches_the_schema() -> None:
         for field, keys in re.findall(r"`(\w+)` \[\{([^}]*)\}\]", rows[name]):
             props = BY_NAME[field].es["properties"]
             assert {k.strip() for k in keys.split(",")} == set(props), (field, keys)
+
+
+def test_newsflow_es_template_prints_the_installed_template(tmp_path: Path) -> None:
+    """What an Elasticsearch user PUTs by hand is what the backend installs."""
+    env = {**os.environ, "NEWSFLOW_ES_INDEX": "news-test", "NO_COLOR": "1"}
+    for analyzer in ("english", "standard"):
+        done = subprocess.run(
+            [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), "es", "template",
+             "--analyzer", analyzer],
+            capture_output=True, text=True, env=env, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert json.loads(done.stdout) == template_body("news-test", analyzer)
