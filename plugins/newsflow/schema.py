@@ -108,7 +108,7 @@ FIELDS: tuple[Field, ...] = (
     _f("source", "str", KEYWORD, core=True, facet=True, doc="the feed's name"),
     _f("domain", "str", KEYWORD, core=True, facet=True),
     _f("language", "str | None", KEYWORD, CLEANING, "language", core=True, facet=True,
-       doc="ISO 639-1; the page's declared language unless the extractor disagrees"),
+       doc="language code: the page's declared language unless the extractor disagrees"),
     # -- content ------------------------------------------------------------------------
     _f("title", "str", {**TEXT, "fields": {"keyword": {"type": "keyword", "ignore_above": 512}}},
        core=True, required=True, search=Search(3.0, "whole")),
@@ -178,8 +178,9 @@ FIELDS: tuple[Field, ...] = (
     _f("content_hash", "str", {"type": "keyword", "index": False}, INDEX, internal=True,
        doc="SHA-256 of the content, the Elasticsearch backend's change detector"),
 )
-"""Every field, in document order (core fields first, as :meth:`Article.to_document` writes
-them; enrichments follow in the order the extractors add them)."""
+"""Every field. Core fields come first, in the order :meth:`Article.to_document` writes them
+(enrichments follow in a document in the order the extractors add them); :data:`FACET_FIELDS`
+and the Elasticsearch mapping keep this order."""
 
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 
