@@ -4,8 +4,9 @@ docker-compose.yml: parses, names only files and images that exist (with explici
 ``${VAR}`` it needs is in .env.example, the services of the stack are there and the worker
 scales; where a Docker Compose v2 client is installed, ``docker compose config -q`` too.
 Kibana saved objects (seeds/kibana/*.ndjson): valid ndjson, unique ids, references that
-resolve, and every field any object uses exists in seeds/elasticsearch/index-template.json
-with a type that fits how it is used.
+resolve, and every field any object uses is declared in the one document schema
+(newsflow.schema.FIELDS, whose Elasticsearch mappings the index template carries) with a type
+that fits how it is used.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 KIBANA_DIR = ROOT / "seeds" / "kibana"
-TEMPLATE_FILE = ROOT / "seeds" / "elasticsearch" / "index-template.json"
 SETUP_SCRIPT = ROOT / "scripts" / "stack-setup"
 
 STACK_SERVICES = {
@@ -303,8 +303,9 @@ def kibana_objects() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def mapping() -> dict[str, dict[str, Any]]:
-    template = json.loads(TEMPLATE_FILE.read_text(encoding="utf-8"))
-    return mapped_fields(template["template"]["mappings"]["properties"])
+    from newsflow.schema import es_properties
+
+    return mapped_fields(es_properties())
 
 
 def mapped_fields(properties: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:

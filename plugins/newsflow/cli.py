@@ -429,7 +429,7 @@ def feeds_export(
         sys.stdout.write(text)
 
 
-es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, a local dev node.")
+es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, the index template, a local dev node.")
 app.add_typer(es_app, name="es")
 
 
@@ -452,6 +452,17 @@ def es_setup(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         out.print_json(json.dumps(data))
     else:
         out.print(esc(f"{data['alias']} → {data['index']} ({data['documents']} documents, analyzer {data['analyzer']})"))
+
+
+@es_app.command("template")
+def es_template(
+    ctx: typer.Context,
+    analyzer: Annotated[str, typer.Option(help="Type of newsflow_text: english (needs analysis-common) or standard.")] = "english",
+) -> None:
+    """Print the index template newsflow installs (fields from newsflow.schema), for PUT _index_template."""
+    from newsflow.index.template import template_body
+
+    sys.stdout.write(json.dumps(template_body(_settings(ctx).es_index, analyzer), indent=2) + "\n")
 
 
 @es_app.command("reindex")

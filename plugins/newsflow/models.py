@@ -8,9 +8,12 @@ extractors, and turned into the flat, JSON-ready document both index backends st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from newsflow.schema import CORE_FIELDS, STORED_ONLY
 
 Document = dict[str, Any]
 """A flat, JSON-serialisable article as stored in an index (see :meth:`Article.to_document`)."""
@@ -96,7 +99,10 @@ class ExtractorRun:
 
 @dataclass(slots=True)
 class Article:
-    """A cleaned article: the single model every later stage enriches."""
+    """A cleaned article: the single model every later stage enriches.
+
+    Its attributes (but ``enrichments``) are the core fields of :data:`newsflow.schema.FIELDS`,
+    with the types declared there (``tests/test_schema.py`` checks they agree)."""
 
     id: str
     url: str
@@ -134,77 +140,53 @@ class Article:
     extractors: list[ExtractorRun] = field(default_factory=list)
 
     def to_document(self) -> Document:
-        doc: Document = {
-            "id": self.id,
-            "url": self.url,
-            "canonical_url": self.canonical_url,
-            "aliases": list(self.aliases),
-            "feed_url": self.feed_url,
-            "source": self.source,
-            "domain": self.domain,
-            "title": self.title,
-            "text": self.text,
-            "authors": list(self.authors),
-            "published_at": self.published_at,
-            "published_day": self.published_day,
-            "published_offset": self.published_offset,
-            "published_raw": self.published_raw,
-            "published_warning": self.published_warning,
-            "feed_published_at": self.feed_published_at,
-            "fetched_at": self.fetched_at,
-            "site_name": self.site_name,
-            "language": self.language,
-            "description": self.description,
-            "feed_summary": self.feed_summary,
-            "image": self.image,
-            "tags": list(self.tags),
-            "categories": list(self.categories),
-            "field_sources": dict(self.field_sources),
-            "extractors": [run.as_dict() for run in self.extractors],
-        }
+        """The flat document both backends store: every core field of
+        :data:`newsflow.schema.CORE_FIELDS` (lists and mappings copied, extractor runs as
+        dicts), then the enrichments."""
+        doc: Document = {f.name: _TO_DOCUMENT.get(f.type, _same)(getattr(self, f.name))
+                         for f in CORE_FIELDS}
         doc.update(self.enrichments)
         return doc
 
     @classmethod
     def from_document(cls, doc: Document) -> Article:
-        """Rebuild an article from a stored document (for re-running extractors)."""
-        core = {
-            "id", "url", "canonical_url", "aliases", "feed_url", "source", "domain", "title", "text",
-            "authors", "published_at", "published_day", "published_offset", "published_raw",
-            "published_warning", "feed_published_at", "fetched_at", "site_name",
-            "language", "description", "feed_summary", "image", "tags", "categories",
-            "field_sources", "extractors", "indexed_at",
-        }
-        runs = [
-            ExtractorRun(r["name"], r["version"], tuple(r.get("fields", ())), r.get("error"))
-            for r in doc.get("extractors", [])
-        ]
-        return cls(
-            id=doc["id"],
-            url=doc["url"],
-            feed_url=doc.get("feed_url") or "",
-            source=doc.get("source") or "",
-            domain=doc.get("domain") or "",
-            title=doc.get("title") or "",
-            text=doc.get("text") or "",
-            fetched_at=doc.get("fetched_at") or "",
-            authors=list(doc.get("authors") or []),
-            published_at=doc.get("published_at"),
-            published_day=doc.get("published_day"),
-            published_offset=doc.get("published_offset"),
-            published_raw=doc.get("published_raw"),
-            published_warning=doc.get("published_warning"),
-            site_name=doc.get("site_name"),
-            language=doc.get("language"),
-            description=doc.get("description"),
-            image=doc.get("image"),
-            tags=list(doc.get("tags") or []),
-            categories=list(doc.get("categories") or []),
-            canonical_url=doc.get("canonical_url"),
-            aliases=list(doc.get("aliases") or []),
-            feed_published_at=doc.get("feed_published_at"),
-            feed_summary=doc.get("feed_summary"),
-            field_sources=dict(doc.get("field_sources") or {}),
-            enrichments={k: v for k, v in doc.items() if k not in core},
-            extractors=runs,
-        )
+        """Rebuild an article from a stored document (for re-running extractors): core fields
+        become attributes, fields the backend set on storing are dropped, the rest are
+        enrichments.
+
+        Raises ``KeyError`` naming a required field (:data:`newsflow.schema.REQUIRED_FIELDS`)
+        the document lacks.
+        """
+        values: dict[str, Any] = {}
+        for f in CORE_FIELDS:
+            if f.required and f.name not in doc:
+                raise KeyError(f"the document has no {f.name!r}")
+            values[f.name] = _FROM_DOCUMENT[f.type](doc.get(f.name))
+        skip = _CORE_NAMES | STORED_ONLY
+        return cls(**values, enrichments={k: v for k, v in doc.items() if k not in skip})
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _runs(value: Any) -> list[ExtractorRun]:
+    return [ExtractorRun(r["name"], r["version"], tuple(r.get("fields", ())), r.get("error"))
+            for r in value or ()]
+
+
+_TO_DOCUMENT: dict[str, Callable[[Any], Any]] = {
+    "list[str]": list,
+    "dict[str, str]": dict,
+    "list[ExtractorRun]": lambda runs: [run.as_dict() for run in runs],
+}
+"""How a core field's value becomes JSON, by its schema type (others are stored as they are)."""
+_FROM_DOCUMENT: dict[str, Callable[[Any], Any]] = {
+    "str": lambda v: v or "",
+    "str | None": _same,
+    "list[str]": lambda v: list(v or []),
+    "dict[str, str]": lambda v: dict(v or {}),
+    "list[ExtractorRun]": _runs,
+}
+"""How a stored value becomes a core attribute again, by its schema type."""
+_CORE_NAMES = frozenset(f.name for f in CORE_FIELDS)

@@ -21,28 +21,11 @@ from typing import Any, Literal, Protocol
 
 from newsflow.models import Document
 
-FACET_FIELDS: tuple[str, ...] = (
-    "source",
-    "domain",
-    "language",
-    "authors",
-    "tags",
-    "categories",
-    "keywords",
-    "persons",
-    "organizations",
-    "places",
-    "countries",
-    "topics",
-    "quote_speakers",
-    "cluster_id",
-)
-"""Keyword fields a search may filter and facet on. A document stores each as a string or a
-list of strings under the same key (``places`` is the list of place *names*, ``countries``
-their ISO 3166 alpha-2 codes)."""
-
-GEO_FIELD = "place_points"
-"""The document field :attr:`SearchQuery.near` filters on: a list of ``{"lat", "lon"}``."""
+# Field roles are declared once, in newsflow.schema; re-exported for the backends.
+from newsflow.schema import FACET_FIELDS as FACET_FIELDS
+from newsflow.schema import GEO_FIELD as GEO_FIELD
+from newsflow.schema import REQUIRED_FIELDS as REQUIRED_FIELDS
+from newsflow.schema import TIME_FIELD as TIME_FIELD
 
 
 def check_near(near: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
@@ -58,9 +41,6 @@ def check_near(near: tuple[float, float, float] | None) -> tuple[float, float, f
     if not km > 0 or km != km or km == float("inf"):
         raise ValueError(f"near: the distance must be a positive number of km, not {km}")
     return lat, lon, km
-
-REQUIRED_FIELDS = ("id", "url", "title", "text")
-"""String fields every document must carry, on every backend."""
 
 
 def reject_reason(doc: Any) -> str | None:

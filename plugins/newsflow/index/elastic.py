@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import hashlib
 import json
 import logging
@@ -43,7 +42,6 @@ from elasticsearch import (
 )
 from elasticsearch.helpers import streaming_bulk
 
-from newsflow.config import SEEDS_DIR
 from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError, QueryError
 from newsflow.index.base import (
     FACET_FIELDS,
@@ -56,6 +54,7 @@ from newsflow.index.base import (
     reject_reason,
 )
 from newsflow.index.query import ParsedQuery, Term, parse
+from newsflow.index.template import TEMPLATE_FILE, load_template, template_body
 from newsflow.models import Document, iso, utcnow
 
 if TYPE_CHECKING:
@@ -63,7 +62,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_FILE = SEEDS_DIR / "elasticsearch" / "index-template.json"
 INTERNAL_FIELDS = ("content_hash",)
 _HASH_EXCLUDED = frozenset({"indexed_at", *INTERNAL_FIELDS})
 _SUFFIX = re.compile(r"-(\d{6})$")
@@ -93,20 +91,6 @@ def content_hash(doc: Document) -> str:
 def _prepared(action: Any) -> Any:
     """Bulk actions are built as (header, pre-serialised source): nothing to expand."""
     return action
-
-
-def load_template(path: Path = TEMPLATE_FILE) -> dict[str, Any]:
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except FileNotFoundError as exc:
-        raise ConfigError(
-            f"the Elasticsearch index template {path} is missing; reinstall newsflow "
-            "(it ships as package data: newsflow/seeds/elasticsearch/index-template.json)"
-        ) from exc
-    except ValueError as exc:
-        raise ConfigError(
-            f"the Elasticsearch index template {path} is not valid JSON: {exc}"
-        ) from exc
 
 
 # --------------------------------------------------------------------------- query text
@@ -358,11 +342,7 @@ class ElasticBackend:
         return "english"
 
     def template_body(self, analyzer: str) -> dict[str, Any]:
-        body = copy.deepcopy(load_template(self.template_path))
-        body["index_patterns"] = [f"{self.alias}-*"]
-        analysis = body["template"]["settings"]["index"]["analysis"]
-        analysis["analyzer"]["newsflow_text"] = {"type": analyzer}
-        return body
+        return template_body(self.alias, analyzer, self.template_path)
 
     def setup(self) -> None:
         """Create (or update) the template, and the first index and alias when missing."""
