@@ -1,0 +1,62 @@
+"""The state store on SQLite: one file, one connection, one class per table.
+
+:func:`open_state` opens (creating or migrating, :mod:`.schema`) the file and returns the
+:class:`~newsflow.sqlite_db.Database` (connection, lock, transactions) with the table stores
+built on its connection. Each table's DDL and SQL live in its own module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsflow.errors import ConfigError
+from newsflow.sqlite_db import Database
+from newsflow.state.sqlite import aliases, articles, failures, feeds, hosts, robots_cache
+from newsflow.state.sqlite.schema import SCHEMA_VERSION, open_schema
+
+TABLES = (feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE)
+"""Every table of the state file (the order they are created in)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The table stores of one state database, all on its one connection."""
+
+    feeds: feeds.Feeds
+    articles: articles.Articles
+    aliases: aliases.Aliases
+    failures: failures.Failures
+    hosts: hosts.Hosts
+    robots: robots_cache.Robots
+
+
+def open_state(path: str | Path) -> tuple[Database, Tables]:
+    """Open the state file at ``path`` (``":memory:"`` for a throw-away one).
+
+    Raises :class:`ConfigError` when its directory cannot be created, the file cannot be
+    opened or migrated, or it was written by a newer newsflow.
+    """
+    try:
+        db = Database(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the state directory {Path(path).parent}: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot open the state store {path}: {exc}; check the path and its permissions") from exc
+    try:
+        open_schema(db.conn, TABLES, db.path)
+    except sqlite3.Error as exc:
+        db.close()
+        raise ConfigError(f"cannot open the state store {path}: {exc}; check the path and its permissions") from exc
+    except ConfigError:
+        db.close()
+        raise
+    conn = db.conn
+    return db, Tables(
+        feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
+        failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn),
+    )
+
+
+__all__ = ["SCHEMA_VERSION", "TABLES", "Tables", "open_state"]

@@ -1,0 +1,160 @@
+"""Seen URLs, pending work and its leases: the ``articles`` table (SQLite).
+
+Each row is an article URL ever seen, its feed entry (JSON) and status (``pending``,
+``done``, ``failed``); ``lease_owner``/``lease_until`` is a live run's claim on it. Which
+articles are due also reads ``failures`` (a failed article is due again when its retry time
+has come), so that query lives here, beside the rest of this table's SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from newsflow.models import FeedEntry
+from newsflow.state.clock import Stamp
+from newsflow.state.sqlite.schema import Table
+
+TABLE = Table(
+    "articles",
+    """
+    CREATE TABLE IF NOT EXISTS articles (
+        url TEXT PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        feed_url TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        entry TEXT NOT NULL,
+        first_seen_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        lease_owner TEXT,
+        lease_until REAL
+    )""",
+    indexes=("CREATE INDEX IF NOT EXISTS articles_status ON articles(status)",),
+    times=("first_seen_at", "updated_at", "lease_until"),
+)
+
+_DUE = """
+    SELECT a.url, a.entry FROM articles a
+    WHERE (a.lease_until IS NULL OR a.lease_until < :now)
+      AND (a.status = 'pending'
+           OR (:include_failed AND a.status = 'failed' AND EXISTS (
+                SELECT 1 FROM failures f WHERE f.url = a.url AND f.retryable = 1
+                  AND f.attempts < :max_attempts AND (f.next_retry_at IS NULL OR f.next_retry_at <= :now))))
+"""
+_IN_URLS = " AND {column} IN (SELECT value FROM json_each(:urls))"
+_SETTLED = "status = '{status}', updated_at = ?, lease_owner = NULL, lease_until = NULL"
+
+
+def entry_of(raw: str) -> FeedEntry:
+    """A stored entry (JSON of :class:`FeedEntry`) back as the dataclass."""
+    data = json.loads(raw)
+    for field in ("authors", "tags", "aliases"):
+        data[field] = tuple(data.get(field) or ())
+    return FeedEntry(**data)
+
+
+def _json(entry: FeedEntry) -> str:
+    return json.dumps(asdict(entry))
+
+
+class Articles:
+    """The ``articles`` table on a connection the caller locks (and wraps in a transaction
+    where several statements must hold together)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def insert_new(self, entry: FeedEntry, doc_id: str, now: Stamp) -> bool:
+        """Record ``entry`` as pending unless its URL is known; whether it was new."""
+        return bool(self.conn.execute(
+            "INSERT OR IGNORE INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
+            " VALUES (?, ?, ?, 'pending', ?, ?, ?)",
+            (entry.url, doc_id, entry.feed_url, _json(entry), now, now),
+        ).rowcount)
+
+    def queue(self, entry: FeedEntry, doc_id: str, now: Stamp) -> None:
+        """Record ``entry`` as pending, or put a known one back to pending (its entry kept)."""
+        self.conn.execute(
+            "INSERT INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
+            " VALUES (?, ?, ?, 'pending', ?, ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET status = 'pending', updated_at = excluded.updated_at",
+            (entry.url, doc_id, entry.feed_url, _json(entry), now, now),
+        )
+
+    def stored(self, url: str) -> tuple[FeedEntry, str] | None:
+        """The stored entry of ``url`` and its status."""
+        row = self.conn.execute("SELECT entry, status FROM articles WHERE url = ?", (url,)).fetchone()
+        return (entry_of(row["entry"]), str(row["status"])) if row else None
+
+    def replace_entry(self, entry: FeedEntry, now: Stamp) -> None:
+        """Store ``entry`` in place of its URL's; a done article becomes pending again."""
+        self.conn.execute(
+            "UPDATE articles SET entry = ?, updated_at = ?,"
+            " status = CASE WHEN status = 'done' THEN 'pending' ELSE status END WHERE url = ?",
+            (_json(entry), now, entry.url),
+        )
+
+    def due(
+        self, now: Stamp, *, max_attempts: int, include_failed: bool, urls: Sequence[str] | None, limit: int | None
+    ) -> list[tuple[str, FeedEntry]]:
+        """(url, entry) of the unclaimed pending articles and, with ``include_failed``, failed
+        ones whose retryable failure is due (fewer than ``max_attempts``), oldest first."""
+        sql = _DUE + (_IN_URLS.format(column="a.url") if urls is not None else "")
+        sql += " ORDER BY a.first_seen_at, a.url" + (" LIMIT :limit" if limit is not None else "")
+        params = {"now": now, "include_failed": include_failed, "max_attempts": max_attempts,
+                  "urls": json.dumps(list(urls or ())), "limit": limit}
+        return [(row["url"], entry_of(row["entry"])) for row in self.conn.execute(sql, params)]
+
+    def claim(self, urls: Sequence[str], owner: str, until: Stamp) -> None:
+        self.conn.executemany(
+            "UPDATE articles SET lease_owner = ?, lease_until = ? WHERE url = ?", [(owner, until, u) for u in urls]
+        )
+
+    def renew(self, owner: str, until: Stamp) -> int:
+        return self.conn.execute(
+            "UPDATE articles SET lease_until = ? WHERE lease_owner = ?", (until, owner)
+        ).rowcount
+
+    def release(self, owner: str, urls: Sequence[str] | None) -> int:
+        sql = "UPDATE articles SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = :owner"
+        sql += _IN_URLS.format(column="url") if urls is not None else ""
+        return self.conn.execute(sql, {"owner": owner, "urls": json.dumps(list(urls or ()))}).rowcount
+
+    def entry(self, url: str) -> FeedEntry | None:
+        row = self.conn.execute("SELECT entry FROM articles WHERE url = ?", (url,)).fetchone()
+        return entry_of(row["entry"]) if row else None
+
+    def settle(self, urls: Sequence[str], status: str, now: Stamp) -> None:
+        """Mark ``urls`` ``done`` or ``failed`` and drop their leases."""
+        if status not in ("done", "failed"):
+            raise ValueError(f"an article is settled as done or failed, not {status!r}")
+        sql = f"UPDATE articles SET {_SETTLED.format(status=status)} WHERE url = ?"
+        self.conn.executemany(sql, [(now, url) for url in urls])
+
+    def requeue_failed(self, now: Stamp, *, include_permanent: bool) -> int:
+        """Failed articles back to pending (not those with a permanent failure unless
+        ``include_permanent``); how many."""
+        return self.conn.execute(
+            """
+            UPDATE articles SET status = 'pending', updated_at = ?
+            WHERE status = 'failed' AND (? OR NOT EXISTS (
+                SELECT 1 FROM failures f WHERE f.url = articles.url AND f.retryable = 0))
+            """,
+            (now, include_permanent),
+        ).rowcount
+
+    def counts(self) -> dict[str, int]:
+        """Articles per status (every status, 0 when none)."""
+        out = {"pending": 0, "done": 0, "failed": 0}
+        rows = self.conn.execute("SELECT status, count(*) AS n FROM articles GROUP BY status")
+        out.update({row["status"]: int(row["n"]) for row in rows})
+        return out
+
+    def prune_done(self, before: Stamp) -> int:
+        """Forget done articles last updated before ``before``; how many."""
+        return self.conn.execute(
+            "DELETE FROM articles WHERE status = 'done' AND updated_at < ?", (before,)
+        ).rowcount
+

@@ -1,0 +1,93 @@
+"""Per-feed validators and poll outcomes: the ``feeds`` table (SQLite)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from newsflow.state.clock import Stamp
+from newsflow.state.records import FeedState, feed_state
+from newsflow.state.sqlite.schema import Table
+
+TABLE = Table(
+    "feeds",
+    """
+    CREATE TABLE IF NOT EXISTS feeds (
+        url TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_status TEXT,
+        last_http_status INTEGER,
+        last_polled_at REAL,
+        last_changed_at REAL,
+        entries_total INTEGER NOT NULL DEFAULT 0,
+        validators_trusted INTEGER NOT NULL DEFAULT 1,
+        polls_since_verify INTEGER NOT NULL DEFAULT 0,
+        poll_interval REAL,
+        next_poll_at REAL
+    )""",
+    times=("last_polled_at", "last_changed_at", "next_poll_at"),
+)
+
+_UPSERT = """
+    INSERT INTO feeds (url, name, etag, last_modified, body_hash, last_status,
+                       last_http_status, last_polled_at, last_changed_at, entries_total,
+                       validators_trusted, polls_since_verify, poll_interval, next_poll_at)
+    VALUES (:url, :name, :etag, :last_modified, :body_hash, :status, :http_status, :now,
+            CASE WHEN :changed THEN :now END, :entries, coalesce(:trusted, 1), 0, :interval, :next_poll)
+    ON CONFLICT(url) DO UPDATE SET
+        name = excluded.name,
+        etag = CASE WHEN :changed THEN excluded.etag ELSE feeds.etag END,
+        last_modified = CASE WHEN :changed THEN excluded.last_modified ELSE feeds.last_modified END,
+        body_hash = CASE WHEN :changed THEN excluded.body_hash ELSE feeds.body_hash END,
+        last_status = excluded.last_status,
+        last_http_status = excluded.last_http_status,
+        last_polled_at = excluded.last_polled_at,
+        last_changed_at = CASE WHEN :changed THEN excluded.last_changed_at ELSE feeds.last_changed_at END,
+        entries_total = feeds.entries_total + excluded.entries_total,
+        validators_trusted = coalesce(:trusted, feeds.validators_trusted),
+        polls_since_verify = CASE WHEN :conditional IS NULL THEN feeds.polls_since_verify
+                                  WHEN :conditional THEN feeds.polls_since_verify + 1 ELSE 0 END,
+        poll_interval = coalesce(excluded.poll_interval, feeds.poll_interval),
+        next_poll_at = coalesce(excluded.next_poll_at, feeds.next_poll_at)
+"""
+
+
+class Feeds:
+    """The ``feeds`` table on a connection the caller locks."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, url: str) -> FeedState | None:
+        row = self.conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return feed_state(row) if row else None
+
+    def all(self) -> list[FeedState]:
+        return [feed_state(r) for r in self.conn.execute("SELECT * FROM feeds ORDER BY name")]
+
+    def record(
+        self,
+        url: str,
+        name: str,
+        now: Stamp,
+        *,
+        status: str,
+        http_status: int | None,
+        etag: str | None,
+        last_modified: str | None,
+        body_hash: str | None,
+        changed: bool,
+        entries: int,
+        validators_trusted: bool | None,
+        conditional: bool | None,
+        poll_interval: float | None,
+    ) -> None:
+        """Store one poll's outcome (see :meth:`newsflow.state.StateStore.record_feed`)."""
+        self.conn.execute(_UPSERT, {
+            "url": url, "name": name, "etag": etag, "last_modified": last_modified, "body_hash": body_hash,
+            "status": status, "http_status": http_status, "now": now, "changed": changed, "entries": entries,
+            "trusted": validators_trusted, "conditional": conditional, "interval": poll_interval,
+            "next_poll": now + poll_interval if poll_interval is not None else None,
+        })

@@ -1,0 +1,60 @@
+"""Consecutive transient failures per host and its backoff: the ``hosts`` table (SQLite)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from newsflow.state.clock import Stamp
+from newsflow.state.records import HostState, host_state
+from newsflow.state.sqlite.schema import Table
+
+TABLE = Table(
+    "hosts",
+    """
+    CREATE TABLE IF NOT EXISTS hosts (
+        host TEXT PRIMARY KEY,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        backoff_until REAL,
+        last_error TEXT,
+        updated_at REAL NOT NULL
+    )""",
+    times=("backoff_until", "updated_at"),
+)
+
+
+class Hosts:
+    """The ``hosts`` table on a connection the caller locks."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get(self, host: str) -> tuple[int, Stamp | None]:
+        """(consecutive failures, backoff until) of ``host``; (0, None) when unknown."""
+        row = self.conn.execute(
+            "SELECT consecutive_failures, backoff_until FROM hosts WHERE host = ?", (host,)
+        ).fetchone()
+        return (int(row[0]), row[1]) if row else (0, None)
+
+    def put(self, host: str, failures: int, until: Stamp | None, error: str, now: Stamp) -> None:
+        self.conn.execute(
+            """
+            INSERT INTO hosts (host, consecutive_failures, backoff_until, last_error, updated_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(host) DO UPDATE SET consecutive_failures = excluded.consecutive_failures,
+                backoff_until = excluded.backoff_until, last_error = excluded.last_error,
+                updated_at = excluded.updated_at
+            """,
+            (host, failures, until, error, now),
+        )
+
+    def reset(self, host: str, now: Stamp) -> None:
+        """Zero the failure count (a running backoff, a 429's Retry-After, is left to expire)."""
+        self.conn.execute(
+            "UPDATE hosts SET consecutive_failures = 0, updated_at = ? WHERE host = ? AND consecutive_failures > 0",
+            (now, host),
+        )
+
+    def all(self, *, backed_off_after: Stamp | None = None) -> list[HostState]:
+        """Every host, or those backed off past ``backed_off_after``, by name."""
+        where, params = (" WHERE backoff_until > ?", (backed_off_after,)) if backed_off_after is not None else ("", ())
+        return [host_state(r) for r in self.conn.execute(f"SELECT * FROM hosts{where} ORDER BY host", params)]
