@@ -31,22 +31,21 @@ same file serialise instead of racing to found the same cluster twice.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from newsflow.models import iso, utcnow
+from newsflow.sqlite_db import Database
 
 DEFAULT_MAX_DISTANCE = 3
 BANDS = 4
 BAND_BITS = 16
 _MASK = (1 << BAND_BITS) - 1
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS simhash_clusters (
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS simhash_clusters (
     doc_id TEXT PRIMARY KEY,
     simhash TEXT NOT NULL,
     band0 INTEGER NOT NULL,
@@ -56,13 +55,10 @@ CREATE TABLE IF NOT EXISTS simhash_clusters (
     seen_at TEXT NOT NULL,
     cluster_id TEXT NOT NULL,
     seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS simhash_clusters_band0 ON simhash_clusters(band0);
-CREATE INDEX IF NOT EXISTS simhash_clusters_band1 ON simhash_clusters(band1);
-CREATE INDEX IF NOT EXISTS simhash_clusters_band2 ON simhash_clusters(band2);
-CREATE INDEX IF NOT EXISTS simhash_clusters_band3 ON simhash_clusters(band3);
-CREATE INDEX IF NOT EXISTS simhash_clusters_cluster ON simhash_clusters(cluster_id);
-"""
+)""",
+    *(f"CREATE INDEX IF NOT EXISTS simhash_clusters_band{i} ON simhash_clusters(band{i})" for i in range(BANDS)),
+    "CREATE INDEX IF NOT EXISTS simhash_clusters_cluster ON simhash_clusters(cluster_id)",
+)
 
 SimHash = int | str
 """A signature: the 64-bit int, or the ``simhash`` field's 16 hex digits."""
@@ -113,44 +109,25 @@ class Member:
     cluster_id: str
 
 
-class ClusterStore:
-    """The SimHash signatures seen so far and their clusters, in one table of a SQLite file."""
+class ClusterStore(Database):
+    """The SimHash signatures seen so far and their clusters, in one table of a SQLite file.
+
+    A :class:`~newsflow.sqlite_db.Database`: one connection and lock, ``transaction()``
+    (``BEGIN IMMEDIATE``, yields the connection), ``close()`` and ``with`` support.
+    """
 
     def __init__(self, path: str | Path, max_distance: int = DEFAULT_MAX_DISTANCE) -> None:
         if not 0 <= max_distance < 64:
             raise ValueError(f"max_distance must be in 0..63, not {max_distance}")
-        self.path = Path(path)
+        super().__init__(path)
         self.max_distance = max_distance
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    def __enter__(self) -> ClusterStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self.locked() as db:
+            for statement in SCHEMA:
+                db.execute(statement)
 
     def get(self, doc_id: str) -> Member | None:
-        with self._lock:
-            row = self._db.execute(
+        with self.locked() as db:
+            row = db.execute(
                 "SELECT doc_id, simhash, seen_at, cluster_id FROM simhash_clusters WHERE doc_id = ?",
                 (doc_id,),
             ).fetchone()
@@ -158,8 +135,8 @@ class ClusterStore:
 
     def members(self, cluster_id: str) -> list[Member]:
         """The members of a cluster, first-seen first."""
-        with self._lock:
-            rows = self._db.execute(
+        with self.locked() as db:
+            rows = db.execute(
                 "SELECT doc_id, simhash, seen_at, cluster_id FROM simhash_clusters "
                 "WHERE cluster_id = ? ORDER BY seen_at, seq",
                 (cluster_id,),
@@ -167,8 +144,8 @@ class ClusterStore:
         return [_member(row) for row in rows]
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM simhash_clusters").fetchone()[0])
+        with self.locked() as db:
+            return int(db.execute("SELECT COUNT(*) FROM simhash_clusters").fetchone()[0])
 
     def remove(self, doc_id: str) -> None:
         """Forget a document (its cluster keeps the id it has; later members still join it)."""
@@ -194,7 +171,7 @@ class ClusterStore:
         return best[2] if best else None
 
 
-def _member(row: tuple[str, str, str, str]) -> Member:
+def _member(row: sqlite3.Row) -> Member:
     return Member(row[0], int(row[1], 16), row[2], row[3])
 
 

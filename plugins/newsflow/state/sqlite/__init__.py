@@ -43,12 +43,12 @@ def open_state(path: str | Path) -> tuple[Database, Tables]:
     except OSError as exc:
         raise ConfigError(f"cannot create the state directory {Path(path).parent}: {exc}") from exc
     except sqlite3.Error as exc:
-        raise ConfigError(f"cannot open the state store {path}: {exc}; check the path and its permissions") from exc
+        raise _unopenable(path, exc) from exc
     try:
         open_schema(db.conn, TABLES, db.path)
     except sqlite3.Error as exc:
         db.close()
-        raise ConfigError(f"cannot open the state store {path}: {exc}; check the path and its permissions") from exc
+        raise _unopenable(path, exc) from exc
     except ConfigError:
         db.close()
         raise
@@ -57,6 +57,10 @@ def open_state(path: str | Path) -> tuple[Database, Tables]:
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
         failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn),
     )
+
+
+def _unopenable(path: str | Path, exc: sqlite3.Error) -> ConfigError:
+    return ConfigError(f"cannot open the state store {path}: {exc}; check the path and its permissions")
 
 
 __all__ = ["SCHEMA_VERSION", "TABLES", "Tables", "open_state"]

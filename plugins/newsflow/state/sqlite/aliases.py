@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 
 from newsflow.state.clock import Stamp
-from newsflow.state.sqlite.schema import Table
+from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
     "aliases",
@@ -22,11 +21,8 @@ TABLE = Table(
 )
 
 
-class Aliases:
-    """The ``aliases`` table on a connection the caller locks."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class Aliases(TableStore):
+    """The ``aliases`` table."""
 
     def known(self, urls: Sequence[str]) -> dict[str, str]:
         """``url → doc_id`` for those of ``urls`` recorded."""

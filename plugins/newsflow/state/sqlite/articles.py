@@ -9,13 +9,12 @@ has come), so that query lives here, beside the rest of this table's SQL.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
 
 from newsflow.models import FeedEntry
 from newsflow.state.clock import Stamp
-from newsflow.state.sqlite.schema import Table
+from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
     "articles",
@@ -59,12 +58,8 @@ def _json(entry: FeedEntry) -> str:
     return json.dumps(asdict(entry))
 
 
-class Articles:
-    """The ``articles`` table on a connection the caller locks (and wraps in a transaction
-    where several statements must hold together)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class Articles(TableStore):
+    """The ``articles`` table."""
 
     def insert_new(self, entry: FeedEntry, doc_id: str, now: Stamp) -> bool:
         """Record ``entry`` as pending unless its URL is known; whether it was new."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from newsflow.state.clock import Stamp
 from newsflow.state.records import Failure, failure
-from newsflow.state.sqlite.schema import Table
+from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
     "failures",
@@ -41,11 +40,8 @@ _UPSERT = """
 """
 
 
-class Failures:
-    """The ``failures`` table on a connection the caller locks."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class Failures(TableStore):
+    """The ``failures`` table."""
 
     def attempts(self, stage: str, url: str) -> int:
         """How many times ``url`` has failed in ``stage`` so far (0: never, or cleared)."""

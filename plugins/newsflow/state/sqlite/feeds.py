@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from newsflow.state.clock import Stamp
 from newsflow.state.records import FeedState, feed_state
-from newsflow.state.sqlite.schema import Table
+from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
     "feeds",
@@ -54,11 +52,8 @@ _UPSERT = """
 """
 
 
-class Feeds:
-    """The ``feeds`` table on a connection the caller locks."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class Feeds(TableStore):
+    """The ``feeds`` table."""
 
     def get(self, url: str) -> FeedState | None:
         row = self.conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()

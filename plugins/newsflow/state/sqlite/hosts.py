@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from newsflow.state.clock import Stamp
 from newsflow.state.records import HostState, host_state
-from newsflow.state.sqlite.schema import Table
+from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
     "hosts",
@@ -22,11 +20,8 @@ TABLE = Table(
 )
 
 
-class Hosts:
-    """The ``hosts`` table on a connection the caller locks."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class Hosts(TableStore):
+    """The ``hosts`` table."""
 
     def get(self, host: str) -> tuple[int, Stamp | None]:
         """(consecutive failures, backoff until) of ``host``; (0, None) when unknown."""

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from newsflow.state.clock import Stamp
-from newsflow.state.sqlite.schema import Table
+from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
     "robots",
@@ -21,11 +19,8 @@ TABLE = Table(
 )
 
 
-class Robots:
-    """The ``robots`` table on a connection the caller locks."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class Robots(TableStore):
+    """The ``robots`` table."""
 
     def get(self, origin: str, now: Stamp) -> tuple[int, str] | None:
         """(HTTP status, body) of ``origin``'s robots.txt unless expired at ``now``."""

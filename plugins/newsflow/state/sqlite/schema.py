@@ -39,6 +39,14 @@ class Table:
     times: tuple[str, ...] = ()
 
 
+class TableStore:
+    """A table's statements, run on a connection the caller holds the lock of (and wraps in a
+    transaction where several statements must hold together)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+
 def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
