@@ -146,7 +146,7 @@ def test_two_processes_opening_an_old_file_at_once_migrate_it_once(tmp_path: Pat
     def open_it() -> None:
         try:
             stores.append(StateStore(path))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=open_it) for _ in range(3)]

@@ -124,12 +124,10 @@ class StateStore:
         ``urls`` restricts the answer to those articles (a mapped Airflow task's batch).
         """
         with self._db.locked():
-            return [entry for _, entry in self._due(limit, include_failed, urls)]
-
-    def _due(self, limit: int | None, include_failed: bool, urls: Sequence[str] | None) -> list[tuple[str, FeedEntry]]:
-        return self._tables.articles.due(
-            clock.now(), max_attempts=self.retry.max_attempts, include_failed=include_failed, urls=urls, limit=limit
-        )
+            due = self._tables.articles.due(
+                clock.now(), max_attempts=self.retry.max_attempts, include_failed=include_failed, urls=urls, limit=limit
+            )
+        return [entry for _, entry in due]
 
     def claim_due(
         self,
@@ -145,10 +143,12 @@ class StateStore:
         Atomic across processes (one ``BEGIN IMMEDIATE`` transaction): an article claimed by a
         live run is not returned to another; once its lease expires (the run was killed) it is.
         """
+        now = clock.now()
         with self._db.transaction():
-            due = self._due(limit, include_failed, urls)
-            self._tables.articles.claim([url for url, _ in due], owner, clock.now() + lease_seconds)
-        return [entry for _, entry in due]
+            return self._tables.articles.claim_due(
+                now, owner, now + lease_seconds, max_attempts=self.retry.max_attempts,
+                include_failed=include_failed, urls=urls, limit=limit,
+            )
 
     def renew_leases(self, owner: str, lease_seconds: float) -> int:
         """Extend all of ``owner``'s claims to ``lease_seconds`` from now; how many."""

@@ -102,10 +102,17 @@ class Articles(TableStore):
                   "urls": json.dumps(list(urls or ())), "limit": limit}
         return [(row["url"], entry_of(row["entry"])) for row in self.conn.execute(sql, params)]
 
-    def claim(self, urls: Sequence[str], owner: str, until: Stamp) -> None:
+    def claim_due(
+        self, now: Stamp, owner: str, until: Stamp, *, max_attempts: int, include_failed: bool,
+        urls: Sequence[str] | None, limit: int | None,
+    ) -> list[FeedEntry]:
+        """Lease the articles :meth:`due` lists to ``owner`` until ``until``; their entries.
+        Atomic only inside the caller's ``BEGIN IMMEDIATE`` transaction."""
+        due = self.due(now, max_attempts=max_attempts, include_failed=include_failed, urls=urls, limit=limit)
         self.conn.executemany(
-            "UPDATE articles SET lease_owner = ?, lease_until = ? WHERE url = ?", [(owner, until, u) for u in urls]
+            "UPDATE articles SET lease_owner = ?, lease_until = ? WHERE url = ?", [(owner, until, u) for u, _ in due]
         )
+        return [entry for _, entry in due]
 
     def renew(self, owner: str, until: Stamp) -> int:
         return self.conn.execute(
