@@ -51,8 +51,15 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+HARNESS = Path(__file__).with_name("kill_harness.py")
+
+
+def _args(data_dir: Path, feed_file: Path) -> list[str]:
+    return ["--data-dir", str(data_dir), "run", "--feeds", str(feed_file), "--json"]
+
+
 def _cmd(data_dir: Path, feed_file: Path) -> list[str]:
-    return [sys.executable, "-m", "newsflow.cli", "--data-dir", str(data_dir), "run", "--feeds", str(feed_file), "--json"]
+    return [sys.executable, "-m", "newsflow.cli", *_args(data_dir, feed_file)]
 
 
 def _snapshot(index_file: Path) -> dict[str, tuple[str, str]]:
@@ -80,7 +87,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory, demo_server: DemoServer,
 def _run_until_paused(data_dir: Path, feed_file: Path, stage: str) -> subprocess.Popen[str]:
     marker = data_dir.parent / f"paused-{stage}"
     proc = subprocess.Popen(
-        _cmd(data_dir, feed_file), env=_env(NEWSFLOW_TEST_PAUSE_AT=stage, NEWSFLOW_TEST_PAUSE_FILE=str(marker)),
+        [sys.executable, str(HARNESS), stage, str(marker), "--", *_args(data_dir, feed_file)], env=_env(),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + PAUSE_TIMEOUT

@@ -250,8 +250,6 @@ _ENV_IGNORED = frozenset(
         "NEWSFLOW_ES_CACHE", "NEWSFLOW_ES_VERSION", "NEWSFLOW_ES_JAVA_HOME", "NEWSFLOW_ES_HEAP",
         "NEWSFLOW_ES_USER", "NEWSFLOW_ES_KEEP_FAILED", "NEWSFLOW_ES_STATE",
         "NEWSFLOW_POLL_SCHEDULE", "NEWSFLOW_DROP_DIR", "NEWSFLOW_PRUNE_DAYS",  # read by the DAGs
-        # test-only hooks of the kill tests (newsflow.pipeline._checkpoint); not settings
-        "NEWSFLOW_TEST_PAUSE_AT", "NEWSFLOW_TEST_PAUSE_FILE",
     }
 )
 

@@ -186,8 +186,9 @@ def _picklable(exc: BaseException) -> BaseException:
 
 # --------------------------------------------------------------------------- main side
 
-class Pending:
-    """A batch handed to the CPU stage; :meth:`result` waits for it."""
+class InFlightBatch:
+    """A batch handed to the CPU stage and not yet collected: its ``items``, and
+    :meth:`result`, which waits for it (done already when it ran in this process)."""
 
     def __init__(self, items: Sequence[Item], done: BatchResult | None = None,
                  futures: Sequence[Future[BatchResult]] = (), chunks: Sequence[Sequence[Item]] = ()) -> None:
@@ -205,7 +206,7 @@ class Pending:
             try:
                 out.merge(future.result())
             except BrokenProcessPool as exc:
-                _discard_pool()
+                _stop_pool(wait=False)
                 for entry, _ in chunk:
                     out.clean_failures.append((entry.url, WorkerDied(f"CPU worker process died: {exc}", url=entry.url)))
         self._done = out
@@ -225,18 +226,18 @@ class CpuStage:
                      "extracting in this process")
             self.workers = 1
 
-    def submit(self, items: Sequence[Item]) -> Pending:
+    def submit(self, items: Sequence[Item]) -> InFlightBatch:
         if self.workers == 1 or len(items) < 2:
-            return Pending(items, done=cpu_batch(items, self.chain, self.budget))
+            return InFlightBatch(items, done=cpu_batch(items, self.chain, self.budget))
         pool = _pool(self.workers, self.chain)
         size = -(-len(items) // self.workers)
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
         try:
             futures = [pool.submit(_run_in_worker, chunk, self.budget) for chunk in chunks]
         except BrokenProcessPool:
-            _discard_pool()
-            return Pending(items, done=cpu_batch(items, self.chain, self.budget))
-        return Pending(items, futures=futures, chunks=chunks)
+            _stop_pool(wait=False)
+            return InFlightBatch(items, done=cpu_batch(items, self.chain, self.budget))
+        return InFlightBatch(items, futures=futures, chunks=chunks)
 
 
 def _poolable(chain: Sequence[Extractor]) -> bool:
@@ -281,21 +282,19 @@ def _nlp_model() -> str | None:
     return nlp.configured_model() if nlp is not None else None
 
 
-def _discard_pool() -> None:
+def _stop_pool(*, wait: bool) -> None:
+    """Shut the pool down and forget it (``wait``: for its workers to exit; not when it is
+    broken)."""
     global _current
     with _lock:
         if _current is not None:
-            _current[1].shutdown(wait=False, cancel_futures=True)
+            _current[1].shutdown(wait=wait, cancel_futures=True)
             _current = None
 
 
 def shutdown() -> None:
     """Stop the worker processes (at exit, or to free their memory now)."""
-    global _current
-    with _lock:
-        if _current is not None:
-            _current[1].shutdown(wait=True, cancel_futures=True)
-            _current = None
+    _stop_pool(wait=True)
 
 
 atexit.register(shutdown)
