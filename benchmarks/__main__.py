@@ -31,7 +31,7 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
 
 def es_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     from benchmarks import es_bulk
-    from newsflow import es_dev
+    from newsflow_dev import es_node as es_dev
 
     url = os.environ.get("NEWSFLOW_ES_URL")
     if url:

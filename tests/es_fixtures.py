@@ -1,7 +1,7 @@
 """Session fixtures giving tests a real Elasticsearch.
 
 ``es_url`` reuses ``$NEWSFLOW_ES_URL`` when set, otherwise starts one throw-away node per
-session with :func:`newsflow.es_dev.running_node`. When no node can be started the tests
+session with :func:`newsflow_dev.es_node.start_node`. When no node can be started the tests
 that need one are skipped, except in CI (``CI=true``), where they fail with the reason.
 
 Import in ``conftest.py``: ``from es_fixtures import es_client, es_url``.
@@ -17,7 +17,7 @@ import pytest
 from ci import unavailable
 from elasticsearch import Elasticsearch
 
-from newsflow import es_dev
+from newsflow_dev import es_node as es_dev
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ import pytest
 from ci import unavailable
 from elasticsearch import Elasticsearch
 
-from newsflow import es_dev
 from newsflow.errors import ConfigError, IndexUnavailable, QueryError
 from newsflow.index.base import SearchQuery
 from newsflow.index.elastic import (
@@ -24,6 +23,7 @@ from newsflow.index.elastic import (
 )
 from newsflow.index.query import parse
 from newsflow.models import Document
+from newsflow_dev import es_node as es_dev
 
 pytestmark = pytest.mark.elasticsearch
 

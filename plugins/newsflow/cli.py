@@ -488,22 +488,12 @@ def es_dev_node(
     version: Annotated[str | None, typer.Option(help="Elasticsearch version (default: the tested one).")] = None,
     port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1 (0: any free port).")] = 9200,
 ) -> None:
-    """Run a throw-away local Elasticsearch node in the foreground until Ctrl-C (needs Java + Maven)."""
-    import time
+    """Run a throw-away local Elasticsearch node in the foreground until Ctrl-C (needs Java + Maven).
 
-    from newsflow import es_dev
+    The same as ``newsflow-dev run`` (the development tools live in ``newsflow_dev``)."""
+    from newsflow_dev.cli import main as dev_main
 
-    kwargs: dict[str, Any] = {"port": port}
-    if version:
-        kwargs["version"] = version
-    with es_dev.running_node(**kwargs) as node:
-        err.print(esc(f"Elasticsearch {node.version} at {node.url} (Ctrl-C stops it); "
-                      f"use: newsflow --backend elasticsearch --es-url {node.url} …"))
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    raise typer.Exit(dev_main(["run", "--port", str(port), *(["--version", version] if version else [])]))
 
 
 @app.command("config")

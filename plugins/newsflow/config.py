@@ -246,7 +246,7 @@ def load_settings(
 _ENV_IGNORED = frozenset(
     {
         "NEWSFLOW_CONFIG",  # names the config file itself
-        # the Elasticsearch development/test server (newsflow.es_dev)
+        # the Elasticsearch development/test server (newsflow_dev, `newsflow-dev`)
         "NEWSFLOW_ES_CACHE", "NEWSFLOW_ES_VERSION", "NEWSFLOW_ES_JAVA_HOME", "NEWSFLOW_ES_HEAP",
         "NEWSFLOW_ES_USER", "NEWSFLOW_ES_KEEP_FAILED", "NEWSFLOW_ES_STATE",
         "NEWSFLOW_POLL_SCHEDULE", "NEWSFLOW_DROP_DIR", "NEWSFLOW_PRUNE_DAYS",  # read by the DAGs
