@@ -1,0 +1,217 @@
+"""Reading from Elasticsearch: one document, counts, every document in id order, search.
+
+Search turns a :class:`~newsflow.index.base.SearchQuery` into one ``_search`` request: the
+query text compiled by :mod:`newsflow.index.elastic_query`, facet filters, a date range and a
+geo distance as filters; facets and the histogram as aggregations (they count the documents
+matching text *and* filters); pages by offset or by the cursor of
+:mod:`newsflow.index.elastic_cursor` (then the offset is ignored). A filter with an empty value
+tuple is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from elastic_transport import TransportError
+from elasticsearch import ApiError, NotFoundError
+
+from newsflow.errors import QueryError
+from newsflow.index.base import FACET_FIELDS, GEO_FIELD, Hit, SearchQuery, SearchResult, check_near
+from newsflow.index.elastic_client import Connection, error_type
+from newsflow.index.elastic_cursor import decode_cursor_position, encode_cursor
+from newsflow.index.elastic_query import compile_query
+from newsflow.index.elastic_writer import INTERNAL_FIELDS
+from newsflow.index.query import parse
+from newsflow.models import Document, iso
+
+_INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
+_MAX_WINDOW = 10_000
+_PAGE = 500
+_HIGHLIGHT = {
+    "pre_tags": ["<mark>"],
+    "post_tags": ["</mark>"],
+    "encoder": "default",
+    "fields": {
+        "title": {"number_of_fragments": 0},
+        "text": {"fragment_size": 160, "number_of_fragments": 3},
+    },
+}
+
+
+def public(source: dict[str, Any]) -> Document:
+    """A stored source without the backend's :data:`INTERNAL_FIELDS`."""
+    return {k: v for k, v in source.items() if k not in INTERNAL_FIELDS}
+
+
+def build_query(q: SearchQuery) -> tuple[dict[str, Any], bool]:
+    """The Elasticsearch query of ``q`` (text, filters, dates, distance), and whether its text
+    has a positive term to highlight. Raises :class:`QueryError` for a field that is not a
+    facet or a bad ``near``."""
+    must: list[dict[str, Any]] = []
+    filters: list[dict[str, Any]] = []
+    parsed = parse(q.text)
+    text_query = compile_query(parsed)
+    if text_query is not None:
+        must.append(text_query)
+    for field_name, values in q.filters.items():
+        if field_name not in FACET_FIELDS:
+            raise QueryError(
+                f"cannot filter on {field_name!r}; filterable fields: {', '.join(FACET_FIELDS)}"
+            )
+        if values:
+            filters.append({"terms": {field_name: [str(v) for v in values]}})
+    if q.since is not None or q.until is not None:
+        rng: dict[str, Any] = {}
+        if q.since is not None:
+            rng["gte"] = iso(q.since)
+        if q.until is not None:
+            rng["lt"] = iso(q.until)
+        filters.append({"range": {"published_at": rng}})
+    try:
+        near = check_near(q.near)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+    if near is not None:
+        lat, lon, km = near
+        filters.append({"geo_distance": {"distance": f"{km}km", "distance_type": "arc",
+                                         GEO_FIELD: {"lat": lat, "lon": lon}}})
+    if not must and not filters:
+        return {"match_all": {}}, bool(parsed.groups)
+    return ({"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
+            bool(parsed.groups))
+
+
+def _aggregations(q: SearchQuery) -> dict[str, Any]:
+    """The facet and histogram aggregations ``q`` asks for; :class:`QueryError` for an
+    unknown facet or interval."""
+    aggs: dict[str, Any] = {}
+    for facet in q.facets:
+        if facet not in FACET_FIELDS:
+            raise QueryError(f"cannot facet on {facet!r}; facet fields: {', '.join(FACET_FIELDS)}")
+        aggs[f"facet:{facet}"] = {
+            "terms": {"field": facet, "size": q.facet_size,
+                      "order": [{"_count": "desc"}, {"_key": "asc"}]}
+        }
+    if q.histogram is not None:
+        if q.histogram not in _INTERVALS:
+            raise QueryError(f"unknown histogram interval {q.histogram!r}")
+        aggs["histogram"] = {"date_histogram": {
+            "field": "published_at", "calendar_interval": _INTERVALS[q.histogram],
+            "format": "yyyy-MM-dd", "min_doc_count": 1,
+        }}
+    return aggs
+
+
+def search_body(q: SearchQuery) -> tuple[dict[str, Any], int]:
+    """The ``_search`` request of ``q``, and how many hits come before its first.
+
+    Raises :class:`QueryError` for a page or sort the query cannot have (see
+    :class:`~newsflow.index.base.SearchQuery`)."""
+    if q.size < 0 or q.offset < 0 or q.facet_size < 1:
+        raise QueryError("size and offset must be >= 0 and facet_size >= 1")
+    if q.sort not in ("relevance", "date"):
+        raise QueryError(f"unknown sort {q.sort!r}; use 'relevance' or 'date'")
+    if q.search_after is None and q.offset + q.size > _MAX_WINDOW:
+        raise QueryError(f"offset + size may not exceed {_MAX_WINDOW}; page deeper with search_after")
+    es_query, has_terms = build_query(q)
+    date_sort = {"published_at": {"order": "desc", "missing": "_last"}}
+    sort: list[Any] = (
+        [date_sort, {"_score": "desc"}, {"id": "asc"}]
+        if q.sort == "date"
+        else [{"_score": "desc"}, date_sort, {"id": "asc"}]
+    )
+    body: dict[str, Any] = {"query": es_query, "sort": sort, "size": q.size,
+                            "track_total_hits": True, "track_scores": True,
+                            "source_excludes": list(INTERNAL_FIELDS)}
+    before = q.offset
+    if q.search_after is not None:
+        body["search_after"], before = decode_cursor_position(q.search_after, q.sort)
+    elif q.offset:
+        body["from_"] = q.offset
+    aggs = _aggregations(q)
+    if aggs:
+        body["aggs"] = aggs
+    if q.highlight and has_terms:
+        body["highlight"] = _HIGHLIGHT
+    return body, before
+
+
+def search_result(q: SearchQuery, resp: Any, before: int) -> SearchResult:
+    """The :class:`SearchResult` of the answer ``resp`` to :func:`search_body`'s request."""
+    raw_hits = resp["hits"]["hits"]
+    hits = [
+        Hit(id=h["_id"], score=float(h.get("_score") or 0.0), document=public(h["_source"]),
+            highlights={k: list(v) for k, v in (h.get("highlight") or {}).items()})
+        for h in raw_hits
+    ]
+    total = int(resp["hits"]["total"]["value"])
+    raw_aggs = resp.get("aggregations") or {}
+    facets = {
+        facet: [(str(b["key"]), int(b["doc_count"])) for b in raw_aggs[f"facet:{facet}"]["buckets"]]
+        for facet in q.facets
+    }
+    histogram = [
+        (str(b["key_as_string"]), int(b["doc_count"]))
+        for b in (raw_aggs.get("histogram") or {}).get("buckets", [])
+        if b["doc_count"] > 0
+    ]
+    next_cursor = None
+    seen = before + len(hits)
+    if hits and q.size and len(hits) == q.size and seen < total:
+        last_sort = raw_hits[-1].get("sort")
+        if last_sort is not None:
+            next_cursor = encode_cursor(q.sort, last_sort, seen)
+    return SearchResult(total=total, hits=hits, facets=facets, histogram=histogram,
+                        next_cursor=next_cursor)
+
+
+class ElasticReader:
+    """Reads through ``conn.alias``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, doc_id: str) -> Document | None:
+        """The stored document ``doc_id`` (with ``indexed_at``), or ``None``."""
+        try:
+            resp = self.conn.client.get(index=self.conn.alias, id=doc_id)
+        except NotFoundError as exc:
+            if error_type(exc) == "index_not_found_exception":
+                raise self.conn.translate(exc, "getting a document") from exc
+            return None
+        except (ApiError, TransportError) as exc:
+            raise self.conn.translate(exc, "getting a document") from exc
+        return public(resp["_source"])
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        resp = self.conn.call("counting documents", self.conn.client.count, index=self.conn.alias)
+        return int(resp["count"])
+
+    def iter_documents(self, since: datetime | None = None) -> Iterator[Document]:
+        """Every stored document (``published_at >= since`` when given), in id order."""
+        query: dict[str, Any] = {"match_all": {}}
+        if since is not None:
+            query = {"range": {"published_at": {"gte": iso(since)}}}
+        after: list[Any] | None = None
+        while True:
+            kwargs: dict[str, Any] = {"search_after": after} if after is not None else {}
+            resp = self.conn.call(
+                "reading all documents", self.conn.client.search,
+                index=self.conn.alias, query=query, sort=[{"id": "asc"}], size=_PAGE,
+                source_excludes=list(INTERNAL_FIELDS), track_total_hits=False, **kwargs,
+            )
+            hits = resp["hits"]["hits"]
+            for h in hits:
+                yield public(h["_source"])
+            if len(hits) < _PAGE:
+                return
+            after = hits[-1]["sort"]
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Run ``query``; :class:`QueryError` for a query the backend cannot run."""
+        body, before = search_body(query)
+        resp = self.conn.call("searching", self.conn.client.search, index=self.conn.alias, **body)
+        return search_result(query, resp, before)
