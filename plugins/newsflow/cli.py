@@ -429,7 +429,7 @@ def feeds_export(
         sys.stdout.write(text)
 
 
-es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, the index template, a local dev node.")
+es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, the index template.")
 app.add_typer(es_app, name="es")
 
 
@@ -481,19 +481,6 @@ def es_reindex(
         out.print_json(json.dumps(data))
     else:
         out.print(esc(f"{backend.alias}: {data['old']} → {data['new']}, {data['copied']} copied, {data['caught_up']} caught up"))
-
-
-@es_app.command("dev")
-def es_dev_node(
-    version: Annotated[str | None, typer.Option(help="Elasticsearch version (default: the tested one).")] = None,
-    port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1 (0: any free port).")] = 9200,
-) -> None:
-    """Run a throw-away local Elasticsearch node in the foreground until Ctrl-C (needs Java + Maven).
-
-    The same as ``newsflow-dev run`` (the development tools live in ``newsflow_dev``)."""
-    from newsflow_dev.cli import main as dev_main
-
-    raise typer.Exit(dev_main(["run", "--port", str(port), *(["--version", version] if version else [])]))
 
 
 @app.command("config")
