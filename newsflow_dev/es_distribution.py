@@ -2,8 +2,8 @@
 
 Elasticsearch publishes a minimal runnable distribution on Maven Central,
 ``org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>:zip`` (server, netty
-transport and, in 9.x, x-pack core/security; no bundled JDK, no ``analysis-common``: see
-:mod:`newsflow_dev.es_english`). :func:`fetch_distribution` downloads it with
+transport and, in 9.x, x-pack core/security; no bundled JDK, no ``analysis-common``, no
+``reindex`` module; newsflow needs neither). :func:`fetch_distribution` downloads it with
 ``mvn dependency:copy`` into :func:`distributions_dir`; :func:`install_distribution` unpacks it
 there once. Parallel test sessions share the cache safely (file locks).
 

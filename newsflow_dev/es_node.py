@@ -3,9 +3,8 @@
     with running_node() as node:
         print(node.url)
 
-:func:`start_node` takes the distribution of :mod:`newsflow_dev.es_distribution` (with the
-``english`` analyzer of :mod:`newsflow_dev.es_english`), a JDK from :mod:`newsflow_dev.es_java`,
-and runs one node on 127.0.0.1 with a temporary data directory and a small heap (as an
+:func:`start_node` takes the distribution of :mod:`newsflow_dev.es_distribution` and a JDK
+from :mod:`newsflow_dev.es_java`, and runs one node on 127.0.0.1 with a temporary data directory and a small heap (as an
 unprivileged user when this process is root, see :mod:`newsflow_dev.es_process`).
 
 Environment: ``NEWSFLOW_ES_HEAP`` (default ``512m``), ``NEWSFLOW_ES_KEEP_FAILED=1`` (keep the
@@ -38,7 +37,6 @@ from newsflow_dev.es_distribution import (
     install_distribution,
     install_first_available,
 )
-from newsflow_dev.es_english import add_english_analyzer
 from newsflow_dev.es_java import find_java_home
 from newsflow_dev.es_process import (
     chown_tree,
@@ -198,7 +196,6 @@ def start_node(
     else:
         dist = install_distribution(version)
     java_home = find_java_home(version)
-    add_english_analyzer(dist, version, java_home)
     heap = heap or os.environ.get("NEWSFLOW_ES_HEAP", "512m")
     user = run_as_user()
 

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from newsflow_dev.es_distribution import EsDevError
@@ -83,38 +84,43 @@ def chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(path, uid, gid)
 
 
-def pid_alive(pid: int) -> bool:
+def _reachable(kill: Callable[[int, int], None], target: int) -> bool:
+    """Whether signal 0 reaches ``target`` (``os.kill``: a pid, ``os.killpg``: a group);
+    a process of another user counts."""
     try:
-        os.kill(pid, 0)
+        kill(target, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    try:  # a zombie is not alive
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def _stat(pid: int | str) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first), or ``[]``."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return True
+        return []
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
+    if not _reachable(os.kill, pid):
+        return False
+    fields = _stat(pid)
+    return not fields or fields[0] != "Z"
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
+    if not _reachable(os.killpg, pgid):
         return False
-    except PermissionError:
-        return True
     # killpg(0) also succeeds while only zombies are left; look for a live member
     proc = Path("/proc")
     if not proc.is_dir():
         return True
     for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
+        fields = _stat(entry.name) if entry.name.isdigit() else []
         if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
             return True
     return False

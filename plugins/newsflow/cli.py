@@ -457,7 +457,7 @@ def es_setup(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @es_app.command("template")
 def es_template(
     ctx: typer.Context,
-    analyzer: Annotated[str, typer.Option(help="Type of newsflow_text: english (needs analysis-common) or standard.")] = "english",
+    analyzer: Annotated[str, typer.Option(help="Type of newsflow_text: standard (what the backend installs) or english (needs analysis-common).")] = "standard",
 ) -> None:
     """Print the index template newsflow installs (fields from newsflow.schema), for PUT _index_template."""
     from newsflow.index.template import template_body

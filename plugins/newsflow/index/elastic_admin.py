@@ -46,8 +46,8 @@ class ElasticAdmin:
 
     @property
     def analyzer(self) -> str:
-        """The analyzer the text fields use (``english``; its module analysis-common ships
-        with every Elasticsearch distribution)."""
+        """The analyzer the text fields use, as the template declares it (``standard``: the
+        same tokens as the embedded index, so both backends find the same documents)."""
         settings = load_template(self.template_path)["template"]["settings"]["index"]
         return str(settings["analysis"]["analyzer"]["newsflow_text"]["type"])
 
