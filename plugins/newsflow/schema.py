@@ -40,7 +40,7 @@ URL: dict[str, Any] = {"type": "keyword", "ignore_above": 4096}
 NAME: dict[str, Any] = {"type": "keyword", "ignore_above": 256}
 """A person, place, tag or other short name."""
 TEXT: dict[str, Any] = {"type": "text", "analyzer": "newsflow_text"}
-"""Analysed full text (``newsflow_text``: English where the cluster has analysis-common)."""
+"""Analysed full text (``newsflow_text``: the standard analyzer, words lowercased, no stemming)."""
 DATE: dict[str, Any] = {"type": "date"}
 FLOAT: dict[str, Any] = {"type": "float"}
 FLATTENED: dict[str, Any] = {"type": "flattened"}
