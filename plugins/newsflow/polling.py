@@ -18,7 +18,7 @@ from newsflow.errors import EntrySkipped, FeedParseError, StageError
 from newsflow.fetching import Response, fetch
 from newsflow.fieldcaps import cap_names, cap_text
 from newsflow.identity import entry_urls
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import language_parts, normalize_language
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
 from newsflow.urls import domain_of, normalize_url, resolve_url
@@ -138,7 +138,7 @@ def parse_feed(
         raw_entries, meta, warning = _parse_xml(response, feed)
     if not raw_entries:
         raise FeedParseError(f"feed {feed.url} has no entries", url=feed.url)
-    language = feed.language or _language(meta.get("language"))
+    language = feed.language or normalize_language(meta.get("language"))
     date_language = _date_language(feed.language, meta.get("language"))
     if feed.name == feed.url:  # a feed given by URL alone (manual ingest): name it by its own title
         feed = replace(feed, name=_plain(meta.get("title")) or domain_of(feed.url) or feed.url)
@@ -234,7 +234,7 @@ def _entry(
         published_warning=published.warning,
         authors=cap_names(authors),
         tags=cap_names(tags),
-        language=_language(raw.get("language")) or language,
+        language=normalize_language(raw.get("language")) or language,
         aliases=aliases,
         image=entry_image(raw, base),
     )
@@ -290,8 +290,8 @@ def _date_language(configured: str | None, declared: Any) -> str | None:
     tag = declared if isinstance(declared, str) and declared.strip() else None
     if not configured:
         return tag
-    region = tag.replace("_", "-").split("-")[1:2] if tag else []
-    return f"{configured}-{region[0]}" if region else configured
+    region = language_parts(tag)[1]
+    return f"{configured}-{region}" if region else configured
 
 
 def _plain(html: str | None) -> str | None:
@@ -303,9 +303,3 @@ def _plain(html: str | None) -> str | None:
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):  # junk markup: keep the raw text
         text = html
     return " ".join(text.split()) or None
-
-
-def _language(code: Any) -> str | None:
-    if not code or not isinstance(code, str):
-        return None
-    return primary_subtag(code)[:3] or None
