@@ -31,14 +31,21 @@ PollStatus = Literal["changed", "unchanged"]
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
+    """What one poll of a feed found, and the validators to store for the next one."""
+
     feed: FeedSource
     status: PollStatus
+    """``changed`` (new body, entries parsed) or ``unchanged`` (304, or the same body)."""
     http_status: int
     entries: list[FeedEntry] = field(default_factory=list)
+    """The feed's readable entries, in feed order (empty when unchanged)."""
     etag: str | None = None
     last_modified: str | None = None
+    """The response's ``ETag`` and ``Last-Modified``, for the next conditional request."""
     body_hash: str | None = None
+    """SHA-256 (hex) of the body: an unchanged body is recognised without validators."""
     warning: str | None = None
+    """Why the feed was read with reservations (untrusted validators, a recovered parse)."""
     conditional: bool = False
     """Whether the request carried validators (If-None-Match / If-Modified-Since)."""
     validators_trusted: bool = True
