@@ -56,12 +56,14 @@ _lock = threading.Lock()
 
 
 def _classifier() -> Any:
-    """py3langid's identifier with normalised probabilities, loaded once per process."""
+    """py3langid's identifier with normalised probabilities, loaded once per process: the first
+    caller loads it, concurrent first callers wait for that one, later calls take no lock."""
     global _identifier
-    with _lock:
-        if _identifier is None:
-            _identifier = _load_identifier()
-        return _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                _identifier = _load_identifier()
+    return _identifier
 
 
 def _load_identifier() -> Any:
