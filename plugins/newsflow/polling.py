@@ -107,8 +107,9 @@ def poll_feed(
     rejected: list[tuple[str, StageError]] = []
     entries, parse_warning = parse_feed(response, feed, rejected=rejected)
     return PollResult(
-        feed, "changed", response.status, entries, response.etag, response.last_modified, body_hash,
-        "; ".join(w for w in (warning, parse_warning) if w) or None, conditional, trusted, rejected,
+        feed, "changed", response.status, entries, etag=response.etag, last_modified=response.last_modified,
+        body_hash=body_hash, warning="; ".join(w for w in (warning, parse_warning) if w) or None,
+        conditional=conditional, validators_trusted=trusted, rejected=rejected,
     )
 
 

@@ -28,11 +28,13 @@ def feeds_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from newsflow.feeds import load_feed_list
 
     feed_list = load_feed_list(settings_of(ctx).feeds_path)
-    if as_json:
-        out.print_json(json.dumps([{"name": f.name, "url": f.url, "language": f.language, "tags": list(f.tags)} for f in feed_list]))
-        return
-    for feed in feed_list:
-        out.print(esc(f"{feed.name:<40} {feed.language or '-':<3} {feed.url}"), soft_wrap=True)
+
+    def lines() -> None:
+        for feed in feed_list:
+            out.print(esc(f"{feed.name:<40} {feed.language or '-':<3} {feed.url}"), soft_wrap=True)
+
+    data = [{"name": f.name, "url": f.url, "language": f.language, "tags": list(f.tags)} for f in feed_list]
+    emit(data, as_json=as_json, text=lines)
 
 
 @feeds_app.command("import")
