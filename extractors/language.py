@@ -21,6 +21,7 @@ import logging
 import re
 import threading
 import zipfile
+from functools import cache
 from importlib import metadata
 from itertools import islice
 from pathlib import Path
@@ -29,10 +30,12 @@ from typing import Any
 from extractors.base import Fields
 from extractors.registry import register_per_article
 from newsflow.cache import cache_dir, remove_stale, replacing
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 log = logging.getLogger(__name__)
+
+__all__ = ["LANGUAGE", "detect_language", "normalize_language", "rank_languages"]
 
 MIN_LETTERS = 20
 """Below this many letters in title + text, detection is not attempted."""
@@ -44,31 +47,6 @@ per 1,000 characters), and 1,000 characters (≈170 words) leave it in no doubt:
 benchmark and demo corpora (1,043 articles, three languages) it decides exactly as it does
 on 2,000."""
 
-_CODE = re.compile(r"^[a-z]{2,3}$")
-_NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "mis"})
-_THREE_TO_TWO = {
-    "eng": "en",
-    "fra": "fr",
-    "fre": "fr",
-    "deu": "de",
-    "ger": "de",
-    "spa": "es",
-    "ita": "it",
-    "por": "pt",
-    "ara": "ar",
-    "rus": "ru",
-    "ukr": "uk",
-    "jpn": "ja",
-    "zho": "zh",
-    "chi": "zh",
-    "nld": "nl",
-    "dut": "nl",
-    "pol": "pl",
-    "tur": "tr",
-    "hin": "hi",
-    "fas": "fa",
-    "per": "fa",
-}
 _SAME = {"nb": "no", "nn": "no", "yue": "zh", "wuu": "zh"}
 """Codes the classifier does not tell apart from another one (compared as that one)."""
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -77,24 +55,15 @@ _identifier: Any = None
 _lock = threading.Lock()
 
 
-def normalize_language(value: str | None) -> str | None:
-    """``'en-US'`` → ``'en'``, ``'deu'`` → ``'de'``; None for anything that is not a code."""
-    if not value:
-        return None
-    primary = primary_subtag(value)
-    primary = _THREE_TO_TWO.get(primary, primary)
-    if not _CODE.match(primary) or primary in _NOT_LANGUAGES:
-        return None
-    return primary
-
-
 def _classifier() -> Any:
-    """py3langid's identifier with normalised probabilities, loaded once per process."""
+    """py3langid's identifier with normalised probabilities, loaded once per process: the first
+    caller loads it, concurrent first callers wait for that one, later calls take no lock."""
     global _identifier
-    with _lock:
-        if _identifier is None:
-            _identifier = _load_identifier()
-        return _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                _identifier = _load_identifier()
+    return _identifier
 
 
 def _load_identifier() -> Any:
@@ -166,8 +135,15 @@ def _read_unpacked(path: Path, identifier_class: Any) -> Any:
 
 
 def rank_languages(text: str) -> list[tuple[str, float]]:
-    """Every language the classifier knows with its probability, best first."""
-    return [(code, float(p)) for code, p in _classifier().rank(text[:MAX_CHARS])]
+    """Every language the classifier knows with its probability, best first; codes as
+    :func:`normalize_language` writes them (the classifier's ``tl`` is ``fil``)."""
+    return [(_canonical(code), float(p)) for code, p in _classifier().rank(text[:MAX_CHARS])]
+
+
+@cache
+def _canonical(code: str) -> str:
+    """A classifier code as :func:`normalize_language` writes it (once per code and process)."""
+    return normalize_language(code) or code
 
 
 def detect_language(article: Article) -> Fields:

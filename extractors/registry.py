@@ -87,26 +87,27 @@ def run_extractors(
             message = f"{type(exc).__name__}: {exc}"
             log.warning("extractor %s failed on a batch of %d: %s", extractor.name, len(articles), message)
             for article in articles:
-                _record(article, extractor, None, message)
+                _apply_outcome(article, extractor, None, message)
                 errors.append((article, extractor.name, message))
             continue
         for article, fields in zip(articles, results, strict=True):
             unknown = set(fields) - set(extractor.fields)
             if unknown:
                 message = f"returned undeclared fields {sorted(unknown)}"
-                _record(article, extractor, None, message)
+                _apply_outcome(article, extractor, None, message)
                 errors.append((article, extractor.name, message))
                 continue
-            _record(article, extractor, fields, None)
+            _apply_outcome(article, extractor, fields, None)
     return errors
 
 
 def record_failure(article: Article, extractor: Extractor, message: str) -> None:
     """Record in the article's provenance that ``extractor`` failed on it with ``message``."""
-    _record(article, extractor, None, message)
+    _apply_outcome(article, extractor, None, message)
 
 
-def _record(article: Article, extractor: Extractor, fields: dict[str, object] | None, error: str | None) -> None:
+def _apply_outcome(article: Article, extractor: Extractor, fields: dict[str, object] | None, error: str | None) -> None:
+    """Apply ``extractor``'s ``fields`` (or its ``error``) to ``article``; record the run in its provenance."""
     for key, value in (fields or {}).items():
         if key in _CORE_FIELDS:  # an extractor may fill in or correct a core field
             if getattr(article, key) != value:  # confirming a value keeps its source

@@ -21,13 +21,14 @@ from newsflow.bylines import author_names
 from newsflow.dates import PublishedDate, parse_date
 from newsflow.errors import ExtractionError
 from newsflow.identity import decide, head_links
+from newsflow.langtags import normalize_language
 from newsflow.models import Article, FeedEntry, FetchedPage, iso
 from newsflow.urls import doc_id, domain_of, resolve_url
 
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 80
-_HTML_LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})", re.IGNORECASE)
+_HTML_LANG = re.compile(r"<html[^>]*?\blang\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
 """htmldate reads the page's markup (meta, JSON-LD, <time>) during extraction; its extensive
 search through the free text costs about a quarter of extraction time, so it runs only on
@@ -216,6 +217,7 @@ def _tags(values: list[str] | None) -> list[str]:
 
 
 def page_language(html: str) -> str | None:
-    """The primary language subtag of ``<html lang>`` ("en" for "en-GB"), if the page declares one."""
+    """The language of ``<html lang>`` as :func:`~newsflow.langtags.normalize_language` writes
+    it ("en" for "en-GB"), if the page declares a valid one."""
     match = _HTML_LANG.search(html[:2048])
-    return match.group(1).lower() if match else None
+    return normalize_language(match.group(1)) if match else None

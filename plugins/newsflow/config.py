@@ -118,6 +118,8 @@ class Settings:
     connect_timeout: float = _setting(5.0, _above(0, SECONDS))
     read_timeout: float = _setting(15.0, _above(0, SECONDS))
     total_timeout: float = _setting(60.0, _above(0, SECONDS))
+    """Deadline of one whole fetch (every redirect hop, headers and body), in seconds; the
+    client's pool timeout (the wait for a free connection) is ``connect_timeout``."""
     max_feed_bytes: int = _setting(10_000_000, _at_least(1, " bytes"))
     max_page_bytes: int = _setting(5_000_000, _at_least(1, " bytes"))
     max_redirects: int = _setting(5, _at_least(0))

@@ -39,6 +39,8 @@ MIN_EVIDENCE = 20
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
+    """A body decoded to text, with how its encoding was decided."""
+
     text: str
     encoding: str
     """The Python codec used (``utf-8``, ``cp1251``, …)."""

@@ -72,7 +72,7 @@ def build_client(settings: Settings) -> httpx.Client:
         connect=settings.connect_timeout,
         read=settings.read_timeout,
         write=settings.read_timeout,
-        pool=settings.total_timeout,
+        pool=settings.connect_timeout,  # waiting for a free connection is bounded like making one
     )
     limits = httpx.Limits(max_connections=max(4, settings.fetch_workers * 2))
     transport = GuardedTransport(httpx.HTTPTransport(limits=limits), parse_allow_hosts(settings.allow_hosts))
@@ -103,9 +103,13 @@ def fetch(
     Conditional when validators are given (a 304 returns an empty body). Redirects are
     followed here, at most ``max_redirects``, refusing loops and non-http(s) targets; every
     hop goes through the client's SSRF guard and ``before_hop`` (e.g. a robots.txt check).
-    The body is streamed and refused past ``max_bytes`` (decoded size and wire size); the
-    whole exchange is bounded by ``total_timeout`` seconds once headers have arrived. With
+    The body is streamed and refused past ``max_bytes`` (decoded size and wire size); with
     ``truncate`` a longer body is cut at ``max_bytes`` instead (robots.txt).
+
+    ``total_timeout`` (seconds) is the deadline of the whole exchange, every hop included:
+    no wait of a hop (for a free connection, to connect, for one read or write) lasts longer
+    than the time left when it starts, and the body is read until the deadline at most. A
+    missed deadline raises :class:`~newsflow.errors.FetchTimeout`.
     """
     headers = {"Accept": _accept(kind)}
     if etag:
@@ -118,7 +122,7 @@ def fetch(
     current = url
     try:
         for _hop in range(max_redirects + 1):
-            with client.stream("GET", current, headers=headers) as resp:
+            with client.stream("GET", current, headers=headers, timeout=_within(client.timeout, deadline)) as resp:
                 if resp.status_code in _REDIRECTS:
                     current = _next_hop(resp, current, chain, url)
                     if before_hop is not None:
@@ -128,6 +132,17 @@ def fetch(
         raise RedirectError(f"more than {max_redirects} redirects: {' -> '.join(chain)}", url=url)
     except httpx.HTTPError as exc:
         raise network_error(exc, url, current) from exc
+
+
+def _within(timeout: httpx.Timeout, deadline: float) -> httpx.Timeout:
+    """``timeout`` with no wait longer than the time left before ``deadline`` (``time.monotonic``)."""
+    left = max(deadline - time.monotonic(), 0.001)
+
+    def capped(seconds: float | None) -> float:
+        return left if seconds is None else min(seconds, left)
+
+    return httpx.Timeout(connect=capped(timeout.connect), read=capped(timeout.read),
+                         write=capped(timeout.write), pool=capped(timeout.pool))
 
 
 def network_error(exc: httpx.HTTPError, url: str, current: str | None = None) -> StageError:

@@ -49,9 +49,11 @@ class Evidence:
     """What one candidate text looks like (all counts in characters of non-empty lines)."""
 
     chars: int
+    """The whole text."""
     prose: int
     """Lines that read as article prose: long, sentence-like, not counted below."""
     boilerplate: int
+    """Consent banners, sign-up prompts and copyright lines (:data:`_BOILERPLATE`)."""
     links: int
     """Lines that are the text of a link on the page (navigation, related stories)."""
     templated: int

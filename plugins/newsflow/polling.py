@@ -18,7 +18,7 @@ from newsflow.errors import EntrySkipped, FeedParseError, StageError
 from newsflow.fetching import Response, fetch
 from newsflow.fieldcaps import cap_names, cap_text
 from newsflow.identity import entry_urls
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import language_parts, normalize_language
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
 from newsflow.urls import domain_of, normalize_url, resolve_url
@@ -31,14 +31,21 @@ PollStatus = Literal["changed", "unchanged"]
 
 @dataclass(frozen=True, slots=True)
 class PollResult:
+    """What one poll of a feed found, and the validators to store for the next one."""
+
     feed: FeedSource
     status: PollStatus
+    """``changed`` (new body, entries parsed) or ``unchanged`` (304, or the same body)."""
     http_status: int
     entries: list[FeedEntry] = field(default_factory=list)
+    """The feed's readable entries, in feed order (empty when unchanged)."""
     etag: str | None = None
     last_modified: str | None = None
+    """The response's ``ETag`` and ``Last-Modified``, for the next conditional request."""
     body_hash: str | None = None
+    """SHA-256 (hex) of the body: an unchanged body is recognised without validators."""
     warning: str | None = None
+    """Why the feed was read with reservations (untrusted validators, a recovered parse)."""
     conditional: bool = False
     """Whether the request carried validators (If-None-Match / If-Modified-Since)."""
     validators_trusted: bool = True
@@ -100,8 +107,9 @@ def poll_feed(
     rejected: list[tuple[str, StageError]] = []
     entries, parse_warning = parse_feed(response, feed, rejected=rejected)
     return PollResult(
-        feed, "changed", response.status, entries, response.etag, response.last_modified, body_hash,
-        "; ".join(w for w in (warning, parse_warning) if w) or None, conditional, trusted, rejected,
+        feed, "changed", response.status, entries, etag=response.etag, last_modified=response.last_modified,
+        body_hash=body_hash, warning="; ".join(w for w in (warning, parse_warning) if w) or None,
+        conditional=conditional, validators_trusted=trusted, rejected=rejected,
     )
 
 
@@ -138,7 +146,7 @@ def parse_feed(
         raw_entries, meta, warning = _parse_xml(response, feed)
     if not raw_entries:
         raise FeedParseError(f"feed {feed.url} has no entries", url=feed.url)
-    language = feed.language or _language(meta.get("language"))
+    language = feed.language or normalize_language(meta.get("language"))
     date_language = _date_language(feed.language, meta.get("language"))
     if feed.name == feed.url:  # a feed given by URL alone (manual ingest): name it by its own title
         feed = replace(feed, name=_plain(meta.get("title")) or domain_of(feed.url) or feed.url)
@@ -234,7 +242,7 @@ def _entry(
         published_warning=published.warning,
         authors=cap_names(authors),
         tags=cap_names(tags),
-        language=_language(raw.get("language")) or language,
+        language=normalize_language(raw.get("language")) or language,
         aliases=aliases,
         image=entry_image(raw, base),
     )
@@ -290,8 +298,8 @@ def _date_language(configured: str | None, declared: Any) -> str | None:
     tag = declared if isinstance(declared, str) and declared.strip() else None
     if not configured:
         return tag
-    region = tag.replace("_", "-").split("-")[1:2] if tag else []
-    return f"{configured}-{region[0]}" if region else configured
+    region = language_parts(tag)[1]
+    return f"{configured}-{region}" if region else configured
 
 
 def _plain(html: str | None) -> str | None:
@@ -303,9 +311,3 @@ def _plain(html: str | None) -> str | None:
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):  # junk markup: keep the raw text
         text = html
     return " ".join(text.split()) or None
-
-
-def _language(code: Any) -> str | None:
-    if not code or not isinstance(code, str):
-        return None
-    return primary_subtag(code)[:3] or None

@@ -80,28 +80,31 @@ class StageBars:
             self._progress.advance(self._tasks[stage], amount)
 
 
+SUMMARY_COUNTS = (
+    "feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "feeds_skipped",
+    "entries_new", "entries_skipped",
+    "articles_new", "articles_updated", "articles_unchanged", "articles_failed", "articles_deferred",
+    "extractor_errors",
+)
+"""The :class:`RunSummary` counts the run table shows, in order; a row is labelled by its field's name."""
+_COUNT_NOTES = {
+    "feeds_unchanged": "304 / same body",
+    "feeds_skipped": "not due / host backed off",
+    "entries_new": "queued",
+    "entries_skipped": "no usable link",
+    "articles_deferred": "host backed off",
+}
+
+
 def summary_table(summary: RunSummary) -> Table:
+    """The run summary as a table: one row per count of :data:`SUMMARY_COUNTS`, then the time."""
     table = Table(title="newsflow run", show_header=True, header_style="bold")
     table.add_column("stage")
     table.add_column("result", justify="right")
-    rows: Sequence[tuple[str, Any]] = (
-        ("feeds polled", summary.feeds_polled),
-        ("feeds changed", summary.feeds_changed),
-        ("feeds unchanged (304 / same body)", summary.feeds_unchanged),
-        ("feeds failed", summary.feeds_failed),
-        ("feeds skipped (not due / host backed off)", summary.feeds_skipped),
-        ("new entries queued", summary.entries_new),
-        ("entries skipped (no usable link)", summary.entries_skipped),
-        ("articles new", summary.articles_new),
-        ("articles updated", summary.articles_updated),
-        ("articles unchanged", summary.articles_unchanged),
-        ("articles failed", summary.articles_failed),
-        ("articles deferred (host backed off)", summary.articles_deferred),
-        ("extractor errors", summary.extractor_errors),
-        ("time", f"{summary.seconds:.1f} s"),
-    )
-    for label, value in rows:
-        table.add_row(label, esc(value))
+    for name in SUMMARY_COUNTS:
+        note = f" ({_COUNT_NOTES[name]})" if name in _COUNT_NOTES else ""
+        table.add_row(name.replace("_", " ") + note, esc(getattr(summary, name)))
+    table.add_row("time", esc(f"{summary.seconds:.1f} s"))
     return table
 
 
@@ -130,16 +133,8 @@ def print_search(console: Console, query_text: str, result: SearchResult) -> Non
         for fragment in hit.highlights.get("text", [])[:2]:
             console.print(f"  {_marked(fragment)}")
     for field, buckets in result.facets.items():
-        if not buckets:
-            continue
-        # the heading is a line of its own: as a table title it wrapped to the narrow table's width
-        console.print(f"\n[bold]facet: {esc(field)}[/]")
-        table = Table(show_header=False, box=None, padding=(0, 1))
-        table.add_column(overflow="fold")
-        table.add_column(justify="right", no_wrap=True)
-        for value, count in buckets:
-            table.add_row(esc(value), str(count))
-        console.print(table)
+        if buckets:
+            _print_counts(console, f"facet: {field}", buckets)
     if result.histogram:
         console.print("published: " + ", ".join(f"{esc(d)} ({c})" for d, c in result.histogram))
     if result.next_cursor:
@@ -161,15 +156,21 @@ def print_stats(console: Console, data: Mapping[str, Any]) -> None:
         console.print("articles: " + ", ".join(f"{esc(k)} {v}" for k, v in articles.items()))
     for key, heading in (("by_source", "by source"), ("by_language", "by language"), ("by_month", "by month")):
         counts = data.get(key) or {}
-        if not counts:
-            continue
-        console.print(f"\n[bold]{heading}[/]")
-        table = Table(show_header=False, box=None, padding=(0, 1))
-        table.add_column(overflow="fold")
-        table.add_column(justify="right", no_wrap=True)
-        for value, count in counts.items():
-            table.add_row(esc(value), str(count))
-        console.print(table)
+        if counts:
+            _print_counts(console, heading, counts.items())
+
+
+def _print_counts(console: Console, heading: str, counts: Iterable[tuple[Any, Any]]) -> None:
+    """``heading`` (plain text) on a line of its own, then one ``value  count`` line per pair,
+    counts right-aligned."""
+    # the heading is a line of its own: as a table title it wrapped to the narrow table's width
+    console.print(f"\n[bold]{esc(heading)}[/]")
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    table.add_column(overflow="fold")
+    table.add_column(justify="right", no_wrap=True)
+    for value, count in counts:
+        table.add_row(esc(value), str(count))
+    console.print(table)
 
 
 def _quote(q: dict[str, Any]) -> str:

@@ -90,7 +90,7 @@ class RobotsPolicy:
         stored = self.state.robots(origin)
         if stored is None:
             try:
-                stored = self._fetch(origin)
+                stored = self._robots_txt(origin)
             except RobotsUnavailable as exc:
                 return exc
             self.state.store_robots(origin, *stored, ttl=self.settings.robots_ttl)
@@ -102,7 +102,9 @@ class RobotsPolicy:
                 self.gate.pacer.set_delay(origin, min(float(delay), self.settings.max_crawl_delay))
         return parser
 
-    def _fetch(self, origin: str) -> tuple[int, str]:
+    def _robots_txt(self, origin: str) -> tuple[int, str]:
+        """``(status, text)`` of ``origin``'s robots.txt as fetched now (404 and no text when it
+        sets no rules); RobotsUnavailable when a transient error hides it."""
         url = f"{origin}/robots.txt"
         s = self.settings
         try:

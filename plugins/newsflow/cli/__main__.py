@@ -1,0 +1,5 @@
+"""``python -m newsflow.cli``: the same as the ``newsflow`` console script."""
+
+from newsflow.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""Commands that read what ingestion stored: ``search`` and ``show`` (the index), ``stats``
+(index and state store) and ``failures`` (the state store), plus the parsing of their options."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from newsflow.cli.root import JsonOpt, app, emit, err, out, settings_of, utc
+from newsflow.errors import QueryError
+from newsflow.index import FACET_FIELDS, SearchQuery, open_backend
+from newsflow.render import (
+    esc,
+    looks_offline,
+    print_document,
+    print_failure_groups,
+    print_search,
+    print_stats,
+)
+from newsflow.state import StateStore, failures_by_host
+
+
+@app.command(context_settings={"ignore_unknown_options": True})
+def search(
+    ctx: typer.Context,
+    words: Annotated[
+        list[str] | None, typer.Argument(help='Words (ANDed), "phrases", OR, -excluded (a leading -word is a word).')
+    ] = None,
+    filter_: Annotated[list[str] | None, typer.Option("--filter", help="FIELD=VALUE (repeatable).")] = None,
+    facet: Annotated[list[str] | None, typer.Option(help="Facet field (repeatable).")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Published on/after (YYYY-MM-DD).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Published before (YYYY-MM-DD).")] = None,
+    sort: Annotated[str, typer.Option(help="relevance or date.")] = "relevance",
+    size: Annotated[int, typer.Option(help="Hits per page.")] = 10,
+    page: Annotated[int, typer.Option(help="Page number (from 1).")] = 1,
+    cursor: Annotated[str | None, typer.Option(help="Continue after a previous page's cursor.")] = None,
+    histogram: Annotated[str | None, typer.Option(help="day, week, month or year.")] = None,
+    near: Annotated[str | None, typer.Option(help="LAT,LON,KM: documents naming a place within KM of the point.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Full-text search with filters, facets, geo distance and highlights."""
+    query = _query_text(words or [])
+    if sort not in ("relevance", "date"):
+        raise QueryError("--sort must be relevance or date")
+    if histogram not in (None, "day", "week", "month", "year"):
+        raise QueryError("--histogram must be day, week, month or year")
+    request = SearchQuery(
+        text=query,
+        filters=_filters(filter_ or []),
+        since=utc(since),
+        until=utc(until),
+        facets=tuple(facet or ()),
+        sort=sort,  # type: ignore[arg-type]
+        size=size,
+        offset=(max(page, 1) - 1) * size,
+        search_after=cursor,
+        histogram=histogram,  # type: ignore[arg-type]
+        near=_near(near),
+    )
+    with contextlib.closing(open_backend(settings_of(ctx))) as backend:
+        result = backend.search(request)
+    emit(result.as_dict(), as_json=as_json, text=lambda: print_search(out, query, result))
+
+
+def _query_text(words: list[str]) -> str:
+    """The query from its words; ``-word`` excludes a word, but ``--typo`` is an unknown option
+    (unless it follows ``--``, after which every word is text)."""
+    literal = "--" in sys.argv[1:]
+    for word in words:
+        if word.startswith("--") and not literal:
+            raise typer.BadParameter(f"no such option {word} (to search for it, put it after --)", param_hint="QUERY")
+    return " ".join(words)
+
+
+def _filters(pairs: list[str]) -> dict[str, tuple[str, ...]]:
+    filters: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise QueryError(f"--filter {pair!r}: expected FIELD=VALUE, FIELD one of {', '.join(FACET_FIELDS)}")
+        filters.setdefault(key.strip(), []).append(value.strip())
+    return {k: tuple(v) for k, v in filters.items()}
+
+
+def _near(value: str | None) -> tuple[float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon, km = (float(part) for part in value.split(","))
+    except ValueError as exc:
+        raise QueryError(f"--near {value!r}: expected LAT,LON,KM, e.g. 50.45,30.52,100") from exc
+    return lat, lon, km
+
+
+@app.command()
+def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(help="Document id.")], as_json: JsonOpt = False) -> None:
+    """Print one indexed document with its enrichments and provenance."""
+    with contextlib.closing(open_backend(settings_of(ctx))) as backend:
+        doc = backend.get(doc_id)
+    if doc is None:
+        err.print(f"no document with id {esc(repr(doc_id))}; find ids with `newsflow search`")
+        raise typer.Exit(1)
+    emit(doc, as_json=as_json, text=lambda: print_document(out, doc))
+
+
+@app.command()
+def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Counts of the index and the state store."""
+    settings = settings_of(ctx)
+    with contextlib.closing(open_backend(settings)) as backend, contextlib.closing(StateStore(settings.state_file)) as state:
+        result = backend.search(SearchQuery(facets=("source", "language"), size=0, histogram="month"))
+        data = {
+            "backend": backend.name,
+            "documents": backend.count(),
+            "by_source": dict(result.facets.get("source", [])),
+            "by_language": dict(result.facets.get("language", [])),
+            "by_month": dict(result.histogram),
+            "articles": state.counts(),
+            "feeds": len(state.feeds()),
+        }
+    emit(data, as_json=as_json, text=lambda: print_stats(out, data))
+
+
+@app.command()
+def failures(
+    ctx: typer.Context,
+    stage: Annotated[str | None, typer.Option(help="Only this stage (poll, fetch, clean, index, extract:NAME).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recorded failures grouped by stage and reason, per host; hosts backed off."""
+    with contextlib.closing(StateStore(settings_of(ctx).state_file)) as state:
+        rows = state.failures(stage)
+        backed_off = state.hosts(backed_off_only=True)
+    data = {
+        "failures": [f.as_dict() for f in rows],
+        "by_host": dict(failures_by_host(rows)),
+        "hosts_backed_off": [h.as_dict() for h in backed_off],
+        "looks_offline": looks_offline((f.url, f.error_class, f.message) for f in rows),
+    }
+    emit(data, as_json=as_json, text=lambda: print_failure_groups(out, rows, backed_off))
