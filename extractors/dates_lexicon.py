@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 
 LEXICON_PATH = Path(__file__).parent / "data" / "dates.yaml"
 
@@ -92,7 +92,7 @@ AGO = re.compile(
 
 def lexicon_language(code: str | None) -> str:
     """The lexicon language of a language tag: its primary subtag when listed, else ``en``."""
-    primary = primary_subtag(code or "en")
+    primary = normalize_language(code) or "en"
     return primary if primary in _LEXICON else "en"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from extractors.base import Extractor, Fields, per_article
 from extractors.registry import register
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 TOP = 10
@@ -44,7 +44,7 @@ def yake_languages() -> frozenset[str]:
 
 def yake_language(language: str | None) -> str:
     """YAKE's ``lan`` for an article language (its primary subtag), else English."""
-    code = primary_subtag(language)
+    code = normalize_language(language) or ""
     known = yake_languages()
     if code and (code in known or not known):
         return code
@@ -66,7 +66,7 @@ def _extractor(lan: str) -> Any:
 def key_phrases(text: str, language: str | None = None, top: int = TOP) -> list[str]:
     """Up to ``top`` key phrases of ``text``, best first, deduplicated case-insensitively."""
     text = text.strip()
-    primary = primary_subtag(language)
+    primary = normalize_language(language) or ""
     if not text or primary in UNSEGMENTED:
         return []
     lan = yake_language(language)

@@ -54,7 +54,7 @@ from extractors.nlp_rules import (
     rule_analysis,
     rule_entities,
 )
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 __all__ = ["BATCH_SIZE", "CACHE_SIZE", "DEFAULT_LANGUAGE", "EXCLUDE", "KEEP", "LABELS", "MAX_CHARS",
@@ -82,7 +82,7 @@ def configure(model: str | None) -> None:
 
 def article_language(article: Article) -> str:
     """The article's primary language subtag (``"de"`` for ``de-AT``); unknown → English."""
-    return primary_subtag(article.language) or DEFAULT_LANGUAGE
+    return normalize_language(article.language) or DEFAULT_LANGUAGE
 
 
 def _key(article: Article) -> tuple[str, str]:

@@ -99,7 +99,7 @@ from extractors.quantities_units import (
     unit_of,
 )
 from extractors.registry import register_per_article
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 __all__ = ["QUANTITIES", "VERSION", "extract_quantities", "parse_digits", "parse_number",
@@ -141,7 +141,7 @@ _PERIOD_HALF = re.compile(r"\b(?:first|second|latter|former|other|the)\s+$", re.
 
 def _language(article: Article) -> str:
     """The article's primary language subtag ("" when unknown: only unambiguous numbers)."""
-    return primary_subtag(article.language)
+    return normalize_language(article.language) or ""
 
 
 @cache
@@ -164,7 +164,7 @@ def _is_year(raw: str, value: float) -> bool:
 
 def extract_quantities(text: str, language: str | None = "en") -> list[dict[str, Any]]:
     """All quantities in ``text`` (see the module docstring), in text order."""
-    lang = primary_subtag(language)
+    lang = normalize_language(language) or ""
     pattern = _number_pattern(lang)
     out: list[dict[str, Any]] = []
     consumed = 0

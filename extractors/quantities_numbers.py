@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -211,7 +211,7 @@ def parse_digits(raw: str, lang: str = "en") -> float:
 
 
 def _code(lang: str | None) -> str:
-    return primary_subtag(lang)
+    return normalize_language(lang) or ""
 
 
 def parse_number_words(raw: str) -> float | None:

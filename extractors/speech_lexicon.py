@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 
 SPEECH_PATH = Path(__file__).parent / "data" / "speech.yaml"
 
@@ -55,7 +55,7 @@ def frames(language: str | None = "en") -> Frames:
     """The speech frames for an article in ``language`` (English plus that language; every
     language in the data when ``language`` is unknown or has none)."""
     data = _speech_data()["languages"]
-    code = primary_subtag(language)
+    code = normalize_language(language) or ""
     codes = ["en", code] if code in data else list(data) if code != "en" else ["en"]
     verbs: set[str] = set()
     auxiliaries: set[str] = set()

@@ -29,7 +29,7 @@ from functools import cache
 from extractors.base import Fields, bounded_text, bounded_title
 from extractors.registry import register_per_article
 from extractors.text import split_sentences
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 VERSION = "1"
@@ -112,7 +112,7 @@ def _containment(a: frozenset[str], b: frozenset[str]) -> float:
 
 def summarize(title: str, text: str, language: str | None = "en") -> str | None:
     """Two or three sentences of ``text`` that summarise it (see the module docstring)."""
-    lang = primary_subtag(language or "en")
+    lang = normalize_language(language) or "en"
     sentences = [s for _, s in split_sentences(text)]
     if not sentences:
         return None

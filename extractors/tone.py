@@ -38,7 +38,7 @@ from typing import Any
 from extractors.base import Fields
 from extractors.registry import register_per_article
 from extractors.text import split_sentences
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 VERSION = "1"
@@ -92,7 +92,7 @@ def tone_of(text: str) -> float | None:
 
 
 def is_english(language: str | None) -> bool:
-    code = primary_subtag(language)
+    code = normalize_language(language) or ""
     return code in {"", "en"}
 
 

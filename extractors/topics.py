@@ -57,7 +57,7 @@ import yaml
 
 from extractors.base import Extractor, Fields, bounded_text, bounded_title, per_article
 from extractors.registry import register
-from newsflow.langtags import primary_subtag
+from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
 VERSION = "2"
@@ -171,7 +171,7 @@ def _count_terms(tokens: list[str], lexicon: Lexicon, counts: Counter[Entry], ti
 
 def score_topics(title: str, text: str, language: str | None) -> dict[str, float]:
     """Every topic's score in 0..1 for this title and text (see the module docstring)."""
-    lang = primary_subtag(language)
+    lang = normalize_language(language) or ""
     lexicon = _lexicon(lang if lang in LANGUAGES else "*")
     text_tokens = _tokens(text, lexicon)
     counts: Counter[Entry] = Counter()

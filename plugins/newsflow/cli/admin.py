@@ -18,7 +18,7 @@ from newsflow.render import esc
 
 feeds_app = typer.Typer(no_args_is_help=True, help="Manage the feed list (YAML; OPML import/export).")
 app.add_typer(feeds_app, name="feeds")
-es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, the index template, a local dev node.")
+es_app = typer.Typer(no_args_is_help=True, help="Elasticsearch: setup, reindex, the index template.")
 app.add_typer(es_app, name="es")
 
 
@@ -103,7 +103,7 @@ def es_setup(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @es_app.command("template")
 def es_template(
     ctx: typer.Context,
-    analyzer: Annotated[str, typer.Option(help="Type of newsflow_text: english (needs analysis-common) or standard.")] = "english",
+    analyzer: Annotated[str, typer.Option(help="Type of newsflow_text: standard (what the backend installs) or english (needs analysis-common).")] = "standard",
 ) -> None:
     """Print the index template newsflow installs (fields from newsflow.schema), for PUT _index_template."""
     from newsflow.index.template import template_body
@@ -122,29 +122,6 @@ def es_reindex(
         data = backend.reindex(delete_old=delete_old)
     emit(data, as_json=as_json, text=lambda: out.print(
         esc(f"{backend.alias}: {data['old']} → {data['new']}, {data['copied']} copied, {data['caught_up']} caught up")))
-
-
-@es_app.command("dev")
-def es_dev_node(
-    version: Annotated[str | None, typer.Option(help="Elasticsearch version (default: the tested one).")] = None,
-    port: Annotated[int, typer.Option(help="HTTP port on 127.0.0.1 (0: any free port).")] = 9200,
-) -> None:
-    """Run a throw-away local Elasticsearch node in the foreground until Ctrl-C (needs Java + Maven)."""
-    import time
-
-    from newsflow import es_dev
-
-    kwargs: dict[str, Any] = {"port": port}
-    if version:
-        kwargs["version"] = version
-    with es_dev.running_node(**kwargs) as node:
-        err.print(esc(f"Elasticsearch {node.version} at {node.url} (Ctrl-C stops it); "
-                      f"use: newsflow --backend elasticsearch --es-url {node.url} …"))
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
 
 
 @app.command("config")
