@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from newsflow import sqlite_db
 from newsflow.errors import NewsflowError
 from newsflow.geo import haversine_km
 from newsflow.index import embedded_search
@@ -103,15 +104,12 @@ class EmbeddedBackend:
         to see one consistent snapshot across their several statements.
         """
         try:
-            self._conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-            yield
-            self._conn.execute("COMMIT")
-        except BaseException as exc:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.ProgrammingError):
-                raise translate(exc, self.path, doing) from exc
+            with sqlite_db.transaction(self._conn, immediate=immediate):
+                yield
+        except sqlite3.ProgrammingError:
             raise
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path, doing) from exc
 
     # -- writes -----------------------------------------------------------------------
 
