@@ -59,6 +59,27 @@ def test_dagbag_has_every_dag_without_errors_or_warnings(af: dict[str, Any]) -> 
         assert f"{dag_id}.py" in report["seconds"]
 
 
+PLUGIN_SCAN = (
+    "import json, sys; from airflow import plugins_manager as pm; "
+    "before = set(sys.modules); plugins, errors = pm._load_plugins_from_plugin_directory(pm.settings.PLUGINS_FOLDER); "
+    "print(json.dumps({'plugins': [p.name for p in plugins], 'errors': errors, "
+    "'modules': sorted(m for m in set(sys.modules) - before if not m.startswith(('airflow', '_')))}))"
+)
+
+
+def test_airflow_loads_no_plugin_modules_from_our_package(af: dict[str, Any]) -> None:
+    """Airflow imports every ``.py`` below ``plugins/`` as a top-level module named by its stem,
+    looking for AirflowPlugin classes; ``plugins/.airflowignore`` keeps our package out of that
+    scan (once, ``newsflow/cli/__main__.py`` loaded as ``__main__`` replaced the airflow command).
+    The package stays importable from plugins/ (every DAG test above imports it)."""
+    done = subprocess.run([sys.executable, "-c", PLUGIN_SCAN], env=af["env"], capture_output=True, text=True,
+                          check=True, timeout=120)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"plugins": [], "errors": {}, "modules": report["modules"]}
+    ours = {path.stem for path in (Path(__file__).resolve().parents[1] / "plugins" / "newsflow").rglob("*.py")}
+    assert not ours & set(report["modules"]), f"Airflow imported our modules as plugins: {ours & set(report['modules'])}"
+
+
 OUR_AIRFLOW_FILES = ["dags/*.py", "plugins/newsflow/airflow_*.py"]
 DEPRECATIONS = r"""
 import ast, glob, importlib, json, os, sys, warnings
