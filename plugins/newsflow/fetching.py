@@ -59,6 +59,12 @@ class Response:
     body: bytes
     etag: str | None = None
     last_modified: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """The response's HTTP headers as sent (name, value), in order (kept in the raw archive)."""
+    request_headers: tuple[tuple[str, str], ...] = ()
+    """The headers of the request that got this response (the last hop)."""
+    http_version: str = "HTTP/1.1"
+    reason: str = ""
 
     @property
     def not_modified(self) -> bool:
@@ -225,6 +231,10 @@ def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes:
         body=body,
         etag=resp.headers.get("etag"),
         last_modified=resp.headers.get("last-modified"),
+        headers=tuple(resp.headers.multi_items()),
+        request_headers=tuple(resp.request.headers.multi_items()),
+        http_version=resp.http_version or "HTTP/1.1",
+        reason=resp.reason_phrase,
     )
 
 
