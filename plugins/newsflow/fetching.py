@@ -231,11 +231,16 @@ def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes:
         body=body,
         etag=resp.headers.get("etag"),
         last_modified=resp.headers.get("last-modified"),
-        headers=tuple(resp.headers.multi_items()),
-        request_headers=tuple(resp.request.headers.multi_items()),
+        headers=_as_sent(resp.headers),
+        request_headers=_as_sent(resp.request.headers),
         http_version=resp.http_version or "HTTP/1.1",
         reason=resp.reason_phrase,
     )
+
+
+def _as_sent(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """Header names and values as on the wire (names in their original case)."""
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw)
 
 
 def _next_hop(resp: httpx.Response, current: str, chain: list[str], url: str) -> str:

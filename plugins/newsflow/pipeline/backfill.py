@@ -90,7 +90,7 @@ def _archived_item(ctx: RunContext, archive: WarcArchive, doc: dict[str, Any]) -
     entry = ctx.state.article_entry(record.url) or FeedEntry(
         url=record.url, feed_url=str(doc.get("feed_url") or ""), source=str(doc.get("source") or domain_of(url)),
     )
-    return entry, fetched_page(record.url, page)
+    return entry, fetched_page(record.url, page, fetched_at=_stored_time(doc.get("fetched_at")))
 
 
 def import_files(ctx: RunContext, chain: Sequence[Extractor], paths: Sequence[Path]) -> None:
@@ -166,13 +166,23 @@ def _size(path: Path) -> int:
         return 0
 
 
-def fetched_page(url: str, page: WarcPage) -> FetchedPage:
-    """An archived response as the page the CPU stages clean (decoded as a fetched one is)."""
+def fetched_page(url: str, page: WarcPage, *, fetched_at: datetime | None = None) -> FetchedPage:
+    """An archived response as the page the CPU stages clean (decoded as a fetched one is);
+    fetched at ``fetched_at``, else at its ``WARC-Date``."""
     decoded = decode_html(page.body, page.charset)
     return FetchedPage(
         url=url, final_url=page.target_uri, status=page.status, content_type=page.content_type,
-        text=decoded.text, fetched_at=page.warc_date, encoding=decoded.provenance,
+        text=decoded.text, fetched_at=fetched_at or page.warc_date, encoding=decoded.provenance,
     )
+
+
+def _stored_time(value: object) -> datetime | None:
+    """A document's ``fetched_at`` (ISO 8601 UTC): a page fetched again unchanged is archived
+    once, so the document's own time is the latest fetch and re-cleaning keeps it."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 def run_items(ctx: RunContext, chain: Sequence[Extractor], items: Iterable[Item]) -> None:
