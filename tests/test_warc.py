@@ -22,7 +22,6 @@ from warcio.warcwriter import WARCWriter
 
 from newsflow import pipeline
 from newsflow.archive import INDEX_NAME, ArchiveIndex, payload_digest
-from newsflow.config import Settings
 from newsflow.demo_server import DemoServer, serving
 from newsflow.index.embedded import EmbeddedBackend
 from newsflow.models import FeedSource
@@ -80,7 +79,7 @@ def test_fetched_pages_are_archived_with_request_and_headers_and_rotated(site: D
     served = {f"{site.base_url}/news/{i}.html": (tmp_path / "site" / "news" / f"{i}.html").read_bytes()
               for i in range(3)}
     index = EmbeddedBackend(settings.index_file)
-    for kind, target, warc, http, payload in responses:
+    for _kind, target, warc, http, payload in responses:
         assert payload == served[target], "the body as served"
         assert http["Content-Type"] == "text/html; charset=utf-8" and "ETag" in http
         assert warc["WARC-Payload-Digest"] == payload_digest(payload)
