@@ -23,6 +23,7 @@ from warcio.warcwriter import WARCWriter
 from newsflow import pipeline
 from newsflow.archive import INDEX_NAME, ArchiveIndex, payload_digest
 from newsflow.demo_server import DemoServer, serving
+from newsflow.errors import ConfigError
 from newsflow.index.embedded import EmbeddedBackend
 from newsflow.models import FeedSource
 from newsflow.state import StateStore
@@ -307,3 +308,12 @@ def test_cli_import_warc_and_reclean(tmp_path: Path) -> None:
     redo = cli("reprocess", "--reclean", "--json")
     assert redo.returncode == 0, redo.stderr
     assert json.loads(redo.stdout)["articles_unchanged"] == 1
+
+
+def test_with_the_archive_off_nothing_is_kept_and_reclean_says_why(site: DemoServer, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", extractors=CHAIN, workers=1, archive=False)
+    summary = pipeline.run(settings, feeds=_feeds(site))
+    assert summary.articles_new == 3 and summary.pages_archived == 0 and summary.exit_code == 0
+    assert not (settings.data_dir / "warc").exists()
+    with pytest.raises(ConfigError, match="setting archive is off"):
+        pipeline.reprocess(settings, reclean=True)
