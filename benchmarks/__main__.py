@@ -82,6 +82,12 @@ def nlp_memory_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return nlp_memory.run(sizes)
 
 
+def warc_import_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import warc_import
+
+    return warc_import.run(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -91,6 +97,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "input-size": input_size_section,
     "entities": entities_section,
     "nlp-memory": nlp_memory_section,
+    "warc-import": warc_import_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",

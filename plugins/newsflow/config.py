@@ -172,6 +172,13 @@ class Settings:
     feed_verify_every: int = _setting(10, _at_least(0))
     """Every Nth poll of a feed whose 304s are trusted is sent unconditionally to check that the
     validators tell the truth (0: never)."""
+    archive: bool = True
+    """Keep every fetched page (request and response records with their HTTP headers) in WARC
+    files under ``archive_dir``, for ``newsflow reprocess --reclean``."""
+    archive_dir: Path | None = None
+    """Directory of the raw archive (WARC files and their ``index.sqlite``); default ``<data_dir>/warc``."""
+    archive_rotate_bytes: int = _setting(1_000_000_000, _at_least(1, " bytes"))
+    """A new WARC file is started once the current one has reached this size."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -189,6 +196,10 @@ class Settings:
     @property
     def state_file(self) -> Path:
         return self.state_path or self.data_dir / "state.db"
+
+    @property
+    def archive_path(self) -> Path:
+        return self.archive_dir or self.data_dir / "warc"
 
     @property
     def feeds_path(self) -> Path:

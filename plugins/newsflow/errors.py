@@ -25,7 +25,9 @@
             │   └── UnsafeFeed      the feed declares XML entities or an external DTD
             ├── ExtractionError     trafilatura found no main text
             ├── OverBudget          a CPU stage took longer than its per-article time budget
-            └── DocumentRejected    the index refused the document (mapping conflict, too large)
+            ├── DocumentRejected    the index refused the document (mapping conflict, too large)
+            ├── ArchiveError        the raw archive (WARC files, their index) could not be written or read
+            └── BadRecord           a WARC record that cannot become an article (truncated, not HTML, …)
 
 A stage catches :class:`StageError` subclasses only; anything else is a bug and is
 recorded as such (``error_class`` says which) rather than silently swallowed.
@@ -154,3 +156,13 @@ class OverBudget(PermanentError):
 
 class DocumentRejected(PermanentError):
     """The index refused one document; the reason is the server's."""
+
+
+class ArchiveError(PermanentError):
+    """The raw archive could not be written (full disk, no permission) or an archived page
+    could not be read back (WARC file moved or damaged)."""
+
+
+class BadRecord(PermanentError):
+    """A WARC record that cannot become an article: truncated, not an HTML page, larger than
+    ``max_page_bytes``, an HTTP status that is not 2xx, or an undecodable gzip member."""

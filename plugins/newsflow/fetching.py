@@ -59,6 +59,12 @@ class Response:
     body: bytes
     etag: str | None = None
     last_modified: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    """The response's HTTP headers as sent (name, value), in order (kept in the raw archive)."""
+    request_headers: tuple[tuple[str, str], ...] = ()
+    """The headers of the request that got this response (the last hop)."""
+    http_version: str = "HTTP/1.1"
+    reason: str = ""
 
     @property
     def not_modified(self) -> bool:
@@ -225,7 +231,16 @@ def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes:
         body=body,
         etag=resp.headers.get("etag"),
         last_modified=resp.headers.get("last-modified"),
+        headers=_as_sent(resp.headers),
+        request_headers=_as_sent(resp.request.headers),
+        http_version=resp.http_version or "HTTP/1.1",
+        reason=resp.reason_phrase,
     )
+
+
+def _as_sent(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """Header names and values as on the wire (names in their original case)."""
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw)
 
 
 def _next_hop(resp: httpx.Response, current: str, chain: list[str], url: str) -> str:

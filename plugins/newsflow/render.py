@@ -47,7 +47,8 @@ def esc(value: object) -> str:
     return escape(str(value))
 
 
-STAGE_LABELS = {"poll": "poll feeds", "fetch": "fetch + clean", "extract": "extract", "index": "index"}
+STAGE_LABELS = {"poll": "poll feeds", "fetch": "fetch + clean", "extract": "extract", "index": "index",
+                "import": "import (bytes)"}
 _MARK = re.compile(r"</?mark>")
 
 
@@ -84,7 +85,7 @@ SUMMARY_COUNTS = (
     "feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "feeds_skipped",
     "entries_new", "entries_skipped",
     "articles_new", "articles_updated", "articles_unchanged", "articles_failed", "articles_deferred",
-    "extractor_errors",
+    "extractor_errors", "pages_archived", "archive_errors",
 )
 """The :class:`RunSummary` counts the run table shows, in order; a row is labelled by its field's name."""
 _COUNT_NOTES = {
@@ -93,6 +94,7 @@ _COUNT_NOTES = {
     "entries_new": "queued",
     "entries_skipped": "no usable link",
     "articles_deferred": "host backed off",
+    "pages_archived": "WARC",
 }
 
 

@@ -3,6 +3,7 @@
 
 The Typer application and its shared options live in :mod:`newsflow.cli.root`; the commands
 are grouped by job: :mod:`~newsflow.cli.ingest` (run, retry, reprocess, demo),
+:mod:`~newsflow.cli.archive` (import-warc),
 :mod:`~newsflow.cli.reading` (search, show, stats, failures) and :mod:`~newsflow.cli.admin`
 (feeds, es, config). :func:`main` (the console script) turns every error into one message
 and an exit code (:mod:`~newsflow.cli.exits`).
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 # importing registers the commands, in the order `newsflow --help` lists them
 from newsflow.cli import ingest  # noqa: F401
+
+# isort: split
+from newsflow.cli import archive  # noqa: F401
 
 # isort: split
 from newsflow.cli import reading  # noqa: F401

@@ -63,11 +63,14 @@ def reprocess(
     ctx: typer.Context,
     extractor: Annotated[list[str] | None, typer.Option(help="Extractor to re-run (repeatable; default: all).")] = None,
     since: Annotated[datetime | None, typer.Option(help="Only documents published on/after (YYYY-MM-DD).")] = None,
+    reclean: Annotated[bool, typer.Option(
+        "--reclean", help="Clean each page again from the raw archive (WARC) first; no network request.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Re-run extractors over indexed documents (no fetching); provenance is updated."""
     with StageBars(err) as bars:
-        summary = pipeline.reprocess(settings_of(ctx), extractor_names=extractor, since=utc(since), progress=bars)
+        summary = pipeline.reprocess(settings_of(ctx), extractor_names=extractor, since=utc(since), reclean=reclean,
+                                     progress=bars)
     finish(summary, as_json=as_json)
 
 

@@ -9,14 +9,15 @@ The modules, one job each: :mod:`~newsflow.pipeline.runs` (the entry points),
 :mod:`~newsflow.pipeline.context` (a run's resources and context, the one way into a run),
 :mod:`~newsflow.pipeline.summary` (what a run reports), :mod:`~newsflow.pipeline.poll_stage`,
 :mod:`~newsflow.pipeline.fetch_stage`, :mod:`~newsflow.pipeline.process_stage` (batches through
-the CPU stages) and :mod:`~newsflow.pipeline.index_stage`; :mod:`~newsflow.pipeline.hosts`
+the CPU stages) and :mod:`~newsflow.pipeline.index_stage`; :mod:`~newsflow.pipeline.backfill`
+(pages from WARC files: re-cleaning from the raw archive, importing); :mod:`~newsflow.pipeline.hosts`
 (concurrent requests, host backoff).
 """
 
 from newsflow.pipeline.context import Resources, RunContext, open_run
 from newsflow.pipeline.poll_stage import poll
 from newsflow.pipeline.process_stage import extractor_chain, process
-from newsflow.pipeline.runs import ingest_urls, process_urls, reprocess, retry, run
+from newsflow.pipeline.runs import import_warc, ingest_urls, process_urls, reprocess, retry, run
 from newsflow.pipeline.summary import NO_PROGRESS, Progress, RunSummary
 
 _extractors = extractor_chain  # the name tests/test_settings.py calls
@@ -28,6 +29,7 @@ __all__ = [
     "RunContext",
     "RunSummary",
     "extractor_chain",
+    "import_warc",
     "ingest_urls",
     "open_run",
     "poll",

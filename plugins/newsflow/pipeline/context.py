@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from newsflow.archive import WarcArchive, open_archive
 from newsflow.clustering import ClusterStore
 from newsflow.config import Settings
 from newsflow.errors import StageError
@@ -60,6 +62,8 @@ class Resources:
         """This run's name on the articles it claims."""
         self._robots: RobotsPolicy | None = None
         self._clusters: ClusterStore | None = None
+        self._archive: WarcArchive | None = None
+        self._archive_lock = threading.Lock()
 
     @property
     def state(self) -> StateStore:
@@ -83,6 +87,15 @@ class Resources:
         if self._clusters is None:
             self._clusters = self._own(ClusterStore(self.settings.state_file))
         return self._clusters
+
+    @property
+    def archive(self) -> WarcArchive | None:
+        """The raw archive (WARC files), None when setting ``archive`` is off. Raises
+        :class:`~newsflow.errors.ArchiveError` when its directory or index cannot be opened."""
+        with self._archive_lock:
+            if self._archive is None and self.settings.archive:
+                self._archive = self._own(open_archive(self.settings))
+            return self._archive
 
     @property
     def backend(self) -> IndexBackend:

@@ -1,5 +1,6 @@
 """The fetch stage: download a batch of due articles concurrently (politely: robots.txt,
-per-host slots, backed-off hosts deferred), one batch ahead of the CPU stages."""
+per-host slots, backed-off hosts deferred), one batch ahead of the CPU stages; each page
+downloaded is kept in the raw archive (:mod:`newsflow.archive`) as it arrives."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
-from newsflow.errors import StageError
-from newsflow.fetching import decode_page, fetch
+from newsflow.archive import WarcArchive
+from newsflow.errors import ArchiveError, StageError
+from newsflow.fetching import Response, decode_page, fetch
 from newsflow.models import FeedEntry, FetchedPage, utcnow
 from newsflow.pipeline.context import RunContext
 from newsflow.pipeline.hosts import concurrently, host_outcome
@@ -78,6 +81,10 @@ def _download_batch(ctx: RunContext, batch: Sequence[FeedEntry]) -> list[Item]:
         ctx.progress.advance("fetch", len(deferred))
         batch = [e for e in batch if host_of(e.url) not in backed_off]
 
+    archive = _archive(ctx)
+    archived: dict[str, bool | ArchiveError] = {}
+    """Per URL downloaded, how archiving its page went (see :func:`keep_page`; filled by the threads)."""
+
     def download(entry: FeedEntry) -> FetchedPage:
         if res.state.host_backoff(host_of(entry.url)):
             raise _Deferred(entry.url)
@@ -94,22 +101,59 @@ def _download_batch(ctx: RunContext, batch: Sequence[FeedEntry]) -> list[Item]:
             host_outcome(res, entry.url, exc)  # at once, so the next download sees a backoff
             raise
         host_outcome(res, entry.url, None)
+        fetched_at = utcnow()
+        if archive is not None:
+            archived[entry.url] = keep_page(archive, entry.url, response, fetched_at)
         decoded = decode_page(response)
         if decoded.warning:
             log.warning("fetch %s: %s", entry.url, decoded.warning)
         return FetchedPage(
             url=entry.url, final_url=response.final_url, status=response.status,
-            content_type=response.content_type, text=decoded.text, fetched_at=utcnow(),
+            content_type=response.content_type, text=decoded.text, fetched_at=fetched_at,
             encoding=decoded.provenance,
         )
 
     items: list[Item] = []
     for entry, page in concurrently(download, batch, settings.fetch_workers):
         ctx.progress.advance("fetch")
+        if entry.url in archived:
+            note_archived(ctx, entry.url, archived.pop(entry.url))
         downloaded = take_download(ctx, entry, page)
         if downloaded is not None:
             items.append(downloaded)
     return items
+
+
+def _archive(ctx: RunContext) -> WarcArchive | ArchiveError | None:
+    """The run's raw archive, None when off, or why it cannot be opened (each page's failure)."""
+    try:
+        return ctx.res.archive
+    except ArchiveError as exc:
+        return exc
+
+
+def keep_page(archive: WarcArchive | ArchiveError, url: str, response: Response,
+              fetched_at: datetime) -> bool | ArchiveError:
+    """Write one downloaded page to the archive (from any thread): True when written, False
+    when its payload was already archived under ``url``, else the error (the caller records
+    it; the page goes on through the pipeline either way)."""
+    if isinstance(archive, ArchiveError):
+        return ArchiveError(str(archive), url=url)
+    try:
+        return archive.keep(url, response, fetched_at) is not None
+    except ArchiveError as exc:
+        return exc
+
+
+def note_archived(ctx: RunContext, url: str, outcome: bool | ArchiveError) -> None:
+    """Count and record the archiving of ``url``'s page: a failure is recorded as stage
+    ``archive`` (permanent, counted in ``archive_errors``); success clears an earlier one."""
+    if isinstance(outcome, ArchiveError):
+        ctx.summary.archive_errors += 1
+        ctx.record("archive", url, outcome, retryable=False)
+        return
+    ctx.summary.pages_archived += outcome
+    ctx.state.clear_failure("archive", url)
 
 
 def take_download(ctx: RunContext, entry: FeedEntry, page: FetchedPage | BaseException) -> Item | None:

@@ -69,13 +69,13 @@ def process_due(
                 if items:
                     in_flight.append(cpu.submit(items))
                 while len(in_flight) >= (2 if cpu.workers > 1 else 1):
-                    _finish_batch(ctx, in_flight.popleft())
+                    finish_batch(ctx, in_flight.popleft())
             ctx.summary.add_time("wait_fetch", downloads.waited)
         while in_flight:
-            _finish_batch(ctx, in_flight.popleft())
+            finish_batch(ctx, in_flight.popleft())
 
 
-def _finish_batch(ctx: RunContext, batch: InFlightBatch) -> None:
+def finish_batch(ctx: RunContext, batch: InFlightBatch) -> None:
     """Record what the CPU stages made of a batch, assign clusters, index it."""
     summary = ctx.summary
     waited = time.perf_counter()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from newsflow.config import Settings
 from newsflow.errors import InvalidURL
 from newsflow.feeds import load_feed_list
 from newsflow.models import Article, FeedEntry, FeedSource
+from newsflow.pipeline.backfill import import_files, reclean_documents
 from newsflow.pipeline.context import Resources, open_run
 from newsflow.pipeline.poll_stage import poll_feeds
 from newsflow.pipeline.process_stage import extractor_chain, process_due, reextract
@@ -84,14 +86,20 @@ def reprocess(
     *,
     extractor_names: Sequence[str] | None = None,
     since: datetime | None = None,
+    reclean: bool = False,
     resources: Resources | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
     """Re-run extractors (``extractor_names``, else the configured chain) over the indexed
     documents (those indexed ``since``, else all), without fetching: e.g. after an extractor
-    changed."""
+    changed. With ``reclean``, each document is first cleaned again from its page in the raw
+    archive (a new trafilatura, a fixed cleaning bug; see
+    :func:`~newsflow.pipeline.backfill.reclean_documents`)."""
     with open_run(settings, resources, progress) as ctx:
         chain = extractor_chain(settings.replace(extractors=tuple(extractor_names) if extractor_names else None))
+        if reclean:
+            reclean_documents(ctx, chain, since)
+            return ctx.summary
         backend = ctx.res.backend
         ctx.progress.start("extract", backend.count())
         batch: list[Article] = []
@@ -104,4 +112,16 @@ def reprocess(
         if batch:
             reextract(ctx, batch, chain)
             ctx.progress.advance("extract", len(batch))
+    return ctx.summary
+
+
+def import_warc(settings: Settings, paths: Sequence[Path], *, resources: Resources | None = None,
+                progress: Progress | None = None) -> RunSummary:
+    """Ingest WARC files (e.g. CC-NEWS): each HTML response becomes an article through the
+    same pipeline, with its ``WARC-Date`` as fetch time; importing a file again changes
+    nothing. Bad records are failures of stage ``import`` (see
+    :func:`~newsflow.pipeline.backfill.import_files`). Raises
+    :class:`~newsflow.errors.ConfigError` for an unknown extractor."""
+    with open_run(settings, resources, progress) as ctx:
+        import_files(ctx, extractor_chain(settings), paths)
     return ctx.summary

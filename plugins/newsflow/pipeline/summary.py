@@ -63,6 +63,12 @@ class RunSummary:
     extractor_errors: int = 0
     """Extractor failures (stage ``extract:<name>``): the article is indexed without that
     extractor's fields."""
+    pages_archived: int = 0
+    """Fetched pages written to the raw archive (a page whose payload is already archived under
+    its URL is not written again)."""
+    archive_errors: int = 0
+    """Fetched pages that could not be written to the raw archive (stage ``archive``, e.g. a full
+    disk): the article goes on through the pipeline; a later successful write clears it."""
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     """Wall time of the whole run."""
@@ -79,7 +85,7 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         """0 when everything went through, 1 when failures were recorded."""
-        return 1 if (self.feeds_failed or self.articles_failed or self.extractor_errors) else 0
+        return 1 if (self.feeds_failed or self.articles_failed or self.extractor_errors or self.archive_errors) else 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
