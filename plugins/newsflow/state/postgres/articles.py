@@ -35,7 +35,7 @@ DDL = (
 )
 
 _DUE = """
-    SELECT a.url, a.entry, a.first_seen_at FROM articles a
+    SELECT {columns} FROM articles a
     WHERE (a.lease_until IS NULL OR a.lease_until < %(now)s)
       AND (a.status = 'pending'
            OR (%(include_failed)s AND a.status = 'failed' AND EXISTS (
@@ -46,8 +46,8 @@ _IN_URLS = " AND {column} = ANY(%(urls)s::text[])"
 _ORDER = " ORDER BY a.first_seen_at, a.url LIMIT %(limit)s::bigint"
 
 
-def _due_sql(urls: Sequence[str] | None) -> str:
-    return _DUE + (_IN_URLS.format(column="a.url") if urls is not None else "") + _ORDER
+def _due_sql(urls: Sequence[str] | None, columns: str = "a.url, a.entry") -> str:
+    return _DUE.format(columns=columns) + (_IN_URLS.format(column="a.url") if urls is not None else "") + _ORDER
 
 
 def _due_params(
@@ -106,7 +106,7 @@ class Articles(TableStore):
         oldest first. One statement: rows locked by another claim are skipped (``SKIP LOCKED``)."""
         sql = (
             "UPDATE articles SET lease_owner = %(owner)s, lease_until = %(until)s"
-            " WHERE url IN (" + _due_sql(urls) + " FOR UPDATE OF a SKIP LOCKED)"
+            " WHERE url IN (" + _due_sql(urls, "a.url") + " FOR UPDATE OF a SKIP LOCKED)"
             " RETURNING url, entry, first_seen_at"
         )
         params = {**_due_params(now, max_attempts, include_failed, urls, limit), "owner": owner, "until": until}
