@@ -17,10 +17,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pg_server as launcher
 import pytest
 from ci import unavailable
-
-import pg_server as launcher
 
 log = logging.getLogger(__name__)
 

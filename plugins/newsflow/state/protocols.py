@@ -24,8 +24,10 @@ class Database(Protocol):
     """One connection and the lock its threads share (:class:`newsflow.sqlite_db.Database`,
     :class:`newsflow.postgres_db.Database`)."""
 
-    Error: type[Exception]
-    """The exception a statement raises (a busy or unreachable database, a full disk…)."""
+    @property
+    def Error(self) -> type[Exception]:
+        """The exception a statement raises (a busy or unreachable database, a full disk…)."""
+        ...
 
     def locked(self) -> AbstractContextManager[Any]:
         """The connection, for statements that each stand alone (autocommit)."""

@@ -12,13 +12,23 @@ from dataclasses import dataclass
 
 from newsflow.errors import ConfigError
 from newsflow.postgres_db import Database, redact_url, scrub
-from newsflow.state.postgres import aliases, articles, failures, feeds, hosts, robots_cache
+from newsflow.state.postgres import (
+    aliases,
+    articles,
+    clusters,
+    failures,
+    feeds,
+    hosts,
+    robots_cache,
+)
 from newsflow.state.postgres.schema import SCHEMA_VERSION, migrations, open_schema
 
-TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases")
+TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters")
 """Every state table (the order they are created and copied in)."""
 
-MIGRATIONS = migrations([feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL])
+MIGRATIONS = migrations(
+    [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL]
+)
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"
 
@@ -35,13 +45,8 @@ class Tables:
     robots: robots_cache.Robots
 
 
-def open_state(url: str) -> tuple[Database, Tables]:
-    """Connect to the PostgreSQL database at ``url`` and bring its schema up to date.
-
-    Raises :class:`ConfigError` naming the ``state_url`` setting (never the password) when
-    psycopg is missing, the server cannot be reached, rejects the credentials, or the
-    database's schema is newer than this newsflow.
-    """
+def open_database(url: str) -> Database:
+    """Connect to ``url`` and bring its schema up to date (errors as :func:`open_state`)."""
     try:
         db = Database(url)
     except ImportError as exc:
@@ -56,6 +61,17 @@ def open_state(url: str) -> tuple[Database, Tables]:
     except db.Error as exc:
         db.close()
         raise unopenable(url, exc) from None
+    return db
+
+
+def open_state(url: str) -> tuple[Database, Tables]:
+    """Connect to the PostgreSQL database at ``url`` and bring its schema up to date.
+
+    Raises :class:`ConfigError` naming the ``state_url`` setting (never the password) when
+    psycopg is missing, the server cannot be reached, rejects the credentials, or the
+    database's schema is newer than this newsflow.
+    """
+    db = open_database(url)
     conn = db.conn
     return db, Tables(
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
@@ -73,4 +89,4 @@ def unopenable(url: str, exc: BaseException) -> ConfigError:
     )
 
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "Tables", "open_state"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "TABLES", "Tables", "open_database", "open_state"]
