@@ -67,6 +67,16 @@ def _as_service_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", SERVICE_USER, "--", *cmd]
 
 
+def _parent_dir() -> str | None:
+    """Where the server's directory goes: the usual temporary directory, unless we are root
+    and the ``postgres`` user could not reach into it (a ``TMPDIR`` under ``/root``): then ``/tmp``."""
+    if os.geteuid() != 0:
+        return None
+    here = Path(tempfile.gettempdir()).resolve()
+    reachable = all(os.stat(p).st_mode & 0o001 for p in (here, *here.parents))
+    return None if reachable else "/tmp"
+
+
 @dataclass
 class PgServer:
     """A running server: its directory, port and process."""
@@ -74,6 +84,7 @@ class PgServer:
     root: Path
     port: int
     process: subprocess.Popen[bytes]
+    bindir: Path
     databases: list[str] = field(default_factory=list)
 
     def url(self, database: str = "postgres", *, user: str = "postgres", password: str = SUPERUSER_PASSWORD) -> str:
@@ -96,10 +107,16 @@ class PgServer:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
+        """Shut the server down (``pg_ctl stop -m fast``, which waits until it has exited; a
+        signal to ``runuser`` would not wait for postgres) and remove its directory."""
         if self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: smart shutdown; our clients are closed by now
+            subprocess.run(
+                _as_service_user([str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w",
+                                  "-t", "30", "stop"]),
+                capture_output=True, check=False,
+            )
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
@@ -110,7 +127,7 @@ def start(*, timeout: float = 60.0) -> PgServer:
     """Start a server (see the module docstring). Raises :class:`PgUnavailable` when it
     cannot, with initdb's or the server's own output."""
     binaries = bindir()
-    root = Path(tempfile.mkdtemp(prefix="newsflow-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="newsflow-pg-", dir=_parent_dir()))
     data, pwfile, log = root / "data", root / "pwfile", root / "server.log"
     pwfile.write_text(SUPERUSER_PASSWORD + "\n")
     if os.geteuid() == 0:
@@ -137,7 +154,7 @@ def start(*, timeout: float = 60.0) -> PgServer:
             ]),
             stdout=out, stderr=subprocess.STDOUT,
         )
-    server = PgServer(root, port, process)
+    server = PgServer(root, port, process, binaries)
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
