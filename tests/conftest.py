@@ -9,6 +9,7 @@ import pytest
 import yaml
 from ci import unavailable
 from es_fixtures import es_client, es_url  # noqa: F401 - session fixtures for every module
+from pg_fixtures import pg_server, pg_url, state_target  # noqa: F401 - session fixtures for every module
 
 from newsflow.config import SEEDS_DIR, Settings
 from newsflow.demo_server import DemoServer, serving

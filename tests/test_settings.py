@@ -43,6 +43,19 @@ def test_secrets_are_masked() -> None:
     assert "hunter2" not in repr(shown)
 
 
+def test_the_state_url_is_shown_and_refused_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql://newsflow:s3cr3t-pw@127.0.0.1:5432/newsflow"
+    settings = load_settings(environ={"NEWSFLOW_STATE_URL": url, "NEWSFLOW_DATA_DIR": str(tmp_path)})
+    assert settings.state_location == url
+    assert settings.redacted()["state_url"] == "postgresql://newsflow:***@127.0.0.1:5432/newsflow"
+    assert "s3cr3t-pw" not in repr(settings)
+    assert load_settings(environ={"NEWSFLOW_DATA_DIR": str(tmp_path)}).state_location == str(tmp_path / "state.db")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(environ={"NEWSFLOW_STATE_URL": "mysql://root:s3cr3t-pw@db/newsflow"})
+    assert "state_url" in str(excinfo.value) and "postgresql://" in str(excinfo.value)
+    assert "s3cr3t-pw" not in str(excinfo.value)
+
+
 def test_spacy_model_setting_configures_the_nlp_extractors() -> None:
     from extractors import nlp
 

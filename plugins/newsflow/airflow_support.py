@@ -170,7 +170,7 @@ def pending_batches(batch_size: int = ARTICLE_BATCH) -> list[list[str]]:
     from newsflow.state import StateStore
 
     s = settings()
-    state = StateStore(s.state_file, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts)
+    state = StateStore(s.state_location, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts)
     try:
         urls = [entry.url for entry in state.due_articles()]
     finally:
@@ -347,7 +347,7 @@ def retry_failures() -> dict[str, Any]:
 def prune_state(older_than_days: int = 90) -> dict[str, int]:
     from newsflow.state import StateStore
 
-    state = StateStore(settings().state_file)
+    state = StateStore(settings().state_location)
     try:
         return state.prune(older_than_days)
     finally:
@@ -377,7 +377,7 @@ def index_stats(updates: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
 
     s = settings()
     backend = open_backend(s)
-    state = StateStore(s.state_file)
+    state = StateStore(s.state_location)
     try:
         result = backend.search(SearchQuery(facets=("source", "language"), size=0))
         stats = {

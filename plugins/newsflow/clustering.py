@@ -1,8 +1,9 @@
 """Near-duplicate clusters: articles whose SimHashes are within ``k`` bits share a ``cluster_id``.
 
 The ``simhash`` extractor gives each article a 64-bit SimHash of its body. A
-:class:`ClusterStore` keeps every signature seen, in one table (``simhash_clusters``) of a
-SQLite file the caller names (the pipeline uses the state database), and
+:class:`ClusterStore` keeps every signature seen, in one table (``simhash_clusters``) of the
+state database the caller names (a SQLite file or a PostgreSQL URL; the pipeline uses the
+state store's), and
 :func:`assign_clusters` gives each article of a batch its cluster:
 
 * the candidates for a signature are the stored ones equal to it in at least one of four
@@ -24,41 +25,28 @@ SQLite file the caller names (the pipeline uses the state database), and
   keeps its own id while other members point to it;
 * an article without a signature (no text) is its own cluster and is not stored.
 
-A batch is one ``BEGIN IMMEDIATE`` transaction, so concurrent runs (Airflow tasks) on the
-same file serialise instead of racing to found the same cluster twice.
+A batch is one transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: under the table's
+advisory lock), so concurrent runs (Airflow tasks) serialise instead of racing to found the
+same cluster twice. The table's SQL is each dialect's ``clusters`` module.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from newsflow.models import iso, utcnow
-from newsflow.sqlite_db import Database
+from newsflow.postgres_db import is_postgres_url
+from newsflow.state.protocols import Database as StateDatabase
 
 DEFAULT_MAX_DISTANCE = 3
 BANDS = 4
 BAND_BITS = 16
 _MASK = (1 << BAND_BITS) - 1
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS simhash_clusters (
-    doc_id TEXT PRIMARY KEY,
-    simhash TEXT NOT NULL,
-    band0 INTEGER NOT NULL,
-    band1 INTEGER NOT NULL,
-    band2 INTEGER NOT NULL,
-    band3 INTEGER NOT NULL,
-    seen_at TEXT NOT NULL,
-    cluster_id TEXT NOT NULL,
-    seq INTEGER NOT NULL
-)""",
-    *(f"CREATE INDEX IF NOT EXISTS simhash_clusters_band{i} ON simhash_clusters(band{i})" for i in range(BANDS)),
-    "CREATE INDEX IF NOT EXISTS simhash_clusters_cluster ON simhash_clusters(cluster_id)",
-)
 
 SimHash = int | str
 """A signature: the 64-bit int, or the ``simhash`` field's 16 hex digits."""
@@ -109,59 +97,68 @@ class Member:
     cluster_id: str
 
 
-class ClusterStore(Database):
-    """The SimHash signatures seen so far and their clusters, in one table of a SQLite file.
+class ClusterStore(AbstractContextManager["ClusterStore"]):
+    """The SimHash signatures seen so far and their clusters: the ``simhash_clusters`` table of
+    the state database at ``target`` (a SQLite file path, or the ``state_url``'s
+    ``postgresql://`` URL, where the table is part of the state schema).
 
-    A :class:`~newsflow.sqlite_db.Database`: one connection and lock, ``transaction()``
-    (``BEGIN IMMEDIATE``, yields the connection), ``close()`` and ``with`` support.
+    Holds the database (``db``: one connection and lock, ``transaction()``) and the table's
+    store (``table``: :mod:`newsflow.state.sqlite.clusters` or
+    :mod:`newsflow.state.postgres.clusters`); ``close()`` and ``with`` support. Raises
+    :class:`~newsflow.errors.ConfigError` when the database cannot be opened.
     """
 
-    def __init__(self, path: str | Path, max_distance: int = DEFAULT_MAX_DISTANCE) -> None:
+    def __init__(self, target: str | Path, max_distance: int = DEFAULT_MAX_DISTANCE) -> None:
         if not 0 <= max_distance < 64:
             raise ValueError(f"max_distance must be in 0..63, not {max_distance}")
-        super().__init__(path)
         self.max_distance = max_distance
-        with self.locked() as db:
-            for statement in SCHEMA:
-                db.execute(statement)
+        self.db: StateDatabase
+        self.table: ClustersTable
+        if is_postgres_url(target):
+            from newsflow.state.postgres import clusters as pg_clusters
+            from newsflow.state.postgres import open_database
+
+            self.db = open_database(str(target))
+            self.table = pg_clusters.Clusters(self.db.conn)
+        else:
+            from newsflow.sqlite_db import Database
+            from newsflow.state.sqlite import clusters as sqlite_clusters
+
+            sqlite_db = Database(target)
+            with sqlite_db.locked() as conn:
+                sqlite_clusters.create(conn)
+            self.db, self.table = sqlite_db, sqlite_clusters.Clusters(sqlite_db.conn)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def get(self, doc_id: str) -> Member | None:
-        with self.locked() as db:
-            row = db.execute(
-                "SELECT doc_id, simhash, seen_at, cluster_id FROM simhash_clusters WHERE doc_id = ?",
-                (doc_id,),
-            ).fetchone()
+        with self.db.locked():
+            row = self.table.get(doc_id)
         return _member(row) if row else None
 
     def members(self, cluster_id: str) -> list[Member]:
         """The members of a cluster, first-seen first."""
-        with self.locked() as db:
-            rows = db.execute(
-                "SELECT doc_id, simhash, seen_at, cluster_id FROM simhash_clusters "
-                "WHERE cluster_id = ? ORDER BY seen_at, seq",
-                (cluster_id,),
-            ).fetchall()
-        return [_member(row) for row in rows]
+        with self.db.locked():
+            return [_member(row) for row in self.table.members(cluster_id)]
 
     def count(self) -> int:
-        with self.locked() as db:
-            return int(db.execute("SELECT COUNT(*) FROM simhash_clusters").fetchone()[0])
+        with self.db.locked():
+            return self.table.count()
 
     def remove(self, doc_id: str) -> None:
         """Forget a document (its cluster keeps the id it has; later members still join it)."""
-        with self.transaction() as db:
-            db.execute("DELETE FROM simhash_clusters WHERE doc_id = ?", (doc_id,))
+        with self.db.transaction():
+            self.table.remove(doc_id)
 
-    def nearest(self, db: sqlite3.Connection, value: int, exclude: str | None = None) -> Member | None:
-        """The first-seen stored signature within ``max_distance`` bits of ``value``."""
-        b = bands(value)
-        rows = db.execute(
-            "SELECT doc_id, simhash, seen_at, cluster_id, seq FROM simhash_clusters "
-            "WHERE band0 = ? OR band1 = ? OR band2 = ? OR band3 = ?",
-            b,
-        ).fetchall()
+    def nearest(self, value: int, exclude: str | None = None) -> Member | None:
+        """The first-seen stored signature within ``max_distance`` bits of ``value`` (run
+        inside the caller's transaction)."""
         best: tuple[str, int, Member] | None = None
-        for doc_id, stored, seen_at, cluster_id, seq in rows:
+        for doc_id, stored, seen_at, cluster_id, seq in self.table.sharing_a_band(bands(value)):
             if doc_id == exclude:
                 continue
             if (int(stored, 16) ^ value).bit_count() <= self.max_distance:
@@ -171,7 +168,32 @@ class ClusterStore(Database):
         return best[2] if best else None
 
 
-def _member(row: sqlite3.Row) -> Member:
+class ClustersTable(Protocol):
+    """What :class:`ClusterStore` needs of a dialect's ``simhash_clusters`` table store; rows
+    are ``(doc_id, simhash hex, seen_at, cluster_id, seq)``."""
+
+    def lock(self) -> None: ...
+
+    def get(self, doc_id: str) -> tuple[str, str, str, str, int] | None: ...
+
+    def members(self, cluster_id: str) -> list[tuple[str, str, str, str, int]]: ...
+
+    def count(self) -> int: ...
+
+    def remove(self, doc_id: str) -> None: ...
+
+    def sharing_a_band(self, bands: tuple[int, int, int, int]) -> list[tuple[str, str, str, str, int]]: ...
+
+    def last_seq(self) -> int: ...
+
+    def update(self, doc_id: str, simhash: str, bands: tuple[int, int, int, int], cluster_id: str) -> None: ...
+
+    def insert(
+        self, doc_id: str, simhash: str, bands: tuple[int, int, int, int], seen_at: str, cluster_id: str, seq: int
+    ) -> None: ...
+
+
+def _member(row: tuple[str, str, str, str, int]) -> Member:
     return Member(row[0], int(row[1], 16), row[2], row[3])
 
 
@@ -188,39 +210,31 @@ def assign_clusters(store: ClusterStore, items: Iterable[ClusterItem]) -> dict[s
         ((doc_id, value, _seen(seen)) for doc_id, value, seen in batch),
         key=lambda item: (item[2], item[0]),
     )
-    with store.transaction() as db:
-        seq = int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM simhash_clusters").fetchone()[0])
+    table = store.table
+    with store.db.transaction():
+        table.lock()
+        seq = table.last_seq()
         for doc_id, value, seen_at in ordered:
             if value is None or value == "":
                 out[doc_id] = doc_id
                 continue
             signature = as_int(value)
-            row = db.execute(
-                "SELECT simhash, cluster_id, seen_at FROM simhash_clusters WHERE doc_id = ?", (doc_id,)
-            ).fetchone()
+            row = table.get(doc_id)
             if row is not None:
-                stored, cluster_id, _first_seen = row
+                _, stored, _first_seen, cluster_id, _ = row
                 if int(stored, 16) == signature:
                     out[doc_id] = cluster_id
                     continue
                 if cluster_id != doc_id:  # an edited member: match it again
-                    match = store.nearest(db, signature, exclude=doc_id)
+                    match = store.nearest(signature, exclude=doc_id)
                     cluster_id = match.cluster_id if match else doc_id
-                db.execute(
-                    "UPDATE simhash_clusters SET simhash = ?, band0 = ?, band1 = ?, band2 = ?, "
-                    "band3 = ?, cluster_id = ? WHERE doc_id = ?",
-                    (f"{signature:016x}", *bands(signature), cluster_id, doc_id),
-                )
+                table.update(doc_id, f"{signature:016x}", bands(signature), cluster_id)
                 out[doc_id] = cluster_id
                 continue
-            match = store.nearest(db, signature)
+            match = store.nearest(signature)
             cluster_id = match.cluster_id if match else doc_id
             seq += 1
-            db.execute(
-                "INSERT INTO simhash_clusters (doc_id, simhash, band0, band1, band2, band3, "
-                "seen_at, cluster_id, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc_id, f"{signature:016x}", *bands(signature), seen_at, cluster_id, seq),
-            )
+            table.insert(doc_id, f"{signature:016x}", bands(signature), seen_at, cluster_id, seq)
             out[doc_id] = cluster_id
     # a doc_id given twice in one batch gets one answer: the last assignment
     return {doc_id: out[doc_id] for doc_id, _, _ in batch}

@@ -87,6 +87,16 @@ def _es_urls(value: Any) -> str | None:
     return None
 
 
+def _state_url(value: Any) -> str | None:
+    from newsflow.postgres_db import is_postgres_url
+
+    if not str(value).strip():
+        return None
+    if not is_postgres_url(str(value)):
+        return "expected a postgresql:// URL, e.g. postgresql://newsflow:PASSWORD@127.0.0.1:5432/newsflow"
+    return None
+
+
 def _setting(default: Any, check: Check) -> Any:
     """A field with its check, declared next to it (run when a value is parsed and by ``__post_init__``)."""
     return field(default=default, metadata={"check": check})
@@ -102,6 +112,9 @@ class Settings:
     """Embedded index file; default ``<data_dir>/index.db``."""
     state_path: Path | None = None
     """State store (validators, seen URLs, pending work, failures); default ``<data_dir>/state.db``."""
+    state_url: str | None = field(default=None, repr=False, metadata={"check": _state_url})
+    """A PostgreSQL state store (``postgresql://user:password@host:port/db``) shared by every
+    worker, in place of the SQLite file; its password is never logged (see :attr:`state_location`)."""
     feeds_file: Path | None = None
     """Feed list; default ``<data_dir>/feeds.yaml`` when it exists (``newsflow feeds import``
     writes it), else the packaged ``seeds/feeds.yaml`` (see :attr:`feeds_path`)."""
@@ -184,7 +197,7 @@ class Settings:
         for f in dataclasses.fields(self):
             problem = _problem(f.name, getattr(self, f.name))
             if problem:
-                raise ConfigError(f"setting {f.name}={getattr(self, f.name)!r} is invalid: {problem}")
+                raise ConfigError(f"setting {f.name}={_shown(f.name, getattr(self, f.name))!r} is invalid: {problem}")
         if self.min_poll_interval > self.max_poll_interval:
             raise ConfigError(f"setting min_poll_interval={self.min_poll_interval!r} is invalid: must be ≤ "
                               f"max_poll_interval ({self.max_poll_interval!r})")
@@ -200,6 +213,11 @@ class Settings:
     @property
     def archive_path(self) -> Path:
         return self.archive_dir or self.data_dir / "warc"
+
+    @property
+    def state_location(self) -> str:
+        """Where the state store is: ``state_url`` when set, else the SQLite file :attr:`state_file`."""
+        return self.state_url or str(self.state_file)
 
     @property
     def feeds_path(self) -> Path:
@@ -219,8 +237,7 @@ class Settings:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name in SECRET_KEYS and value:
-                value = "***"
+            value = _shown(f.name, value)
             if f.name == "feeds_file":
                 value = self.feeds_path
             out[f.name] = str(value) if isinstance(value, Path) else value
@@ -228,6 +245,20 @@ class Settings:
 
 
 SECRET_KEYS = frozenset({"es_api_key", "es_password"})
+"""Settings shown as ``***``; a URL setting with a password in it (:data:`URL_KEYS`) is shown without it."""
+URL_KEYS = frozenset({"state_url"})
+
+
+def _shown(key: str, value: Any) -> Any:
+    """``value`` of setting ``key`` as logs, errors and ``newsflow config`` may show it."""
+    if key in SECRET_KEYS and value:
+        return "***"
+    if key in URL_KEYS and isinstance(value, str) and value:
+        from newsflow.postgres_db import redact_url
+
+        return redact_url(value)
+    return value
+
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 
 
@@ -308,7 +339,7 @@ def _coerce(key: str, raw: Any, source: str) -> Any:
     value = _parse(key, raw, source)
     problem = _problem(key, value)
     if problem:
-        raise ConfigError(f"{source}: setting {key}={raw!r} is invalid: {problem}")
+        raise ConfigError(f"{source}: setting {key}={_shown(key, raw)!r} is invalid: {problem}")
     return value
 
 
@@ -346,4 +377,4 @@ def _parse(key: str, raw: Any, source: str) -> Any:
             return raw
         return None if raw is None else str(raw)
     except ValueError as exc:
-        raise ConfigError(f"{source}: setting {key}={raw!r} is invalid: {exc}") from exc
+        raise ConfigError(f"{source}: setting {key}={_shown(key, raw)!r} is invalid: {exc}") from exc

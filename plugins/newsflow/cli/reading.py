@@ -111,7 +111,7 @@ def show(ctx: typer.Context, doc_id: Annotated[str, typer.Argument(help="Documen
 def stats(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Counts of the index and the state store."""
     settings = settings_of(ctx)
-    with contextlib.closing(open_backend(settings)) as backend, contextlib.closing(StateStore(settings.state_file)) as state:
+    with contextlib.closing(open_backend(settings)) as backend, contextlib.closing(StateStore(settings.state_location)) as state:
         result = backend.search(SearchQuery(facets=("source", "language"), size=0, histogram="month"))
         data = {
             "backend": backend.name,
@@ -132,7 +132,7 @@ def failures(
     as_json: JsonOpt = False,
 ) -> None:
     """Recorded failures grouped by stage and reason, per host; hosts backed off."""
-    with contextlib.closing(StateStore(settings_of(ctx).state_file)) as state:
+    with contextlib.closing(StateStore(settings_of(ctx).state_location)) as state:
         rows = state.failures(stage)
         backed_off = state.hosts(backed_off_only=True)
     data = {

@@ -70,7 +70,7 @@ class Resources:
         if self._state is None:
             s = self.settings
             self._state = self._own(
-                StateStore(s.state_file, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts,
+                StateStore(s.state_location, retry_base_delay=s.retry_base_delay, max_attempts=s.max_attempts,
                            max_retry_delay=s.max_retry_delay)
             )
         return self._state
@@ -85,7 +85,7 @@ class Resources:
     def clusters(self) -> ClusterStore:
         """Near-duplicate signatures, kept beside the state store (same file)."""
         if self._clusters is None:
-            self._clusters = self._own(ClusterStore(self.settings.state_file))
+            self._clusters = self._own(ClusterStore(self.settings.state_location))
         return self._clusters
 
     @property

@@ -6,10 +6,12 @@ times are converted here, once, whatever the database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from newsflow.models import FeedEntry
 from newsflow.politeness import host_of
 from newsflow.state import clock
 
@@ -91,6 +93,19 @@ def failure(row: Mapping[str, Any]) -> Failure:
     data = _shown(row, ("first_failed_at", "last_failed_at", "next_retry_at"))
     data["retryable"] = bool(data["retryable"])
     return Failure(**data)
+
+
+def entry_json(entry: FeedEntry) -> str:
+    """A feed entry as stored (JSON of every field of :class:`FeedEntry`)."""
+    return json.dumps(asdict(entry))
+
+
+def entry_of(raw: str) -> FeedEntry:
+    """A stored entry (:func:`entry_json`) back as the dataclass."""
+    data = json.loads(raw)
+    for field in ("authors", "tags", "aliases"):
+        data[field] = tuple(data.get(field) or ())
+    return FeedEntry(**data)
 
 
 def iter_failures_by_reason(failures: Sequence[Failure]) -> Iterator[tuple[tuple[str, str], list[Failure]]]:

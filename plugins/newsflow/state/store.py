@@ -3,7 +3,9 @@
 Callers use this class; it holds the database (one connection, one lock) and the table stores
 built on it, decides which operations are one transaction, applies the retry policy
 (:mod:`newsflow.state.retry`) and takes times in the API form (:mod:`newsflow.state.clock`).
-The tables and their SQL are the dialect's (:mod:`newsflow.state.sqlite`).
+The tables and their SQL are the dialect's: :mod:`newsflow.state.sqlite` for a file path,
+:mod:`newsflow.state.postgres` for a ``postgresql://`` URL, both typed by
+:mod:`newsflow.state.protocols`.
 """
 
 from __future__ import annotations
@@ -16,33 +18,48 @@ from pathlib import Path
 
 from newsflow.models import FeedEntry
 from newsflow.politeness import host_of
+from newsflow.postgres_db import is_postgres_url, redact_url
 from newsflow.state import clock
+from newsflow.state.protocols import Database, Tables
 from newsflow.state.records import Failure, FeedState, HostState
 from newsflow.state.retry import RetryPolicy
-from newsflow.state.sqlite import open_state
 
 DAY = 86_400.0
+
+
+def open_state(target: Path | str) -> tuple[Database, Tables]:
+    """The database and table stores at ``target``: a ``postgresql://`` URL, else a SQLite
+    file path (``":memory:"`` for a throw-away one). Raises :class:`~newsflow.errors.ConfigError`."""
+    if is_postgres_url(target):
+        from newsflow.state import postgres
+
+        return postgres.open_state(str(target))
+    from newsflow.state import sqlite
+
+    return sqlite.open_state(target)
 
 
 class StateStore:
     """Thread-safe access to the state database (one connection, one lock).
 
-    ``retry_base_delay``, ``max_retry_delay``: seconds; ``max_attempts`` counts the first try
+    ``target``: a SQLite file path, or a ``postgresql://user:pass@host:port/db`` URL (the
+    ``state_url`` setting); :attr:`path` shows it without a password. ``retry_base_delay``, ``max_retry_delay``: seconds; ``max_attempts`` counts the first try
     (see :class:`~newsflow.state.retry.RetryPolicy`). Raises :class:`~newsflow.errors.ConfigError`
-    when the file cannot be opened or is newer than this newsflow.
+    when the database cannot be opened (the message names the setting, never a password) or
+    its schema is newer than this newsflow.
     """
 
     def __init__(
         self,
-        path: Path | str,
+        target: Path | str,
         *,
         retry_base_delay: float = 300.0,
         max_attempts: int = 5,
         max_retry_delay: float = 86_400.0,
     ) -> None:
-        self.path = str(path)
+        self.path = redact_url(str(target)) if is_postgres_url(target) else str(target)
         self.retry = RetryPolicy(retry_base_delay, max_attempts, max_retry_delay)
-        self._db, self._tables = open_state(path)
+        self._db, self._tables = open_state(target)
 
     def close(self) -> None:
         self._db.close()
@@ -140,8 +157,9 @@ class StateStore:
     ) -> list[FeedEntry]:
         """Claim the due articles for ``owner`` until ``lease_seconds`` from now and return them.
 
-        Atomic across processes (one ``BEGIN IMMEDIATE`` transaction): an article claimed by a
-        live run is not returned to another; once its lease expires (the run was killed) it is.
+        Atomic across processes (SQLite: one ``BEGIN IMMEDIATE`` transaction; PostgreSQL: one
+        ``UPDATE … FOR UPDATE SKIP LOCKED``): an article claimed by a live run is not returned
+        to another; once its lease expires (the run was killed) it is.
         """
         now = clock.now()
         with self._db.transaction():
@@ -269,7 +287,7 @@ class StateStore:
         once for ``at_least`` seconds (a 429's Retry-After). Returns the backoff time if any."""
         now = clock.now()
         with self._db.transaction():
-            count, until = self._tables.hosts.get(host)
+            count, until = self._tables.hosts.for_update(host)
             delay = self.retry.host_delay(count + 1, threshold=threshold, backoff=backoff, at_least=at_least)
             if delay > 0:
                 until = max(until or 0.0, now + delay)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 
 from newsflow.models import FeedEntry
 from newsflow.state.clock import Stamp
+from newsflow.state.records import entry_json, entry_of
 from newsflow.state.sqlite.schema import Table, TableStore
 
 TABLE = Table(
@@ -46,18 +46,6 @@ _IN_URLS = " AND {column} IN (SELECT value FROM json_each(:urls))"
 _SETTLED = "status = '{status}', updated_at = ?, lease_owner = NULL, lease_until = NULL"
 
 
-def entry_of(raw: str) -> FeedEntry:
-    """A stored entry (JSON of :class:`FeedEntry`) back as the dataclass."""
-    data = json.loads(raw)
-    for field in ("authors", "tags", "aliases"):
-        data[field] = tuple(data.get(field) or ())
-    return FeedEntry(**data)
-
-
-def _json(entry: FeedEntry) -> str:
-    return json.dumps(asdict(entry))
-
-
 class Articles(TableStore):
     """The ``articles`` table."""
 
@@ -66,7 +54,7 @@ class Articles(TableStore):
         return bool(self.conn.execute(
             "INSERT OR IGNORE INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
             " VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-            (entry.url, doc_id, entry.feed_url, _json(entry), now, now),
+            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
         ).rowcount)
 
     def queue(self, entry: FeedEntry, doc_id: str, now: Stamp) -> None:
@@ -75,7 +63,7 @@ class Articles(TableStore):
             "INSERT INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
             " VALUES (?, ?, ?, 'pending', ?, ?, ?)"
             " ON CONFLICT(url) DO UPDATE SET status = 'pending', updated_at = excluded.updated_at",
-            (entry.url, doc_id, entry.feed_url, _json(entry), now, now),
+            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
         )
 
     def stored(self, url: str) -> tuple[FeedEntry, str] | None:
@@ -88,7 +76,7 @@ class Articles(TableStore):
         self.conn.execute(
             "UPDATE articles SET entry = ?, updated_at = ?,"
             " status = CASE WHEN status = 'done' THEN 'pending' ELSE status END WHERE url = ?",
-            (_json(entry), now, entry.url),
+            (entry_json(entry), now, entry.url),
         )
 
     def due(

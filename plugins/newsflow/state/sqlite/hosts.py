@@ -30,6 +30,10 @@ class Hosts(TableStore):
         ).fetchone()
         return (int(row[0]), row[1]) if row else (0, None)
 
+    def for_update(self, host: str) -> tuple[int, Stamp | None]:
+        """:meth:`get`: the caller's ``BEGIN IMMEDIATE`` transaction already holds the file."""
+        return self.get(host)
+
     def put(self, host: str, failures: int, until: Stamp | None, error: str, now: Stamp) -> None:
         self.conn.execute(
             """

@@ -1,0 +1,109 @@
+"""One PostgreSQL connection shared by a process's threads, and the one way to run a transaction on it.
+
+The PostgreSQL counterpart of :mod:`newsflow.sqlite_db`: :class:`Database` has the same
+members (``locked()``, ``transaction()``, ``Error``, ``close()``, ``with`` support). The
+connection is in autocommit mode (each statement of ``locked()`` commits by itself) and
+returns rows as dicts. Needs the ``postgres`` extra (psycopg 3).
+
+Secrets: the URL's password never appears in an error this module raises or logs
+(:func:`redact_url`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgres_url(target: object) -> bool:
+    """Whether ``target`` is a ``postgresql://`` (or ``postgres://``) URL."""
+    return isinstance(target, str) and urlsplit(target).scheme in SCHEMES
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``; query ``password=`` too."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = "&".join(
+        "password=***" if item.lower().startswith("password=") else item for item in parts.query.split("&")
+    ) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` with ``url``'s password removed wherever it occurs (a driver may quote it)."""
+    password = _password(url)
+    return text.replace(password, "***") if password else text
+
+
+def _password(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.password:
+        return parts.password
+    for item in parts.query.split("&"):
+        if item.lower().startswith("password="):
+            return item.split("=", 1)[1] or None
+    return None
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:  # the optional extra is not installed
+        raise ImportError(
+            "a postgresql:// state store needs psycopg 3: pip install 'newsflow[postgres]'"
+        ) from exc
+    return psycopg
+
+
+class Database(AbstractContextManager["Database"]):
+    """One connection to a PostgreSQL database and the lock its threads share; closed on ``with`` exit.
+
+    ``url``: ``postgresql://user:password@host:port/dbname`` (libpq's URI form).
+    ``connect_timeout``: seconds to wait for the server. Raises ``psycopg.Error``
+    (:attr:`Error`) when it cannot connect, with the password scrubbed from the message.
+    """
+
+    def __init__(self, url: str, *, connect_timeout: float = 10.0) -> None:
+        psycopg = _psycopg()
+        from psycopg.rows import dict_row
+
+        self.Error: type[Exception] = psycopg.Error
+        self.url = url
+        self.path = redact_url(url)
+        try:
+            self.conn = psycopg.connect(
+                url, autocommit=True, row_factory=dict_row, connect_timeout=max(1, round(connect_timeout))
+            )
+        except psycopg.Error as exc:
+            raise psycopg.OperationalError(scrub(str(exc), url)) from None
+        self.lock = threading.RLock()
+
+    @contextmanager
+    def locked(self) -> Iterator[Any]:
+        """The connection, for statements that need no transaction (each one commits)."""
+        with self.lock:
+            yield self.conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """The connection inside one transaction (READ COMMITTED; row locks and ``FOR UPDATE``
+        do the serialising); any exception rolls back and propagates unchanged."""
+        with self.lock, self.conn.transaction():
+            yield self.conn
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
