@@ -101,7 +101,7 @@ def alias(es_client: Elasticsearch) -> Iterator[str]:
 
 @pytest.fixture
 def backend(es_url: str, alias: str) -> Iterator[ElasticBackend]:
-    b = ElasticBackend(es_url, index_alias=alias)
+    b = ElasticBackend(es_url, index_alias=alias, setup=True, refresh=True)
     yield b
     b.close()
 
@@ -123,8 +123,8 @@ def ids(result: Any) -> list[str]:
 def test_setup_creates_template_index_and_alias_idempotently(
     es_url: str, es_client: Elasticsearch, alias: str
 ) -> None:
-    first = ElasticBackend(es_url, index_alias=alias)
-    second = ElasticBackend(es_url, index_alias=alias)  # same again: no error, nothing new
+    first = ElasticBackend(es_url, index_alias=alias, setup=True)
+    second = ElasticBackend(es_url, index_alias=alias, setup=True)  # same again: nothing new
     try:
         assert es_client.indices.exists_index_template(name=alias)
         assert list(es_client.indices.get_alias(name=alias).body) == [f"{alias}-000001"]
@@ -161,7 +161,7 @@ def test_text_fields_use_the_template_analyzer_on_every_cluster(
 ) -> None:
     # one path: no detection of what the cluster has, no fallback, nothing to warn about
     caplog.set_level(logging.WARNING, logger="newsflow")
-    b = ElasticBackend(es_url, index_alias=alias)
+    b = ElasticBackend(es_url, index_alias=alias, setup=True, refresh=True)
     try:
         b.upsert(CORPUS[:2])
         settings = es_client.indices.get_settings(index=b.current_index())
@@ -238,7 +238,7 @@ def test_rejected_documents_are_reported_while_others_index(backend: ElasticBack
 
 
 def test_oversized_document_is_refused_with_a_reason(es_url: str, alias: str) -> None:
-    b = ElasticBackend(es_url, index_alias=alias, max_document_bytes=5_000)
+    b = ElasticBackend(es_url, index_alias=alias, setup=True, max_document_bytes=5_000)
     try:
         report = b.upsert([make_doc(1, text="word " * 5_000), make_doc(2)])
         assert report.new == ["doc002"]
@@ -248,7 +248,8 @@ def test_oversized_document_is_refused_with_a_reason(es_url: str, alias: str) ->
 
 
 def test_bulk_is_chunked(es_url: str, alias: str) -> None:
-    b = ElasticBackend(es_url, index_alias=alias, chunk_size=7, max_chunk_bytes=4_000)
+    b = ElasticBackend(es_url, index_alias=alias, setup=True, refresh=True, chunk_size=7,
+                       max_chunk_bytes=4_000)
     try:
         report = b.upsert(make_doc(i, text="x " * 300) for i in range(40))
         assert len(report.new) == 40 and not report.failed
@@ -260,7 +261,7 @@ def test_bulk_is_chunked(es_url: str, alias: str) -> None:
 def test_pipelined_batches_keep_order_and_report_exactly(es_url: str, alias: str) -> None:
     # batches of 3 go out one deep: a batch repeating ids of the one in flight (or of one sent
     # earlier) must see those writes, and the last version of a document must win
-    b = ElasticBackend(es_url, index_alias=alias, chunk_size=3)
+    b = ElasticBackend(es_url, index_alias=alias, setup=True, refresh=True, chunk_size=3)
     try:
         stream = [make_doc(i) for i in range(1, 7)]  # batches [1 2 3] [4 5 6]
         stream += [make_doc(5, title="five, revised"), make_doc(2), make_doc(7)]  # [5' 2 7]
@@ -293,20 +294,36 @@ def test_read_only_index_raises_index_unavailable(
     assert backend.upsert([make_doc(2)]).new == ["doc002"]
 
 
-def test_deleted_index_is_recreated_on_next_upsert(
-    backend: ElasticBackend, es_client: Elasticsearch
+def test_a_cluster_without_the_alias_says_to_run_setup_and_creates_nothing(
+    es_url: str, es_client: Elasticsearch, alias: str
 ) -> None:
-    backend.upsert([make_doc(1)])
-    es_client.indices.delete(index=backend.current_index())
-    report = backend.upsert([make_doc(2)])
-    assert report.new == ["doc002"], report
-    assert backend.current_index() == f"{backend.alias}-000001"
+    # writing never creates indices: the alias comes from `newsflow es setup`, run once
+    b = ElasticBackend(es_url, index_alias=alias)
+    try:
+        for attempt in (lambda: b.upsert([make_doc(1)]), b.count, lambda: list(b.iter_documents()),
+                        lambda: b.search(SearchQuery(text="storm"))):
+            with pytest.raises(IndexUnavailable, match=r"alias .* does not exist.*newsflow es setup"):
+                attempt()
+        assert not es_client.indices.get(index=f"{alias}*").body
+        assert not es_client.indices.exists_index_template(name=alias)
+        b.setup()
+        assert b.upsert([make_doc(1)]).new == ["doc001"]
+        # a deleted index is not silently recreated either
+        es_client.indices.delete(index=b.current_index())
+        with pytest.raises(IndexUnavailable, match="newsflow es setup"):
+            b.upsert([make_doc(2)])
+        assert not es_client.indices.get(index=f"{alias}*").body
+    finally:
+        b.close()
 
 
 def test_unreachable_cluster_gives_index_unavailable() -> None:
     client = Elasticsearch("http://127.0.0.1:9", request_timeout=2, max_retries=0)
+    backend = ElasticBackend(client=client, index_alias="whatever")  # opening sends nothing
     with pytest.raises(IndexUnavailable, match="cannot reach Elasticsearch"):
-        ElasticBackend(client=client, index_alias="whatever")
+        backend.upsert([make_doc(1)])
+    with pytest.raises(IndexUnavailable, match="cannot reach Elasticsearch"):
+        backend.setup()
 
 
 SUPERUSER = ("newsflow-test", "correct-horse-battery-staple")
@@ -338,7 +355,7 @@ def test_rejected_credentials_are_a_config_error_that_names_the_settings(
     secured_es_url: str, credentials: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG), pytest.raises(ConfigError) as raised:
-        ElasticBackend(secured_es_url, index_alias="auth-test", **credentials)
+        ElasticBackend(secured_es_url, index_alias="auth-test", setup=True, **credentials)
     message = str(raised.value)
     assert "rejected the credentials" in message and "401" in message
     assert "NEWSFLOW_ES_API_KEY" in message and "NEWSFLOW_ES_USERNAME" in message
@@ -347,7 +364,8 @@ def test_rejected_credentials_are_a_config_error_that_names_the_settings(
 
 
 def test_the_right_credentials_index_and_search(secured_es_url: str) -> None:
-    backend = ElasticBackend(secured_es_url, index_alias="auth-test", basic_auth=SUPERUSER)
+    backend = ElasticBackend(secured_es_url, index_alias="auth-test", basic_auth=SUPERUSER,
+                             setup=True, refresh=True)
     try:
         assert backend.upsert([make_doc(1), make_doc(2)]).new == ["doc001", "doc002"]
         assert backend.count() == 2

@@ -42,7 +42,7 @@ def _make_elastic(request: pytest.FixtureRequest, tmp_path: Path) -> IndexBacken
     client = request.getfixturevalue("es_client")
     alias = f"contract-{uuid4().hex[:8]}"
     request.addfinalizer(lambda: client.indices.delete(index=f"{alias}-*", ignore_unavailable=True))
-    return ElasticBackend(es_url, index_alias=alias)
+    return ElasticBackend(es_url, index_alias=alias, setup=True, refresh=True)
 
 
 FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], IndexBackend]] = {

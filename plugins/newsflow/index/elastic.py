@@ -9,6 +9,7 @@ other code imports from here are re-exported.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from elasticsearch import Elasticsearch
 
-from newsflow.errors import ConfigError
+from newsflow.errors import ConfigError, NewsflowError
 from newsflow.index.base import IndexReport, SearchQuery, SearchResult
 from newsflow.index.elastic_admin import ElasticAdmin
 from newsflow.index.elastic_client import BulkOptions, Connection, connect
@@ -36,6 +37,8 @@ from newsflow.models import Document
 if TYPE_CHECKING:
     from newsflow.config import Settings
 
+log = logging.getLogger(__name__)
+
 __all__ = [
     "INTERNAL_FIELDS", "TEMPLATE_FILE", "TEXT_FIELDS", "ElasticBackend", "canonical_content",
     "compile_query", "content_hash", "decode_cursor", "decode_cursor_position", "encode_cursor",
@@ -46,11 +49,17 @@ __all__ = [
 class ElasticBackend(AbstractContextManager["ElasticBackend"]):
     """The :class:`~newsflow.index.base.IndexBackend` on Elasticsearch 8.x/9.x.
 
-    Give a URL (or several, comma-separated) with optional credentials/TLS options, or a
-    ready :class:`~elasticsearch.Elasticsearch` client (then :meth:`close` leaves it open).
-    Opening runs :meth:`setup` unless ``setup=False``. The bulk options are those of
+    Give a URL (or several, comma-separated: the client spreads requests over them and
+    retries another node when one fails) with optional credentials/TLS options, or a ready
+    :class:`~elasticsearch.Elasticsearch` client (then :meth:`close` leaves it open).
+
+    Opening sends nothing and creates nothing: the template, first index and alias come from
+    :meth:`setup`, run once per cluster (``newsflow es setup``; ``setup=True`` runs it on
+    opening, for tests and tools). So read-only credentials can search, and a writer on a
+    cluster without the alias gets :class:`~newsflow.errors.IndexUnavailable` telling to run
+    ``newsflow es setup``. The bulk options are those of
     :class:`~newsflow.index.elastic_client.BulkOptions`; search is described in
-    :mod:`newsflow.index.elastic_reader`.
+    :mod:`newsflow.index.elastic_reader`. :meth:`close` refreshes once after writes.
     """
 
     name = "elasticsearch"
@@ -67,7 +76,7 @@ class ElasticBackend(AbstractContextManager["ElasticBackend"]):
         ca_certs: str | Path | None = None,
         verify_certs: bool = True,
         request_timeout: float = 30.0,
-        setup: bool = True,
+        setup: bool = False,
         **bulk: Any,
     ) -> None:
         owns = client is None
@@ -78,7 +87,6 @@ class ElasticBackend(AbstractContextManager["ElasticBackend"]):
                              verify_certs=verify_certs, request_timeout=request_timeout)
         self.conn = Connection(client, index_alias, owns_client=owns, bulk=BulkOptions(**bulk))
         self.admin = ElasticAdmin(self.conn, template_path)
-        self.conn.recreate = self.admin.setup
         self.writer = ElasticWriter(self.conn)
         self.reader = ElasticReader(self.conn)
         if setup:
@@ -86,7 +94,7 @@ class ElasticBackend(AbstractContextManager["ElasticBackend"]):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticBackend:
-        """The backend the ``es_*`` settings describe (opened: template and alias set up)."""
+        """The backend the ``es_*`` settings describe (nothing sent yet; see :meth:`setup`)."""
         auth = None
         if settings.es_username:
             auth = (settings.es_username, settings.es_password or "")
@@ -126,6 +134,10 @@ class ElasticBackend(AbstractContextManager["ElasticBackend"]):
         """See :meth:`ElasticAdmin.setup`."""
         self.admin.setup()
 
+    def refresh(self) -> None:
+        """Make the writes so far searchable now; see :meth:`ElasticWriter.refresh`."""
+        self.writer.refresh()
+
     def current_index(self) -> str:
         """See :meth:`ElasticAdmin.current_index`."""
         return self.admin.current_index()
@@ -159,8 +171,14 @@ class ElasticBackend(AbstractContextManager["ElasticBackend"]):
         return self.reader.search(query)
 
     def close(self) -> None:
-        """Close the client when the backend made it."""
-        self.conn.close()
+        """Refresh once when documents were written (a run's writes are searchable when it
+        ends), then close the client when the backend made it."""
+        try:
+            self.writer.refresh()
+        except NewsflowError as exc:  # the writes are in; they become searchable on their own
+            log.warning("could not refresh %s after writing: %s", self.alias, exc)
+        finally:
+            self.conn.close()
 
     def __exit__(self, *exc: object) -> None:
         self.close()

@@ -1,9 +1,10 @@
 """The one Elasticsearch client the backend's parts share, and our errors for its failures.
 
 :class:`Connection` is what admin, writer and reader hold: the client, the alias they work
-through, the bulk options, and :meth:`Connection.call`, which runs one client call, recreates
-a deleted index once and turns every client exception into a :class:`NewsflowError` that says
-what to do about it.
+through, the bulk options, and :meth:`Connection.call`, which runs one client call and turns
+every client exception into a :class:`NewsflowError` that says what to do about it. A missing
+alias is :func:`missing_alias` (run ``newsflow es setup``): the backend never creates indices
+on its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TransportError
@@ -59,9 +60,14 @@ class BulkOptions:
     """How documents go to ``_bulk``: per request at most ``chunk_size`` documents and
     ``max_chunk_bytes`` bytes; one document at most ``max_document_bytes``; refused chunks
     retried ``max_retries`` times, waiting ``initial_backoff`` doubling up to ``max_backoff``
-    seconds; ``refresh`` makes writes visible to search before a call returns."""
+    seconds.
 
-    refresh: bool = True
+    ``refresh`` is the ``refresh`` of each bulk request: ``False`` (default) leaves it to the
+    index's ``refresh_interval`` (1s) and the one refresh when the backend closes after
+    writing; ``"wait_for"`` returns once a scheduled refresh made the writes searchable;
+    ``True`` forces a refresh per request (tests only: it makes many small segments)."""
+
+    refresh: bool | Literal["wait_for"] = False
     chunk_size: int = 500
     max_chunk_bytes: int = 10 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
@@ -104,16 +110,36 @@ def item_reason(info: dict[str, Any]) -> str:
     return str(err or f"HTTP {info.get('status')}")
 
 
+def missing_alias(alias: str, where: str) -> IndexUnavailable:
+    """The error of a cluster without newsflow's alias: setup has not run there (or the index
+    was deleted). Retryable: the work is kept and indexed once setup has run."""
+    return IndexUnavailable(
+        f"the Elasticsearch alias {alias} does not exist on {where}: run `newsflow es setup` "
+        "once with credentials that may manage index templates and indices (the stack's "
+        "newsflow-setup job and the newsflow_maintenance DAG run it); newsflow does not create "
+        "indices while it writes"
+    )
+
+
+def not_allowed(alias: str, doing: str, reason: str) -> ConfigError:
+    """The error of credentials that lack a privilege (HTTP 403) for ``doing``."""
+    return ConfigError(
+        f"the Elasticsearch user may not do this: {doing} was refused (403: {reason}). "
+        f"Searching needs `read` on {alias}*; writing also `write` (and `refresh`, optional); "
+        "`newsflow es setup` and reindex need `manage` there and the cluster privilege "
+        "`manage_index_templates`. Use credentials with that role, or only search with "
+        "read-only ones"
+    )
+
+
 @dataclass
 class Connection:
-    """One client working through one alias. ``owns_client``: :meth:`close` closes it.
-    ``recreate`` (set by the backend) rebuilds a deleted index and alias."""
+    """One client working through one alias. ``owns_client``: :meth:`close` closes it."""
 
     client: Elasticsearch
     alias: str
     owns_client: bool = False
     bulk: BulkOptions = field(default_factory=BulkOptions)
-    recreate: Callable[[], None] | None = None
 
     @property
     def where(self) -> str:
@@ -121,27 +147,12 @@ class Connection:
         return ", ".join(str(n.base_url) for n in self.client.transport.node_pool.all())
 
     def call(self, doing: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``fn(*args, **kwargs)``; a deleted index is recreated once (see ``recreate``).
-
-        Raises the :meth:`translate`d error, ``doing`` saying what was being done."""
-        for attempt in (1, 2):
-            try:
-                return fn(*args, **kwargs)
-            except NotFoundError as exc:
-                if (attempt == 1 and self.recreate is not None
-                        and error_type(exc) == "index_not_found_exception"):
-                    self.index_missing()
-                    continue
-                raise self.translate(exc, doing) from exc
-            except (ApiError, TransportError) as exc:
-                raise self.translate(exc, doing) from exc
-        raise AssertionError("unreachable")
-
-    def index_missing(self) -> None:
-        """Log that the index is gone and recreate it."""
-        log.warning("index %s is missing on %s; recreating it", self.alias, self.where)
-        if self.recreate is not None:
-            self.recreate()
+        """``fn(*args, **kwargs)``. Raises the :meth:`translate`d error, ``doing`` saying what
+        was being done (:func:`missing_alias` when the alias is missing)."""
+        try:
+            return fn(*args, **kwargs)
+        except (ApiError, TransportError) as exc:
+            raise self.translate(exc, doing) from exc
 
     def close(self) -> None:
         if self.owns_client:
@@ -175,6 +186,8 @@ class Connection:
         return IndexUnavailable(f"unexpected error while {doing}: {type(exc).__name__}: {exc}")
 
     def _api_error(self, exc: ApiError, doing: str) -> NewsflowError:
+        if isinstance(exc, NotFoundError) and error_type(exc) == "index_not_found_exception":
+            return missing_alias(self.alias, self.where)
         if error_type(exc) == "cluster_block_exception" or "read_only" in str(exc.body):
             return IndexUnavailable(
                 f"Elasticsearch refuses writes while {doing}: {error_reason(exc)}. The index "
@@ -184,10 +197,7 @@ class Connection:
                 "on the next run"
             )
         if isinstance(exc, AuthorizationException):
-            return ConfigError(
-                f"the Elasticsearch user lacks a privilege for {doing} (403: "
-                f"{error_reason(exc)}); grant it on {self.alias}* and the template"
-            )
+            return not_allowed(self.alias, doing, error_reason(exc))
         if exc.status_code >= 500 or exc.status_code == 429:
             return IndexUnavailable(
                 f"Elasticsearch at {self.where} failed while {doing} (HTTP {exc.status_code}: "

@@ -6,6 +6,11 @@ geo distance as filters; facets and the histogram as aggregations (they count th
 matching text *and* filters); pages by offset or by the cursor of
 :mod:`newsflow.index.elastic_cursor` (then the offset is ignored). A filter with an empty value
 tuple is ignored.
+
+Paging: a user's search pages with a stateless ``search_after`` cursor on the alias (no point
+in time: a cursor may be used minutes later or never, and a PIT would have to be kept open
+for it); :meth:`ElasticReader.iter_documents` reads every document through a point in time
+(:mod:`.elastic_scan`), so a long export or reprocess sees one consistent view.
 """
 
 from __future__ import annotations
@@ -22,13 +27,13 @@ from newsflow.index.base import FACET_FIELDS, GEO_FIELD, Hit, SearchQuery, Searc
 from newsflow.index.elastic_client import Connection, error_type
 from newsflow.index.elastic_cursor import decode_cursor_position, encode_cursor
 from newsflow.index.elastic_query import compile_query
+from newsflow.index.elastic_scan import scan
 from newsflow.index.elastic_writer import INTERNAL_FIELDS
 from newsflow.index.query import parse
 from newsflow.models import Document, iso
 
 _INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 _MAX_WINDOW = 10_000
-_PAGE = 500
 _HIGHLIGHT = {
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
@@ -191,24 +196,13 @@ class ElasticReader:
         return int(resp["count"])
 
     def iter_documents(self, since: datetime | None = None) -> Iterator[Document]:
-        """Every stored document (``published_at >= since`` when given), in id order."""
-        query: dict[str, Any] = {"match_all": {}}
+        """Every stored document (``published_at >= since`` when given), in id order, as the
+        index was when the iteration began (a point in time)."""
+        query: dict[str, Any] | None = None
         if since is not None:
             query = {"range": {"published_at": {"gte": iso(since)}}}
-        after: list[Any] | None = None
-        while True:
-            kwargs: dict[str, Any] = {"search_after": after} if after is not None else {}
-            resp = self.conn.call(
-                "reading all documents", self.conn.client.search,
-                index=self.conn.alias, query=query, sort=[{"id": "asc"}], size=_PAGE,
-                source_excludes=list(INTERNAL_FIELDS), track_total_hits=False, **kwargs,
-            )
-            hits = resp["hits"]["hits"]
-            for h in hits:
-                yield public(h["_source"])
-            if len(hits) < _PAGE:
-                return
-            after = hits[-1]["sort"]
+        for hit in scan(self.conn, self.conn.alias, query, source_excludes=INTERNAL_FIELDS):
+            yield public(hit["_source"])
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Run ``query``; :class:`QueryError` for a query the backend cannot run."""

@@ -3,12 +3,23 @@
 Each stored document is the given one plus ``indexed_at`` and an internal ``content_hash``
 (SHA-256 of the document without ``indexed_at``) that makes unchanged documents cheap to
 detect; ``content_hash`` never leaves the backend (see :data:`INTERNAL_FIELDS`).
+
+Every write carries an external version, the time of its ``indexed_at`` in milliseconds
+(``version_type: external_gte``): a document's version only grows, so a reindex catch-up
+copying an older version cannot overwrite it (see :mod:`.elastic_admin`). A write whose
+version is below the stored one (another writer indexed the same document later, by its
+clock) leaves the stored, newer document and is reported unchanged.
+
+Writes are not refreshed one by one: they become searchable with the index's
+``refresh_interval`` (1s), and :meth:`ElasticWriter.refresh` (the backend calls it when it
+closes after writing) makes them searchable at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, cast
@@ -17,10 +28,18 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError
 from elasticsearch.helpers import streaming_bulk
 
-from newsflow.errors import IndexUnavailable
+from newsflow.errors import ConfigError, IndexUnavailable
 from newsflow.index.base import IndexReport, reject_reason
-from newsflow.index.elastic_client import RETRY_STATUSES, Connection, item_reason
+from newsflow.index.elastic_client import (
+    RETRY_STATUSES,
+    Connection,
+    item_reason,
+    missing_alias,
+    not_allowed,
+)
 from newsflow.models import Document, iso, utcnow
+
+log = logging.getLogger(__name__)
 
 INTERNAL_FIELDS = ("content_hash",)
 """Stored fields that are the backend's bookkeeping, never part of a returned document."""
@@ -57,6 +76,8 @@ class ElasticWriter:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.dirty = False
+        """Whether documents were written or deleted since the last :meth:`refresh`."""
 
     def upsert(self, documents: Iterable[Document]) -> IndexReport:
         """Write ``documents``; report which were new, updated, unchanged or refused.
@@ -66,10 +87,10 @@ class ElasticWriter:
         Bulk requests still go out one at a time and in order, so the last version of a
         document given twice wins; a batch that shares an id with the one in flight waits for
         it first, so "updated" is reported exactly. Raises :class:`IndexUnavailable` when the
-        cluster refuses documents for reasons that are not theirs.
+        cluster refuses documents for reasons that are not theirs (or the alias is missing:
+        run ``newsflow es setup``), :class:`ConfigError` when the credentials may not write.
         """
         report = IndexReport()
-        wrote = False
         in_flight: tuple[Sent, frozenset[str]] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-bulk") as sender:
             for batch in self._batches(documents, report):
@@ -82,17 +103,24 @@ class ElasticWriter:
                     in_flight = None
                 if actions:
                     in_flight = (sender.submit(self._send, actions, kinds), frozenset(batch))
-                    wrote = True
+                    self.dirty = True
             if in_flight is not None:
                 self._settle(in_flight[0], report)
-        if wrote:
-            self._refresh()
         return report
 
-    def _refresh(self) -> None:
-        if self.conn.bulk.refresh:
+    def refresh(self) -> None:
+        """Make the writes so far searchable now (one ``_refresh``), when there were any.
+        Credentials without the ``refresh`` privilege skip it: the index's
+        ``refresh_interval`` does the same a moment later."""
+        if not self.dirty:
+            return
+        self.dirty = False
+        try:
             self.conn.call("refreshing the index", self.conn.client.indices.refresh,
                            index=self.conn.alias)
+        except ConfigError as exc:
+            log.info("not refreshing %s (%s); writes become searchable within the index's "
+                     "refresh_interval", self.conn.alias, exc)
 
     def _batches(self, documents: Iterable[Document], report: IndexReport) -> Iterator[dict[str, Document]]:
         """Valid documents in batches of ``chunk_size`` with no id twice in one batch."""
@@ -113,18 +141,15 @@ class ElasticWriter:
 
     def _existing_hashes(self, ids: list[str]) -> dict[str, str | None]:
         """The stored content hash of each of ``ids`` that exists."""
-        for attempt in (1, 2):
-            resp = self.conn.call(
-                "looking up existing documents", self.conn.client.mget,
-                index=self.conn.alias, ids=ids, source_includes=["content_hash"],
-            )
-            errors = [d["error"] for d in resp["docs"] if d.get("error")]
-            if not errors:
-                break
+        resp = self.conn.call(
+            "looking up existing documents", self.conn.client.mget,
+            index=self.conn.alias, ids=ids, source_includes=["content_hash"],
+        )
+        errors = [d["error"] for d in resp["docs"] if d.get("error")]
+        if errors:
             kind = errors[0].get("type") if isinstance(errors[0], dict) else str(errors[0])
-            if attempt == 1 and kind == "index_not_found_exception":
-                self.conn.index_missing()
-                continue
+            if kind == "index_not_found_exception":
+                raise missing_alias(self.conn.alias, self.conn.where)
             raise IndexUnavailable(
                 f"Elasticsearch at {self.conn.where} could not look up existing documents "
                 f"({kind}: {errors[0]}); retry later"
@@ -136,7 +161,9 @@ class ElasticWriter:
         """Bulk actions for the documents of ``batch`` that changed, and whether each is new
         or updated. Unchanged and unserialisable documents go straight into ``report``."""
         existing = self._existing_hashes(list(batch))
-        now = iso(utcnow())
+        moment = utcnow()
+        now = iso(moment)
+        version = int(moment.timestamp() * 1000)  # indexed_at in ms: see the module docstring
         limit = self.conn.bulk.max_document_bytes
         actions: Actions = []
         kinds: dict[str, str] = {}
@@ -159,12 +186,15 @@ class ElasticWriter:
                 )))
                 continue
             kinds[doc_id] = "updated" if doc_id in existing else "new"
-            actions.append(({"index": {"_index": self.conn.alias, "_id": doc_id}}, source))
+            actions.append(({"index": {"_index": self.conn.alias, "_id": doc_id, "version": version,
+                                       "version_type": "external_gte"}}, source))
         return actions, kinds
 
     def _send(self, actions: Actions, kinds: dict[str, str]) -> tuple[IndexReport, list[str]]:
         """One batch through ``streaming_bulk`` (runs on the sender thread): what happened to
-        each document, and the refusals that are the cluster's fault rather than the document's."""
+        each document, and the refusals that are the cluster's fault rather than the document's.
+        Raises :class:`ConfigError` when the credentials may not write, and the missing-alias
+        :class:`IndexUnavailable`."""
         done = IndexReport()
         blocked: list[str] = []
         bulk = self.conn.bulk
@@ -182,6 +212,7 @@ class ElasticWriter:
                 retry_on_status=RETRY_STATUSES,
                 yield_ok=True,
                 require_alias=True,
+                refresh=bulk.refresh,
                 expand_action_callback=_prepared,
             ):
                 info = next(iter(item.values()))
@@ -192,6 +223,14 @@ class ElasticWriter:
                     continue
                 reason = item_reason(info)
                 status = int(info.get("status") or 0)
+                if status == 409:  # the index holds a newer version (see the module docstring)
+                    log.debug("%s: a newer version is indexed already (%s)", doc_id, reason)
+                    done.unchanged.append(doc_id)
+                    continue
+                if status in (401, 403) and "security_exception" in reason:
+                    raise not_allowed(self.conn.alias, "bulk indexing", reason)
+                if "index_not_found_exception" in reason:
+                    raise missing_alias(self.conn.alias, self.conn.where)
                 if status in RETRY_STATUSES or "cluster_block_exception" in reason:
                     blocked.append(f"{doc_id}: {reason}")
                 done.failed.append((doc_id, reason))
@@ -223,12 +262,12 @@ class ElasticWriter:
             for ok, item in streaming_bulk(
                 self.conn.client, actions, chunk_size=bulk.chunk_size, raise_on_error=False,
                 max_retries=bulk.max_retries, initial_backoff=bulk.initial_backoff,
-                retry_on_status=RETRY_STATUSES, ignore_status=(404,),
+                retry_on_status=RETRY_STATUSES, ignore_status=(404,), refresh=bulk.refresh,
             ):
                 info = item.get("delete", {})
                 if ok and info.get("result") == "deleted":
                     deleted += 1
+                    self.dirty = True
         except (ApiError, TransportError) as exc:
             raise self.conn.translate(exc, "deleting documents") from exc
-        self._refresh()
         return deleted
