@@ -1,9 +1,11 @@
 """
 ### newsflow: maintenance
 
-Daily: retry recorded failures that are due, prune old state (done articles and permanent
-failures older than `NEWSFLOW_PRUNE_DAYS`, default 90), and on Elasticsearch rebuild the
-index behind the alias with an atomic alias swap (no downtime).
+Daily: on Elasticsearch, set up the index template, first index and alias (idempotent: what
+`newsflow es setup` does; the ingest DAGs never create indices); retry recorded failures that
+are due, prune old state (done articles and permanent failures older than
+`NEWSFLOW_PRUNE_DAYS`, default 90), and on Elasticsearch rebuild the index behind the alias
+with an atomic alias swap (no downtime).
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ from newsflow.airflow_support import DEFAULT_ARGS
 )
 def newsflow_maintenance() -> None:
     @task
+    def setup_index() -> dict[str, Any]:
+        from newsflow.airflow_support import setup_index
+
+        return setup_index()
+
+    @task
     def retry_failures() -> dict[str, Any]:
         from newsflow.airflow_support import retry_failures
 
@@ -46,7 +54,7 @@ def newsflow_maintenance() -> None:
 
         return reindex()
 
-    retry_failures() >> prune_state() >> reindex()
+    setup_index() >> retry_failures() >> prune_state() >> reindex()
 
 
 newsflow_maintenance()

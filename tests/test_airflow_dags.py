@@ -227,6 +227,9 @@ def test_manual_ingest_into_elasticsearch_uses_the_airflow_connection(
                         NEWSFLOW_ES_INDEX=alias)
     conf = {"article_urls": [af["base"] + SEED_PATH], "backend": "elasticsearch"}
     try:
+        from newsflow.index.elastic import ElasticBackend
+
+        ElasticBackend(es_url, index_alias=alias, setup=True).close()  # once, as an operator
         airflow(env, "dags", "test", "newsflow_ingest", "-c", json.dumps(conf))
         es_client.indices.refresh(index=alias)
         hits = es_client.search(index=alias, query={"match": {"text": "Fastiv"}})["hits"]
@@ -245,6 +248,9 @@ def test_scheduled_dags_and_maintenance_on_elasticsearch(
     env = with_data_dir(af, tmp_path, NEWSFLOW_BACKEND="elasticsearch", NEWSFLOW_ES_URL=es_url,
                         NEWSFLOW_ES_INDEX=alias)
     try:
+        # setup is explicit (the ingest DAGs never create indices): the CLI, as an operator
+        subprocess.run([sys.executable, "-m", "newsflow.cli", "es", "setup"], env=env, check=True,
+                       capture_output=True, text=True)
         airflow(env, "dags", "test", "newsflow_poll_feeds")
         airflow(env, "dags", "test", "newsflow_process_articles")
         es_client.indices.refresh(index=alias)

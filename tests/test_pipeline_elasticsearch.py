@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,13 @@ def test_run_indexes_the_demo_corpus_into_elasticsearch(
 ) -> None:
     alias = "e2e-articles"
     settings = make_settings(tmp_path, backend="elasticsearch", es_url=es_url, es_index=alias)
+    base = [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), "--backend", "elasticsearch",
+            "--es-url", es_url]
+    env = {**os.environ, "NEWSFLOW_ES_INDEX": alias}
     try:
+        setup = subprocess.run([*base, "es", "setup", "--json"], capture_output=True, text=True, env=env,
+                               check=True)
+        assert json.loads(setup.stdout)["index"] == f"{alias}-000001"
         first = pipeline.run(settings, feeds=demo_feeds)
         assert first.articles_new == len(EXPECTED["articles"]) and first.articles_failed == 0
         again = pipeline.run(settings, feeds=demo_feeds)
@@ -43,12 +50,6 @@ def test_run_indexes_the_demo_corpus_into_elasticsearch(
         assert dict(result.facets["source"])["Meridian Post"] >= 1
         backend.close()
 
-        base = [sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), "--backend", "elasticsearch",
-                "--es-url", es_url]
-        env_alias = {"NEWSFLOW_ES_INDEX": alias}
-        import os
-
-        env = {**os.environ, **env_alias}
         found = subprocess.run([*base, "search", "Fastiv", "--facet", "language", "--json"],
                                capture_output=True, text=True, env=env, check=True)
         data = json.loads(found.stdout)
@@ -79,7 +80,16 @@ def test_index_down_is_recorded_and_retried_later(demo_server: DemoServer, demo_
     assert all(f.error_class == "IndexUnavailable" and f.retryable for f in failures)
     assert "127.0.0.1:9" in failures[0].message and "is it running?" in failures[0].message
     try:
-        summary = pipeline.run(dead.replace(es_url=es_url), feeds=feeds)
+        up = dead.replace(es_url=es_url)
+        summary = pipeline.run(up, feeds=feeds)  # the cluster is up, but nobody set it up yet
+        assert summary.articles_new == 0 and summary.articles_failed == down.articles_failed
+        state = StateStore(dead.state_file)
+        failures = state.failures("index")
+        state.close()
+        assert all(f.retryable and "newsflow es setup" in f.message for f in failures), failures[0].message
+        assert not es_client.indices.get(index=f"{alias}*").body, "writing created no index"
+        ElasticBackend(es_url, index_alias=alias, setup=True).close()
+        summary = pipeline.run(up, feeds=feeds)
         assert summary.feeds_unchanged == 1, "the feed was not re-read: the work came from the state store"
         assert summary.articles_new == down.articles_failed and summary.articles_failed == 0
         state = StateStore(dead.state_file)

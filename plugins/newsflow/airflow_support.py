@@ -354,6 +354,22 @@ def prune_state(older_than_days: int = 90) -> dict[str, int]:
         state.close()
 
 
+def setup_index() -> dict[str, Any]:
+    """Install the Elasticsearch template, first index and alias (idempotent; no-op on the
+    embedded backend). Opening a backend never does this: see ``newsflow es setup``."""
+    s = settings()
+    if s.backend != "elasticsearch":
+        return {"skipped": "the embedded backend needs no setup"}
+    from newsflow.index.elastic import ElasticBackend
+
+    backend = ElasticBackend.from_settings(s)
+    try:
+        backend.setup()
+        return {"alias": backend.alias, "index": backend.current_index()}
+    finally:
+        backend.close()
+
+
 def reindex() -> dict[str, Any]:
     """Rebuild the Elasticsearch index behind the alias (no-op on the embedded backend)."""
     s = settings()

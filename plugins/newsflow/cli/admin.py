@@ -92,8 +92,11 @@ def _elastic(ctx: typer.Context) -> Any:
 
 @es_app.command("setup")
 def es_setup(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Install the index template, create the first index and the alias (idempotent)."""
+    """Install the index template, create the first index and the alias (idempotent): run
+    once per cluster, and after upgrading newsflow, with credentials that may manage templates
+    and indices. One replica when the cluster has more than one data node."""
     with contextlib.closing(_elastic(ctx)) as backend:
+        backend.setup()
         data = {"alias": backend.alias, "index": backend.current_index(), "analyzer": backend.analyzer,
                 "documents": backend.count()}
     emit(data, as_json=as_json, text=lambda: out.print(
