@@ -42,6 +42,8 @@ class EsCluster:
 
     name: str
     nodes: list[EsNode]
+    names: list[str]
+    """Node names (``node.name``), in the order of :attr:`nodes`."""
 
     @property
     def urls(self) -> list[str]:
@@ -117,7 +119,7 @@ def start_cluster(
     launch_and_wait(prepared, timeout=timeout)
     log.info("Elasticsearch cluster %s of %d nodes up: %s", name, nodes,
              ", ".join(n.url for n in prepared))
-    return EsCluster(name=name, nodes=prepared)
+    return EsCluster(name=name, nodes=prepared, names=list(names))
 
 
 @contextlib.contextmanager
