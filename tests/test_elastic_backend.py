@@ -329,11 +329,17 @@ def test_unreachable_cluster_gives_index_unavailable() -> None:
 SUPERUSER = ("newsflow-test", "correct-horse-battery-staple")
 
 
+READER = ("newsflow-reader", "a-reader-may-only-search")
+READER_ROLE = {"indices": [{"names": ["auth-test*"], "privileges": ["read"]}]}
+
+
 @pytest.fixture(scope="module")
 def secured_es_url() -> Iterator[str]:
-    """A second real node, started with security on and one file-realm superuser."""
+    """A second real node, started with security on, a file-realm superuser and a user with
+    the read-only role ``newsflow_reader`` (``read`` on ``auth-test*``, nothing else)."""
     try:
-        node = es_dev.start_node(superuser=SUPERUSER)
+        node = es_dev.start_node(superuser=SUPERUSER, roles={"newsflow_reader": READER_ROLE},
+                                 users=[es_dev.FileUser(*READER, roles=("newsflow_reader",))])
     except Exception as exc:  # e.g. only an 8.x distribution, which has no security module
         unavailable(f"no Elasticsearch with security: {type(exc).__name__}: {exc}")
     try:
@@ -372,6 +378,26 @@ def test_the_right_credentials_index_and_search(secured_es_url: str) -> None:
         assert [h.id for h in backend.search(SearchQuery(text="article 2")).hits][:1] == ["doc002"]
     finally:
         backend.close()
+
+
+def test_read_only_credentials_search_and_are_refused_writes_clearly(secured_es_url: str) -> None:
+    admin = ElasticBackend(secured_es_url, index_alias="auth-test", basic_auth=SUPERUSER, setup=True)
+    admin.upsert([make_doc(7, title="Readers find this"), make_doc(8)])
+    admin.close()  # refreshes: the writes are searchable
+    reader = ElasticBackend(secured_es_url, index_alias="auth-test", basic_auth=READER)
+    try:
+        assert [h.id for h in reader.search(SearchQuery(text="readers find")).hits] == ["doc007"]
+        assert reader.count() >= 2 and reader.get("doc008") is not None
+        assert {"doc007", "doc008"} <= {d["id"] for d in reader.iter_documents()}  # a PIT
+        with pytest.raises(ConfigError) as refused:
+            reader.upsert([make_doc(9)])
+        message = str(refused.value)
+        assert "may not" in message and "403" in message and "read-only" in message
+        with pytest.raises(ConfigError, match="manage_index_templates"):
+            reader.setup()
+        assert reader.get("doc009") is None
+    finally:
+        reader.close()
 
 
 # ----------------------------------------------------------------------------- reading
@@ -533,3 +559,26 @@ def test_reindex_swaps_alias_and_keeps_every_document(
     assert third["new"] == f"{loaded.alias}-000003"
     assert not es_client.indices.exists(index=info["new"])
     assert loaded.count() == 5
+
+
+def test_reindex_catch_up_never_overwrites_a_newer_write(loaded: ElasticBackend) -> None:
+    """A write landing in the new index between the copy and the catch-up survives the
+    catch-up, which copies the older version written to the old index during the copy."""
+    swap = loaded.admin.swap
+
+    def swap_with_writers_around(old: str, new: str) -> None:
+        # a writer during the copy (the alias still points at the old index) ...
+        assert loaded.upsert([make_doc(1, title="written during the copy"),
+                              make_doc(2, title="only during the copy")]).updated == ["doc001", "doc002"]
+        swap(old, new)
+        # ... and one right after the swap, before the catch-up
+        assert loaded.upsert([make_doc(1, title="written after the swap")]).updated == ["doc001"]
+
+    loaded.admin.swap = swap_with_writers_around  # type: ignore[method-assign]
+    info = loaded.reindex()
+    got = loaded.get("doc001")
+    assert got is not None and got["title"] == "written after the swap"
+    got = loaded.get("doc002")
+    assert got is not None and got["title"] == "only during the copy"  # caught up
+    assert loaded.count() == len(CORPUS)
+    assert info["caught_up"] >= 1 and info["kept"] >= 1, info

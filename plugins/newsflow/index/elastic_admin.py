@@ -159,8 +159,8 @@ class ElasticAdmin:
         index while copying are copied again after the swap (those with ``indexed_at`` from
         :data:`CLOCK_SLACK` before the copy began); a copy never replaces a newer version
         written to the new index meanwhile (see the module's docstring). Returns ``{"old",
-        "new": index names, "copied", "caught_up": document counts, "kept_newer": catch-up
-        copies refused because the new index had a newer version, "old_deleted"}``.
+        "new": index names, "copied", "caught_up": document counts, "kept": catch-up copies
+        left alone because the new index had that version or a newer one, "old_deleted"}``.
         Raises :class:`ConfigError` (the alias unchanged) when documents do not fit the new
         mapping.
         """
@@ -187,7 +187,7 @@ class ElasticAdmin:
                 f"points at {old}: fix the template or the documents, then run again"
             )
         self.swap(old, new)
-        caught_up, kept_newer, failures = self.copy(old, new, since=started)
+        caught_up, kept, failures = self.copy(old, new, since=started)
         if failures:
             log.warning("reindex %s: %d document(s) written during the copy do not fit %s "
                         "(first: %s: %s); they stay in %s", alias, len(failures), new,
@@ -195,10 +195,10 @@ class ElasticAdmin:
         self.conn.call("refreshing the new index", client.indices.refresh, index=new)
         if delete_old and not failures:
             client.indices.delete(index=old)
-        log.info("reindexed %s: %s -> %s (%d documents, %d caught up, %d newer kept)",
-                 alias, old, new, copied, caught_up, kept_newer)
+        log.info("reindexed %s: %s -> %s (%d documents, %d caught up, %d kept)",
+                 alias, old, new, copied, caught_up, kept)
         return {"old": old, "new": new, "copied": copied, "caught_up": caught_up,
-                "kept_newer": kept_newer, "old_deleted": delete_old and not failures}
+                "kept": kept, "old_deleted": delete_old and not failures}
 
     def swap(self, old: str, new: str) -> None:
         """Point the alias (and its writes) at ``new`` instead of ``old``, atomically."""
