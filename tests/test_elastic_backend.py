@@ -129,6 +129,8 @@ def test_setup_creates_template_index_and_alias_idempotently(
         assert es_client.indices.exists_index_template(name=alias)
         assert list(es_client.indices.get_alias(name=alias).body) == [f"{alias}-000001"]
         assert first.current_index() == second.current_index() == f"{alias}-000001"
+        index_settings = es_client.indices.get_settings(index=f"{alias}-000001")
+        assert index_settings[f"{alias}-000001"]["settings"]["index"]["number_of_replicas"] == "0"
         mapping = es_client.indices.get_mapping(index=f"{alias}-000001")[f"{alias}-000001"]
         props = mapping["mappings"]["properties"]
         assert mapping["mappings"]["dynamic"] == "strict"
