@@ -304,6 +304,84 @@ def test_robots_are_kept_until_they_expire(store: StateStore) -> None:
     assert store.robots("http://c.test") is None
 
 
+# --- host slots and pacing (politeness shared by every process) ---------------------------
+def _take(store: StateStore, token: str, host: str = "slots.test", *, limit: int = 2, delay: float = 0.0,
+          lease: float = 60.0, owner: str = "run-a") -> float:
+    return store.acquire_host_slot(host, owner, token, limit=limit, delay=delay, lease_seconds=lease)
+
+
+def test_host_slots_are_limited_and_come_back_when_released(open_store: Opener) -> None:
+    a, b = open_store(), open_store()  # two processes' connections
+    assert _take(a, "t1") == 0 and _take(b, "t2", owner="run-b") == 0
+    assert _take(a, "t3") < 0, "both slots held: full"
+    assert _take(b, "t4", owner="run-b") < 0
+    assert _take(a, "t5", host="other.test") == 0, "another host has its own slots"
+    assert a.host_slots_held("slots.test") == 2
+    b.release_host_slot("t2")
+    assert a.host_slots_held("slots.test") == 1
+    assert _take(a, "t3") == 0
+    assert _take(b, "t4", owner="run-b") < 0
+    a.release_host_slot("no-such-token")  # nothing to give back: no error
+    assert _take(a, "t6", host="slots.test", limit=3) == 0, "the limit is the caller's setting"
+
+
+def test_a_dead_processes_host_slot_expires(open_store: Opener) -> None:
+    dead, alive = open_store(), open_store()
+    assert _take(dead, "t1", limit=1, lease=0.2) == 0  # its process is killed: never released
+    assert _take(alive, "t2", limit=1) < 0
+    time.sleep(0.3)
+    assert alive.host_slots_held("slots.test") == 0
+    assert _take(alive, "t2", limit=1) == 0
+
+
+def test_host_starts_are_paced_by_the_delay(open_store: Opener) -> None:
+    a, b = open_store(), open_store()
+    assert _take(a, "t1", limit=5, delay=0.4) == 0
+    started = now()
+    wait = _take(b, "t2", limit=5, delay=0.4)
+    assert 0 < wait <= 0.4, "told how long until the next start is allowed"
+    assert _take(b, "t3", host="other.test", limit=5, delay=0.4) == 0, "paced per host"
+    a.release_host_slot("t1")
+    assert _take(b, "t2", limit=5, delay=0.4) > 0, "a released slot does not shorten the gap"
+    time.sleep(max(0.0, started + wait - now()) + 0.01)
+    assert _take(b, "t2", limit=5, delay=0.4) == 0
+    assert _take(a, "t4", limit=5, delay=0.0) > 0, "the gap set by the last start holds"
+
+
+def test_concurrent_slot_takers_never_exceed_the_limit_or_the_gap(open_store: Opener) -> None:
+    stores = [open_store() for _ in range(4)]
+    lock = threading.Lock()
+    held: list[int] = [0, 0]  # now, most seen
+    taken: list[tuple[float, float]] = []
+    """Per slot taken: the clock before and after the acquire call that took it."""
+
+    def work(i: int) -> None:
+        for n in range(5):
+            token = f"{i}-{n}"
+            while True:
+                before = now()
+                wait = _take(stores[i], token, limit=2, delay=0.05, owner=f"run-{i}")
+                if wait == 0:
+                    break
+                time.sleep(wait if wait > 0 else 0.005)
+            with lock:
+                taken.append((before, now()))
+                held[0] += 1
+                held[1] = max(held[1], held[0])
+            time.sleep(0.12)  # the request: longer than the gap, so two overlap
+            with lock:
+                held[0] -= 1
+            stores[i].release_host_slot(token)
+
+    _in_threads(len(stores), work)
+    assert len(taken) == 20
+    assert held[1] == 2, "two requests at once, never more"
+    # each slot was taken at some instant inside its call; two such instants are >= 0.05 s
+    # apart, so no two calls can both lie within a shorter span
+    spans = [max(x[1], y[1]) - min(x[0], y[0]) for i, x in enumerate(taken) for y in taken[i + 1:]]
+    assert min(spans) >= 0.05, sorted(spans)[:3]
+
+
 def test_prune_forgets_old_done_articles_and_permanent_failures_only(store: StateStore) -> None:
     add(store, 1, 2, 3)
     store.mark_done([entry(1).url])

@@ -121,7 +121,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         state.close()
 
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         for table, columns in TIME_COLUMNS.items():
             declared = {row[1]: row[2] for row in raw.execute(f"PRAGMA table_info({table})")}
             for column in columns:
@@ -131,7 +131,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"articles_status", "aliases_doc"} <= indexes
         leftovers = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert leftovers == {*TIME_COLUMNS, "simhash_clusters"}
+        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace"}
         assert raw.execute("SELECT seen_at FROM simhash_clusters").fetchone()[0] == t["past"], "not a state table"
         polled = raw.execute("SELECT last_polled_at FROM feeds").fetchone()[0]
         assert polled == datetime.fromisoformat(t["now"]).timestamp()

@@ -1,4 +1,5 @@
-"""Being a good client per host: a minimum gap between requests and a concurrency limit.
+"""Being a good client per host: a minimum gap between requests and a concurrency limit,
+shared by every process and worker through the state store (:class:`HostGate`).
 
 A *host* is the URL's host name plus its port when one is given (``example.org``,
 ``127.0.0.1:8765``): the unit of pacing, robots.txt delays and host backoff.
@@ -6,11 +7,16 @@ A *host* is the URL's host name plus its port when one is given (``example.org``
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 
 def host_of(url: str) -> str:
@@ -30,11 +36,11 @@ def host_of(url: str) -> str:
 
 
 class HostPacer:
-    """Keeps at least ``delay`` seconds (or a host's own, larger delay) between two requests to a host."""
+    """Each host's gap between two request starts: ``delay`` seconds, or the host's own, larger
+    delay (robots.txt ``Crawl-delay``). The gap itself is kept by :class:`HostGate`."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
-        self._next: dict[str, float] = {}
         self._delays: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -48,36 +54,68 @@ class HostPacer:
         with self._lock:
             return self._delays.get(host, self.delay)
 
-    def wait(self, url: str) -> None:
-        host = host_of(url)
-        with self._lock:
-            delay = self._delays.get(host, self.delay)
-            if delay <= 0:
-                return
-            now = time.monotonic()
-            at = max(now, self._next.get(host, now))
-            self._next[host] = at + delay
-        if at > now:
-            time.sleep(at - now)
+
+class SlotStore(Protocol):
+    """Where hosts' slots and next allowed starts are kept for every process
+    (:class:`newsflow.state.StateStore`)."""
+
+    def acquire_host_slot(
+        self, host: str, owner: str, token: str, *, limit: int, delay: float, lease_seconds: float
+    ) -> float: ...
+
+    def release_host_slot(self, token: str) -> None: ...
 
 
 class HostGate:
-    """At most ``concurrency`` requests in flight per host, each after the pacer's gap."""
+    """At most ``concurrency`` requests in flight per host and starts at least the host's
+    delay apart (:class:`HostPacer`), counted across every process and thread that shares the
+    state store: each request leases a slot there (:meth:`SlotStore.acquire_host_slot`).
 
-    def __init__(self, pacer: HostPacer, concurrency: int) -> None:
+    ``store``: returns the store (opened on first use). ``owner``: the run's name on its
+    slots. ``lease_seconds``: how long a slot outlives a process killed while holding it.
+    ``poll``: seconds between tries while every slot of a host is held. Within a process, a
+    semaphore per host keeps more than ``concurrency`` threads from asking at once (fewer
+    transactions; it can only hold back, never let more through).
+    """
+
+    def __init__(
+        self, pacer: HostPacer, concurrency: int, store: Callable[[], SlotStore], *, owner: str,
+        lease_seconds: float, poll: float = 0.05,
+    ) -> None:
         self.pacer = pacer
         self.concurrency = max(1, concurrency)
+        self.store = store
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.poll = poll
         self._slots: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()
 
     @contextmanager
     def slot(self, url: str) -> Iterator[None]:
+        """Hold one of ``url``'s host's slots for the block, waiting (sleeping) for it."""
         host = host_of(url)
         with self._lock:
             semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.concurrency))
         with semaphore:
-            self.pacer.wait(url)
-            yield
+            store = self.store()
+            token = uuid.uuid4().hex
+            while True:
+                wait = store.acquire_host_slot(
+                    host, self.owner, token, limit=self.concurrency, delay=self.pacer.delay_for(host),
+                    lease_seconds=self.lease_seconds,
+                )
+                if wait == 0:
+                    break
+                time.sleep(wait if wait > 0 else self.poll)
+            try:
+                yield
+            finally:
+                try:
+                    store.release_host_slot(token)
+                except Exception as exc:  # a busy or lost database: the lease expires by itself
+                    log.warning("could not release a slot of %s (it expires in %.0f s): %s",
+                                host, self.lease_seconds, exc)
 
 
 class RunStrikes:

@@ -36,6 +36,10 @@ from newsflow.state import StateStore
 
 log = logging.getLogger(__name__)
 
+SLOT_LEASE_MARGIN = 30.0
+"""Seconds a host slot's lease outlasts the longest request (``total_timeout``): the slot of a
+process killed mid-request comes back after that."""
+
 
 class Resources:
     """What one run uses (state store, index backend, HTTP client), opened on first use and
@@ -54,12 +58,16 @@ class Resources:
         self._state = state
         self._backend = backend
         self._client = client
-        self.pacer = HostPacer(settings.per_host_delay)
-        self.gate = HostGate(self.pacer, settings.per_host_concurrency)
         self.strikes = RunStrikes()
         """Hosts that failed in this run (all their failures count as one) or answered (reset at the end)."""
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        """This run's name on the articles it claims."""
+        """This run's name on the articles and host slots it claims."""
+        self.pacer = HostPacer(settings.per_host_delay)
+        self.gate = HostGate(
+            self.pacer, settings.per_host_concurrency, lambda: self.state, owner=self.owner,
+            lease_seconds=settings.total_timeout + SLOT_LEASE_MARGIN,
+        )
+        """Per-host slots and pacing, shared with every process on the same state store."""
         self._robots: RobotsPolicy | None = None
         self._clusters: ClusterStore | None = None
         self._archive: WarcArchive | None = None

@@ -138,6 +138,21 @@ class RobotsTable(Protocol):
     def put(self, origin: str, status: int, body: str, now: Stamp, expires: Stamp) -> None: ...
 
 
+class HostSlotsTable(Protocol):
+    def acquire(
+        self, host: str, owner: str, token: str, now: Stamp, *, limit: int, delay: float, until: Stamp
+    ) -> float:
+        """Lease a slot of ``host`` (0.0) when fewer than ``limit`` are held and its next allowed
+        start has come (it moves to ``now + delay``); else the seconds until that start, or a
+        negative number when the slots are full. Decides for one process at a time per host
+        until the transaction ends."""
+        ...
+
+    def release(self, token: str) -> None: ...
+
+    def held(self, host: str, now: Stamp) -> int: ...
+
+
 class Tables(Protocol):
     """The table stores of one state database, all on its one connection."""
 
@@ -158,3 +173,6 @@ class Tables(Protocol):
 
     @property
     def robots(self) -> RobotsTable: ...
+
+    @property
+    def host_slots(self) -> HostSlotsTable: ...

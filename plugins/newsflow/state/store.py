@@ -302,6 +302,35 @@ class StateStore:
         with self._db.locked():
             return self._tables.hosts.all(backed_off_after=clock.now() if backed_off_only else None)
 
+    # --- per-host slots and pacing (politeness shared by every process) ----------------------
+    def acquire_host_slot(
+        self, host: str, owner: str, token: str, *, limit: int, delay: float, lease_seconds: float
+    ) -> float:
+        """Try to take one of ``host``'s ``limit`` request slots for ``owner`` under ``token``
+        (unique per request) in one transaction across every process using this store.
+
+        Taken (returns 0.0) only when fewer than ``limit`` unexpired slots are held and the
+        host's next allowed start has come; that start then moves ``delay`` seconds ahead
+        (the gap between two requests' starts). The slot is held until :meth:`release_host_slot`
+        or, should its process die, ``lease_seconds`` from now. Not taken: the seconds until
+        the next allowed start, or a negative number when every slot is held (poll again).
+        """
+        now = clock.now()
+        with self._db.transaction():
+            return self._tables.host_slots.acquire(
+                host, owner, token, now, limit=max(1, limit), delay=delay, until=now + lease_seconds
+            )
+
+    def release_host_slot(self, token: str) -> None:
+        """Give back the slot taken under ``token`` (nothing when it has expired meanwhile)."""
+        with self._db.locked():
+            self._tables.host_slots.release(token)
+
+    def host_slots_held(self, host: str) -> int:
+        """How many of ``host``'s slots are held now (unexpired leases)."""
+        with self._db.locked():
+            return self._tables.host_slots.held(host, clock.now())
+
     # --- robots.txt ------------------------------------------------------------------------
     def robots(self, origin: str) -> tuple[int, str] | None:
         """The stored (HTTP status, body) of ``origin``'s robots.txt unless expired."""

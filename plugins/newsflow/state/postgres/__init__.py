@@ -18,6 +18,7 @@ from newsflow.state.postgres import (
     clusters,
     failures,
     feeds,
+    host_slots,
     hosts,
     robots_cache,
 )
@@ -27,7 +28,8 @@ TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases", "simhas
 """Every state table (the order they are created and copied in)."""
 
 MIGRATIONS = migrations(
-    [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL]
+    [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL],
+    {2: host_slots.DDL},
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"
@@ -43,6 +45,7 @@ class Tables:
     failures: failures.Failures
     hosts: hosts.Hosts
     robots: robots_cache.Robots
+    host_slots: host_slots.HostSlots
 
 
 def open_database(url: str) -> Database:
@@ -75,7 +78,7 @@ def open_state(url: str) -> tuple[Database, Tables]:
     conn = db.conn
     return db, Tables(
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
-        failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn),
+        failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
     )
 
 

@@ -13,10 +13,21 @@ from pathlib import Path
 
 from newsflow.errors import ConfigError
 from newsflow.sqlite_db import Database
-from newsflow.state.sqlite import aliases, articles, failures, feeds, hosts, robots_cache
+from newsflow.state.sqlite import (
+    aliases,
+    articles,
+    failures,
+    feeds,
+    host_slots,
+    hosts,
+    robots_cache,
+)
 from newsflow.state.sqlite.schema import SCHEMA_VERSION, open_schema
 
-TABLES = (feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE)
+TABLES = (
+    feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE,
+    host_slots.SLOTS, host_slots.PACE,
+)
 """Every table of the state file (the order they are created in)."""
 
 
@@ -30,6 +41,7 @@ class Tables:
     failures: failures.Failures
     hosts: hosts.Hosts
     robots: robots_cache.Robots
+    host_slots: host_slots.HostSlots
 
 
 def open_state(path: str | Path) -> tuple[Database, Tables]:
@@ -55,7 +67,7 @@ def open_state(path: str | Path) -> tuple[Database, Tables]:
     conn = db.conn
     return db, Tables(
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
-        failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn),
+        failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
     )
 
 

@@ -9,7 +9,9 @@ Each table module declares its :class:`Table` (DDL, indexes, time columns) besid
   the alias of the document id it was indexed under: ids never change);
 - version 3 → 4 stores every time as UTC epoch seconds (``REAL``) instead of ISO 8601 text
   beside epoch reals (:mod:`newsflow.state.clock`): each table is rebuilt and its rows copied
-  with their times converted.
+  with their times converted;
+- version 4 → 5 added the ``host_slots`` and ``host_pace`` tables (politeness shared by every
+  process): created, the other tables are left as they are.
 
 A migration is one ``BEGIN IMMEDIATE`` transaction that re-reads the version first, so two
 processes opening an old file at once migrate it once; a file newer than this code is refused.
@@ -25,7 +27,7 @@ from newsflow.errors import ConfigError
 from newsflow.sqlite_db import transaction
 from newsflow.state import clock
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,8 @@ def open_schema(conn: sqlite3.Connection, tables: Sequence[Table], path: str) ->
         existing = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for table in tables:
             if table.name in existing:
-                _rebuild(conn, table)
+                if version < 4:  # times became epoch reals in version 4; later versions only add tables
+                    _rebuild(conn, table)
             else:
                 _create(conn, table)
         if version < 3:
