@@ -90,10 +90,11 @@ def _download_batch(ctx: RunContext, batch: Sequence[FeedEntry]) -> list[Item]:
             raise _Deferred(entry.url)
         if robots is not None:
             robots.check(entry.url)
+        client = res.client  # built (first use) before the slot: the gap is kept at the request
         try:
             with res.gate.slot(entry.url):
                 response = fetch(
-                    res.client, entry.url, kind="page",
+                    client, entry.url, kind="page",
                     max_bytes=settings.max_page_bytes, total_timeout=settings.total_timeout,
                     max_redirects=settings.max_redirects, before_hop=robots.check if robots is not None else None,
                 )

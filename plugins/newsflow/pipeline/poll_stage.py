@@ -50,10 +50,11 @@ def _poll(ctx: RunContext, feeds: Sequence[FeedSource], respect_intervals: bool 
 
     def one(feed: FeedSource) -> tuple[PollResult, float | None]:
         previous = res.state.feed(feed.url)
+        client = res.client  # built (first use) before the slot: the gap is kept at the request
         try:
             with res.gate.slot(feed.url):
                 result = poll_feed(
-                    res.client, feed, previous,
+                    client, feed, previous,
                     max_bytes=settings.max_feed_bytes, total_timeout=settings.total_timeout,
                     max_redirects=settings.max_redirects, verify_every=settings.feed_verify_every,
                 )
