@@ -14,6 +14,7 @@ asserts on it); :func:`run` is the benchmark section (one row per state store ba
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import statistics
@@ -72,7 +73,7 @@ class Recorder:
         """Seconds between consecutive request starts (all paths), in start order."""
         with self._lock:
             starts = sorted(start for _, start, _ in self.requests)
-        return [b - a for a, b in zip(starts, starts[1:], strict=False)]
+        return [b - a for a, b in itertools.pairwise(starts)]
 
 
 @dataclass(frozen=True)

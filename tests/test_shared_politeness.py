@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.politeness import scenario
-
 from newsflow.postgres_db import is_postgres_url
 
 ARTICLES = 24
