@@ -88,6 +88,12 @@ def warc_import_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return warc_import.run(sizes)
 
 
+def politeness_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import politeness
+
+    return politeness.run(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -98,6 +104,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "entities": entities_section,
     "nlp-memory": nlp_memory_section,
     "warc-import": warc_import_section,
+    "politeness": politeness_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
@@ -108,7 +115,10 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "entities": "our annotated paragraphs (benchmarks/data/entities_*.yaml), newsflow and the bare "
                        "spaCy model side by side",
            "nlp-memory": "one fresh worker process per language set, entities and places extractors run "
-                         "on one paragraph per language"}
+                         "on one paragraph per language",
+           "politeness": "one loopback publisher of 24 articles (each answered after 0.3 s) polled once, then "
+                         "2 worker processes × 4 fetch threads processing half each at once, one shared state "
+                         "store; times as the publisher saw them"}
 """Sections measured on data of their own (our annotated sets, a real corpus, synthetic inputs), not the demo corpus at N."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""

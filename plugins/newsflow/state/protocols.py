@@ -139,13 +139,16 @@ class RobotsTable(Protocol):
 
 
 class HostSlotsTable(Protocol):
+    def lock(self, host: str) -> None:
+        """Hold ``host`` against every other process until the transaction ends."""
+        ...
+
     def acquire(
         self, host: str, owner: str, token: str, now: Stamp, *, limit: int, delay: float, until: Stamp
     ) -> float:
         """Lease a slot of ``host`` (0.0) when fewer than ``limit`` are held and its next allowed
         start has come (it moves to ``now + delay``); else the seconds until that start, or a
-        negative number when the slots are full. Decides for one process at a time per host
-        until the transaction ends."""
+        negative number when the slots are full. Runs after :meth:`lock` in one transaction."""
         ...
 
     def release(self, token: str) -> None: ...

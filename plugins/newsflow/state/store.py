@@ -315,8 +315,9 @@ class StateStore:
         or, should its process die, ``lease_seconds`` from now. Not taken: the seconds until
         the next allowed start, or a negative number when every slot is held (poll again).
         """
-        now = clock.now()
         with self._db.transaction():
+            self._tables.host_slots.lock(host)
+            now = clock.now()  # once the host is ours: a wait for the lock must not count as the gap
             return self._tables.host_slots.acquire(
                 host, owner, token, now, limit=max(1, limit), delay=delay, until=now + lease_seconds
             )

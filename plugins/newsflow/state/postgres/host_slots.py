@@ -28,8 +28,12 @@ DDL = (
 
 class HostSlots(TableStore):
     """The ``host_slots`` and ``host_pace`` tables. :meth:`acquire` must run in the caller's
-    transaction: it takes a transaction-scoped advisory lock on the host's name, so one
-    process at a time decides about a host (even one without a row yet)."""
+    transaction after :meth:`lock`, so one process at a time decides about a host (even one
+    without a row yet)."""
+
+    def lock(self, host: str) -> None:
+        """Hold ``host`` until the transaction ends: a transaction-scoped advisory lock on its name."""
+        self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('host_slots:' || %s, 0))", (host,))
 
     def acquire(
         self, host: str, owner: str, token: str, now: Stamp, *, limit: int, delay: float, until: Stamp
@@ -39,7 +43,6 @@ class HostSlots(TableStore):
         ``now + delay``: returns 0.0. Otherwise takes nothing and returns the seconds until
         the next allowed start, or :data:`FULL` when every slot is held."""
         run = self.conn.execute
-        run("SELECT pg_advisory_xact_lock(hashtextextended('host_slots:' || %s, 0))", (host,))
         run("DELETE FROM host_slots WHERE host = %s AND expires_at <= %s", (host, now))
         row = run("SELECT next_allowed_at FROM host_pace WHERE host = %s", (host,)).fetchone()
         if row is not None and row["next_allowed_at"] > now:

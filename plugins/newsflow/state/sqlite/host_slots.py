@@ -37,6 +37,9 @@ class HostSlots(TableStore):
     """The ``host_slots`` and ``host_pace`` tables. :meth:`acquire` must run in the caller's
     ``BEGIN IMMEDIATE`` transaction, which holds the file against every other process."""
 
+    def lock(self, host: str) -> None:
+        """Nothing to do: the caller's ``BEGIN IMMEDIATE`` already holds the whole file."""
+
     def acquire(
         self, host: str, owner: str, token: str, now: Stamp, *, limit: int, delay: float, until: Stamp
     ) -> float:
