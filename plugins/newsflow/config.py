@@ -138,9 +138,10 @@ class Settings:
     max_redirects: int = _setting(5, _at_least(0))
     fetch_workers: int = _setting(8, _at_least(1))
     per_host_delay: float = _setting(0.0, _at_least(0, SECONDS))
-    """Minimum seconds between two requests to the same host (robots.txt Crawl-delay may raise it)."""
+    """Minimum seconds between the starts of two requests to the same host (robots.txt Crawl-delay
+    may raise it), kept across every process sharing the state store."""
     per_host_concurrency: int = _setting(2, _at_least(1))
-    """At most this many requests in flight to one host at a time."""
+    """At most this many requests in flight to one host at a time, across every process sharing the state store."""
     max_crawl_delay: float = _setting(30.0, _at_least(0, SECONDS))
     """A robots.txt Crawl-delay above this many seconds is capped to it."""
     obey_robots: bool = True
