@@ -337,13 +337,13 @@ def test_a_dead_processes_host_slot_expires(open_store: Opener) -> None:
 def test_host_starts_are_paced_by_the_delay(open_store: Opener) -> None:
     a, b = open_store(), open_store()
     assert _take(a, "t1", limit=5, delay=0.4) == 0
-    started = now()
     wait = _take(b, "t2", limit=5, delay=0.4)
+    allowed = now() + wait  # at or after the next allowed start
     assert 0 < wait <= 0.4, "told how long until the next start is allowed"
     assert _take(b, "t3", host="other.test", limit=5, delay=0.4) == 0, "paced per host"
     a.release_host_slot("t1")
     assert _take(b, "t2", limit=5, delay=0.4) > 0, "a released slot does not shorten the gap"
-    time.sleep(max(0.0, started + wait - now()) + 0.01)
+    time.sleep(max(0.0, allowed - now()))
     assert _take(b, "t2", limit=5, delay=0.4) == 0
     assert _take(a, "t4", limit=5, delay=0.0) > 0, "the gap set by the last start holds"
 

@@ -166,3 +166,48 @@ def test_a_file_of_a_newer_schema_is_refused(tmp_path: Path) -> None:
         raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(ConfigError, match="newer than this newsflow"):
         StateStore(path)
+
+
+def _slot_taken(store: StateStore) -> bool:
+    return store.acquire_host_slot("slots.test", "run", "t1", limit=1, delay=0.0, lease_seconds=60) == 0
+
+
+def test_a_version_4_file_gains_the_host_slot_tables_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = StateStore(path)
+    store.store_robots("http://a.test", 200, "User-agent: *", ttl=3600)
+    store.close()
+    with sqlite3.connect(path) as raw:  # as the version-4 newsflow left it
+        raw.execute("DROP TABLE host_slots")
+        raw.execute("DROP TABLE host_pace")
+        raw.execute("PRAGMA user_version = 4")
+    store = StateStore(path)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+        assert _slot_taken(store) and store.host_slots_held("slots.test") == 1
+    finally:
+        store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+
+
+def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -> None:
+    import psycopg
+
+    from newsflow.state.postgres import MIGRATIONS
+    from newsflow.state.postgres import SCHEMA_VERSION as PG_VERSION
+
+    with psycopg.connect(pg_url, autocommit=True) as raw:  # as the version-1 newsflow created it
+        for statement in MIGRATIONS[1]:
+            raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (1)")
+        raw.execute("INSERT INTO robots VALUES ('http://a.test', 200, 'User-agent: *', 0, 1e12)")
+    store = StateStore(pg_url)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+        assert _slot_taken(store)
+    finally:
+        store.close()
+    with psycopg.connect(pg_url) as raw:
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(2,)]
