@@ -89,6 +89,80 @@ def server_env(base: dict[str, str], api_port: int) -> dict[str, str]:
     return env
 
 
+# --- a multi-process Airflow on the CeleryExecutor ------------------------------------------
+WORKER_NAME_VAR = "TEST_WORKER_NAME"
+"""The variable naming one Celery worker, read by :func:`worker_hostname`."""
+
+
+def celery_env(base: dict[str, str], api_port: int, *, metadata_url: str, redis_url: str) -> dict[str, str]:
+    """:func:`server_env` for the CeleryExecutor: the metadata DB at ``metadata_url`` (a
+    ``postgresql+psycopg://`` URL; Celery cannot share SQLite between processes), Celery's
+    broker (database 0) and result backend (database 1) on the Redis at ``redis_url``, and
+    one task at a time per worker with one message prefetched, so that queued mapped tasks
+    spread over the workers instead of queueing behind one."""
+    env = server_env(base, api_port)
+    env.update(
+        {
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url,
+            "AIRFLOW__CELERY__BROKER_URL": f"{redis_url}/0",
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"{redis_url}/1",
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+            "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
+        }
+    )
+    return env
+
+
+def celery_worker_env(env: dict[str, str], name: str) -> dict[str, str]:
+    """``env`` for the Celery worker ``name``: its own log-server port, and task instances
+    it runs record ``name`` as their hostname (both workers share this machine's name)."""
+    worker = dict(env)
+    worker.update(
+        {
+            WORKER_NAME_VAR: name,
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "airflow_env.worker_hostname",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).parent), env.get("PYTHONPATH")) if p),
+        }
+    )
+    return worker
+
+
+def worker_hostname() -> str:
+    """Airflow's ``[core] hostname_callable`` in a test's Celery worker: the worker's name."""
+    return os.environ.get(WORKER_NAME_VAR) or socket.getfqdn()
+
+
+def start_component(env: dict[str, str], args: list[str], log_path: Path) -> ProcessTree:
+    """``airflow *args`` (one component: scheduler, api-server, ``celery worker``…) in its own
+    session, output to ``log_path``; stop it with the returned tree's ``stop()``."""
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [AIRFLOW, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+    return ProcessTree(proc)
+
+
+def stop_all(trees: list[ProcessTree], grace: float = 60) -> dict[str, dict[str, object]]:
+    """Stop several trees at once (each as :meth:`ProcessTree.stop`), keyed by leader command."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not trees:
+        return {}
+    with ThreadPoolExecutor(len(trees)) as pool:
+        reports = list(pool.map(lambda tree: tree.stop(grace), trees))
+    return {f"{tree.sid} {' '.join(str(a) for a in tree.proc.args[1:])}": report  # type: ignore[index]
+            for tree, report in zip(trees, reports, strict=True)}
+
+
 def start_standalone(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """``airflow standalone`` in its own session (so its whole tree can be found and stopped)
     with SIGINT at its default action: standalone shuts down cleanly only on SIGINT."""
