@@ -17,13 +17,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import quote
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+T = TypeVar("T")
 
 
 def airflow_env(home: Path, data_dir: Path, feeds_file: Path, **extra: str) -> dict[str, str]:
@@ -151,16 +154,15 @@ def start_component(env: dict[str, str], args: list[str], log_path: Path) -> Pro
     return ProcessTree(proc)
 
 
-def stop_all(trees: list[ProcessTree], grace: float = 60) -> dict[str, dict[str, object]]:
-    """Stop several trees at once (each as :meth:`ProcessTree.stop`), keyed by leader command."""
+def stop_all(trees: dict[str, ProcessTree], grace: float = 60) -> dict[str, dict[str, object]]:
+    """Stop several named trees at once (each as :meth:`ProcessTree.stop`): name -> report."""
     from concurrent.futures import ThreadPoolExecutor
 
     if not trees:
         return {}
     with ThreadPoolExecutor(len(trees)) as pool:
-        reports = list(pool.map(lambda tree: tree.stop(grace), trees))
-    return {f"{tree.sid} {' '.join(str(a) for a in tree.proc.args[1:])}": report  # type: ignore[index]
-            for tree, report in zip(trees, reports, strict=True)}
+        reports = list(pool.map(lambda tree: tree.stop(grace), trees.values()))
+    return dict(zip(trees, reports, strict=True))
 
 
 def start_standalone(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -333,3 +335,170 @@ def tail(path: Path, lines: int = 60) -> str:
     except OSError as exc:
         return f"({path}: {exc})"
     return "\n".join(text.splitlines()[-lines:])
+
+
+# --- a whole Celery deployment on loopback (used by the Celery e2e test and benchmarks/) ----
+COMPONENTS = (("api-server",), ("scheduler",), ("dag-processor",), ("triggerer",))
+"""Airflow's components besides the workers, one process (tree) each."""
+PHASE_TIMEOUT = 150.0
+"""Seconds one wait of :meth:`CeleryStack.wait_for` may take at most."""
+
+
+def _fail(message: str) -> NoReturn:
+    import pytest
+
+    pytest.fail(message, pytrace=False)
+
+
+class CeleryStack:
+    """Airflow on the CeleryExecutor: the components, ``workers`` Celery workers (named by
+    their hostnames) and what a caller needs to talk to them over the REST API."""
+
+    def __init__(self, home: Path, data: Path, env: dict[str, str], port: int, workers: tuple[str, ...]) -> None:
+        self.home, self.data, self.env, self.workers = home, data, env, workers
+        self.rest = Rest(f"http://127.0.0.1:{port}")
+        self.trees: dict[str, ProcessTree] = {}
+        self.deadline = float("inf")
+
+    def log(self, name: str) -> Path:
+        return self.home / f"{name}.log"
+
+    def start(self) -> None:
+        for args in COMPONENTS:
+            self.trees[args[0]] = start_component(self.env, list(args), self.log(args[0]))
+        for name in self.workers:
+            self.trees[name] = start_component(
+                celery_worker_env(self.env, name),
+                ["celery", "worker", "--celery-hostname", f"{name}@%h", "--concurrency", "1"],
+                self.log(name))
+
+    def stop(self) -> dict[str, dict[str, object]]:
+        return stop_all({name: t for name, t in self.trees.items() if t.report is None})
+
+    def diagnostics(self, dag_id: str | None = None) -> str:
+        parts: list[str] = []
+        for name in self.trees:
+            parts += [f"--- {name}.log (tail) ---", tail(self.log(name), 25)]
+        pattern = f"dag_id={dag_id}/**/*.log" if dag_id else "dag_id=*/**/*.log"
+        for path in sorted((self.home / "logs").glob(pattern), key=lambda p: p.stat().st_mtime)[-3:]:
+            parts += [f"--- {path.relative_to(self.home)} (tail) ---", tail(path, 40)]
+        return "\n".join(parts)
+
+    def wait_for(self, what: str, probe: Callable[[], T | None], *, dag_id: str | None = None,
+                 timeout: float = PHASE_TIMEOUT) -> T:
+        """Poll ``probe`` until it returns something other than None; fail (pytest) with the
+        logs when a component exits or ``timeout`` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while True:
+            dead = {name: t.proc.returncode for name, t in self.trees.items() if t.proc.poll() is not None}
+            if dead:
+                _fail(f"{dead} exited while waiting for {what}\n{self.diagnostics(dag_id)}")
+            value = probe()
+            if value is not None:
+                return value
+            if time.monotonic() > deadline:
+                _fail(f"timed out waiting for {what}\n{self.diagnostics(dag_id)}")
+            time.sleep(1.0)
+
+    def runs(self, dag_id: str) -> list[dict[str, Any]]:
+        return list(self.rest.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"])
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances?limit=1000"
+        return list(self.rest.get(path)["task_instances"])
+
+    def wait_run(self, dag_id: str, run_id: str, timeout: float = PHASE_TIMEOUT) -> dict[str, Any]:
+        """Wait for a run to succeed; fail at once (with the logs) when a task fails or retries."""
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}"
+
+        def probe() -> dict[str, Any] | None:
+            run = self.rest.get(path)
+            bad = [f"{ti['task_id']}[{ti['map_index']}]: {ti['state']}" for ti in self.task_instances(dag_id, run_id)
+                   if ti["state"] in ("failed", "up_for_retry", "upstream_failed")]
+            if bad or run["state"] == "failed":
+                _fail(f"{dag_id} run {run_id} is {run['state']} ({bad})\n{self.diagnostics(dag_id)}")
+            return run if run["state"] == "success" else None
+
+        return self.wait_for(f"{dag_id} run {run_id} to succeed", probe, dag_id=dag_id, timeout=timeout)
+
+    def wait_ready(self) -> None:
+        """Every component healthy, every worker connected to the broker, a JWT for admin."""
+
+        def healthy() -> bool | None:
+            try:
+                status, health = self.rest.call("GET", "/api/v2/monitor/health", timeout=5)
+            except OSError:
+                return None
+            parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+            found: dict[str, Any] = health if status == 200 and isinstance(health, dict) else {}
+            return True if all((found.get(p) or {}).get("status") == "healthy" for p in parts) else None
+
+        def ready(name: str) -> Callable[[], bool | None]:
+            return lambda: " ready." in tail(self.log(name), 200) or None
+
+        self.wait_for("every component to report healthy", healthy)
+        for name in self.workers:
+            self.wait_for(f"celery {name} to be ready", ready(name))
+        passwords = self.home / "simple_auth_manager_passwords.json.generated"
+        self.wait_for(passwords.name, lambda: passwords.exists() or None)
+        self.rest.login("admin", json.loads(passwords.read_text())["admin"])
+
+    def poll_then_process(self, timeout: float = PHASE_TIMEOUT) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Unpause the processing DAG and the polling DAG (``@once``: its one run starts),
+        wait for that run and for the processing run its asset event starts (each within
+        ``timeout`` s). Returns both finished runs."""
+
+        def parsed() -> bool | None:
+            errors = self.rest.get("/api/v2/importErrors")
+            if errors["total_entries"]:
+                _fail(f"DAG import errors: {json.dumps(errors['import_errors'])[:4000]}")
+            ids = {d["dag_id"] for d in self.rest.get("/api/v2/dags?limit=100")["dags"]}
+            return True if {"newsflow_poll_feeds", "newsflow_process_articles"} <= ids else None
+
+        def first_run(dag_id: str, run_type: str) -> Callable[[], dict[str, Any] | None]:
+            def probe() -> dict[str, Any] | None:
+                runs = [r for r in self.runs(dag_id) if r["run_type"] == run_type]
+                return runs[0] if runs else None
+            return probe
+
+        self.wait_for("the dag-processor to register the DAGs", parsed)
+        for dag_id in ("newsflow_process_articles", "newsflow_poll_feeds"):
+            assert self.rest.request("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})["is_paused"] is False
+        poll = self.wait_for("the @once polling run", first_run("newsflow_poll_feeds", "scheduled"),
+                             dag_id="newsflow_poll_feeds")
+        poll = self.wait_run("newsflow_poll_feeds", poll["dag_run_id"], timeout)
+        process = self.wait_for("an asset-triggered newsflow_process_articles run",
+                                first_run("newsflow_process_articles", "asset_triggered"),
+                                dag_id="newsflow_process_articles")
+        return poll, self.wait_run("newsflow_process_articles", process["dag_run_id"], timeout)
+
+
+@contextlib.contextmanager
+def celery_stack(home: Path, data: Path, feeds: Path, *, postgres_url: str, redis_url: str,
+                 workers: tuple[str, ...], **extra: str) -> Iterator[CeleryStack]:
+    """A started :class:`CeleryStack` in ``home`` (its metadata DB a new database on the
+    PostgreSQL at ``postgres_url``, a superuser URL; its broker the Redis at ``redis_url``),
+    newsflow's data in ``data``, ``extra`` added to every component's environment. The
+    polling DAG's schedule is ``@once``. Every process is stopped on exit, whatever happened."""
+    import psycopg
+
+    home.mkdir(parents=True, exist_ok=True)
+    data.mkdir(parents=True, exist_ok=True)
+    database = f"airflow_{secrets.token_hex(4)}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {database}")
+    metadata_url = postgres_url.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0] + f"/{database}"
+    port = free_port()
+    base = airflow_env(home, data, feeds, NEWSFLOW_POLL_SCHEDULE="@once", AIRFLOW__API__WORKERS="1",
+                       AIRFLOW__LOGGING__LOGGING_LEVEL="INFO", **extra)
+    stack = CeleryStack(home, data, celery_env(base, port, metadata_url=metadata_url, redis_url=redis_url), port,
+                        workers)
+    try:
+        prepare(stack.env)  # metadata tables on PostgreSQL, the newsflow_http pool
+        stack.start()
+        yield stack
+    finally:
+        report = stack.stop()
+        left = {name: r["remaining"] for name, r in report.items() if r.get("remaining")}
+        if left:
+            print(f"[celery stack] left running after the stop: {left}", flush=True)
