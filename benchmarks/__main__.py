@@ -94,6 +94,12 @@ def politeness_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return politeness.run(sizes)
 
 
+def celery_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import celery_workers
+
+    return celery_workers.run()
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -105,6 +111,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "nlp-memory": nlp_memory_section,
     "warc-import": warc_import_section,
     "politeness": politeness_section,
+    "celery": celery_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
@@ -118,7 +125,11 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
                          "on one paragraph per language",
            "politeness": "one loopback publisher of 24 articles (each answered after 0.3 s) polled once, then "
                          "2 worker processes × 4 fetch threads processing half each at once, one shared state "
-                         "store; times as the publisher saw them"}
+                         "store; times as the publisher saw them",
+           "celery": "400 generated articles (benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
+                     "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
+                     "load_1m = the machine's 1-minute load average (shared with other work) before and after "
+                     "the processing run"}
 """Sections measured on data of their own (our annotated sets, a real corpus, synthetic inputs), not the demo corpus at N."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""
