@@ -126,7 +126,7 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "politeness": "one loopback publisher of 24 articles (each answered after 0.3 s) polled once, then "
                          "2 worker processes × 4 fetch threads processing half each at once, one shared state "
                          "store; times as the publisher saw them",
-           "celery": "400 generated articles (benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
+           "celery": "300 generated articles (benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
                      "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
                      "load_1m = the machine's 1-minute load average (shared with other work) before and after "
                      "the processing run"}

@@ -8,7 +8,7 @@ served on loopback). The polling DAG runs once; the figure is the processing run
 Politeness is off (no per-host delay, 8 requests at once): all pages come from one loopback host,
 and the question is how the workers scale, not how fast one host may be asked.
 
-Run ``python -m benchmarks --only celery`` (about 6 minutes at N = 400 on 2 cores).
+Run ``python -m benchmarks --only celery`` (about 10 minutes at N = 300 on 2 cores).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from newsflow.demo_server import DemoServer
 from newsflow.index.embedded import EmbeddedBackend
 
 REPO = Path(__file__).resolve().parents[1]
-ARTICLES = 400
+ARTICLES = 300
 WORKER_COUNTS = (1, 2)
 RUN_TIMEOUT = 1800.0
 
@@ -43,8 +43,8 @@ def run(n: int = ARTICLES) -> list[dict[str, Any]]:
     """One row per worker count: articles indexed, mapped tasks, the processing run's seconds,
     articles/s, speed-up over one worker, and the 1-minute load average before and after."""
     sys.path.insert(0, str(REPO / "tests"))  # the launchers the tests use: one copy of each
+    import pg_server
     from airflow_env import celery_stack
-    from pg_server import running_postgres
     from redis_server import running_redis
 
     rows: list[dict[str, Any]] = []
@@ -56,11 +56,12 @@ def run(n: int = ARTICLES) -> list[dict[str, Any]]:
             feeds = work / "feeds.yaml"
             feeds.write_text(yaml.safe_dump({"feeds": [
                 {"name": f"bench-{i}", "url": f"{server.base_url}/{path}"} for i, path in enumerate(site.feeds)]}))
-            with running_postgres() as postgres_url:
+            postgres = pg_server.start()
+            try:
                 for count in WORKER_COUNTS:
                     names = tuple(f"worker{i + 1}" for i in range(count))
                     with running_redis(work / f"redis-{count}") as redis_url, celery_stack(
-                        work / f"home-{count}", work / f"data-{count}", feeds, postgres_url=postgres_url,
+                        work / f"home-{count}", work / f"data-{count}", feeds, postgres_url=postgres.url(),
                         redis_url=redis_url, workers=names,
                         NEWSFLOW_PER_HOST_DELAY="0", NEWSFLOW_PER_HOST_CONCURRENCY="8",
                     ) as stack:
@@ -81,6 +82,8 @@ def run(n: int = ARTICLES) -> list[dict[str, Any]]:
                         "load_1m_before_after": f"{load_before:.2f} / {load_after:.2f}",
                     })
                     print(f"  celery workers={count}: {rows[-1]}", flush=True)
+            finally:
+                postgres.stop()
         finally:
             server.stop()
     first = rows[0]["articles_per_s"]

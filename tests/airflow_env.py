@@ -109,6 +109,9 @@ def celery_env(base: dict[str, str], api_port: int, *, metadata_url: str, redis_
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url,
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": metadata_url,
+            # small connection pools: every component on one test server (max_connections 50)
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_POOL_SIZE": "2",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_MAX_OVERFLOW": "4",
             "AIRFLOW__CELERY__BROKER_URL": f"{redis_url}/0",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"{redis_url}/1",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",

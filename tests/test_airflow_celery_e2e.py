@@ -17,10 +17,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pg_server as pg_launcher
 import pytest
 from airflow_env import CeleryStack, airflow_env, celery_stack
+from ci import unavailable
 from conftest import DEMO_ARTICLES, require
-from pg_server import running_postgres
 from redis_server import running_redis
 
 from newsflow.config import SEEDS_DIR
@@ -48,8 +49,15 @@ def state_store_env(postgres_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    with running_postgres() as url:
-        yield url
+    """A superuser URL of a PostgreSQL started for this test (tests/pg_server.py)."""
+    try:
+        server = pg_launcher.start()
+    except pg_launcher.PgUnavailable as exc:
+        unavailable(f"no PostgreSQL: {exc}")
+    try:
+        yield server.url()
+    finally:
+        server.stop()
 
 
 @pytest.fixture
