@@ -26,7 +26,7 @@ from redis_server import running_redis
 
 from newsflow.config import SEEDS_DIR
 from newsflow.demo_server import DemoServer
-from newsflow.index.elastic import canonical_content
+from newsflow.index.elastic_writer import canonical_content
 from newsflow.index.embedded import EmbeddedBackend
 
 pytestmark = pytest.mark.airflow
