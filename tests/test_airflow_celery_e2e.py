@@ -1,6 +1,7 @@
 """End to end on Airflow 3's CeleryExecutor, every part real and on loopback.
 
-PostgreSQL (Airflow's metadata DB), Redis (Celery's broker and result backend), the
+PostgreSQL (Airflow's metadata DB and, in a database of its own, newsflow's state store
+shared by the workers: ``NEWSFLOW_STATE_URL``), Redis (Celery's broker and result backend), the
 api-server, scheduler, dag-processor, triggerer and two ``airflow celery worker`` processes
 (one task at a time each, told apart by their hostnames) are started by the fixtures. The
 polling DAG runs once; its asset event starts the processing DAG, whose mapped batches must
@@ -25,7 +26,6 @@ from typing import Any
 import pg_server as pg_launcher
 import pytest
 from airflow_env import CeleryStack, airflow_env, celery_stack
-from ci import unavailable
 from conftest import DEMO_ARTICLES, require
 from redis_server import running_redis
 
@@ -44,27 +44,10 @@ ORDER_DEPENDENT = ("cluster_id",)
 """Fields compared as a partition (which documents share a value), not value for value."""
 
 
-def state_store_env(postgres_url: str) -> dict[str, str]:
-    """Where the workers keep newsflow's state (the ONE place to change when it moves).
-
-    Today both workers share the SQLite state file in ``NEWSFLOW_DATA_DIR``: safe on one
-    host. Once the PostgreSQL state store is merged, return
-    ``{"NEWSFLOW_STATE_URL": <a database on postgres_url>}`` here."""
-    del postgres_url
-    return {}
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A superuser URL of a PostgreSQL started for this test (tests/pg_server.py)."""
-    try:
-        server = pg_launcher.start()
-    except pg_launcher.PgUnavailable as exc:
-        unavailable(f"no PostgreSQL: {exc}")
-    try:
-        yield server.url()
-    finally:
-        server.stop()
+def state_store_env(server: pg_launcher.PgServer) -> dict[str, str]:
+    """Where the workers keep newsflow's state (the one place that says so): a new database
+    on the test's PostgreSQL, shared by both workers as it would be across hosts."""
+    return {"NEWSFLOW_STATE_URL": server.url(server.create_database("newsflow_state"))}
 
 
 @pytest.fixture
@@ -81,11 +64,12 @@ def demo_feeds_file(tmp_path: Path, demo_server: DemoServer) -> Path:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, demo_feeds_file: Path, postgres_url: str, redis_url: str) -> Iterator[CeleryStack]:
+def stack(tmp_path: Path, demo_feeds_file: Path, pg_server: pg_launcher.PgServer,
+          redis_url: str) -> Iterator[CeleryStack]:
     """Metadata DB created and migrated, pool set, every component started; stopped whatever happens."""
     require("airflow.providers.celery", "the Celery end-to-end test")
-    with celery_stack(tmp_path / "airflow-home", tmp_path / "data", demo_feeds_file, postgres_url=postgres_url,
-                      redis_url=redis_url, workers=WORKERS, **state_store_env(postgres_url)) as running:
+    with celery_stack(tmp_path / "airflow-home", tmp_path / "data", demo_feeds_file, postgres_url=pg_server.url(),
+                      redis_url=redis_url, workers=WORKERS, **state_store_env(pg_server)) as running:
         yield running
 
 
