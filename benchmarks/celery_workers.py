@@ -1,8 +1,8 @@
 """Airflow on the CeleryExecutor with 1 and then 2 Celery workers: articles/s of the processing DAG.
 
 The deployment is the Celery end-to-end test's (``tests/airflow_env.py``: PostgreSQL metadata
-DB, Redis broker, api-server, scheduler, dag-processor, triggerer, workers of one task slot
-each), started afresh for each worker count on the same generated corpus (:mod:`benchmarks.sitegen`,
+DB, newsflow's state store in a database of its own on the same PostgreSQL, Redis broker,
+api-server, scheduler, dag-processor, triggerer, workers of one task slot each), started afresh for each worker count on the same generated corpus (:mod:`benchmarks.sitegen`,
 served on loopback). The polling DAG runs once; the figure is the processing run's wall time
 (its start to its end in Airflow's metadata), so Airflow's start and the polling are not in it.
 Politeness is off (no per-host delay, 8 requests at once): all pages come from one loopback host,
@@ -64,6 +64,7 @@ def run(n: int = ARTICLES) -> list[dict[str, Any]]:
                         work / f"home-{count}", work / f"data-{count}", feeds, postgres_url=postgres.url(),
                         redis_url=redis_url, workers=names,
                         NEWSFLOW_PER_HOST_DELAY="0", NEWSFLOW_PER_HOST_CONCURRENCY="8",
+                        NEWSFLOW_STATE_URL=postgres.url(postgres.create_database("newsflow_state")),
                     ) as stack:
                         stack.wait_ready()
                         time.sleep(5)  # let the start's CPU burst pass before the load is read

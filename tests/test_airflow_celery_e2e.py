@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pg_server as pg_launcher
+import psycopg
 import pytest
 from airflow_env import CeleryStack, airflow_env, celery_stack
 from conftest import DEMO_ARTICLES, require
@@ -149,6 +150,14 @@ def test_celery_workers_share_the_mapped_batches_and_build_the_single_process_in
     every_host = {ti["hostname"] for ti in tis} | {
         ti["hostname"] for ti in stack.task_instances("newsflow_poll_feeds", poll["dag_run_id"])}
     assert every_host <= set(WORKERS), f"a task ran outside the two Celery workers: {every_host}"
+
+    # the workers kept their state in PostgreSQL, not in a file of the data directory
+    assert not (stack.data / "state.db").exists()
+    with psycopg.connect(stack.env["NEWSFLOW_STATE_URL"]) as conn:
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()
+        founders = conn.execute("SELECT count(DISTINCT cluster_id) FROM simhash_clusters").fetchone()
+    assert articles is not None and articles[0] >= DEMO_ARTICLES
+    assert founders is not None and founders[0] > 0
 
     # 4. the index equals a single-process run's, id for id and hash for hash
     out, err = reference.communicate(timeout=300)
