@@ -14,7 +14,7 @@ picks up ``pending`` articles. A run *claims* the articles it processes (a lease
 expiry, renewed by a background thread while the run lives), so two concurrent runs never
 process the same article, and a killed run's claims expire and are picked up again.
 
-Layout: :class:`StateStore` (:mod:`.store`) is the entry point callers use; its records
+Layout: :class:`StateStore` (:mod:`.store`, its per-host part in :mod:`.hosts`) is the entry point callers use; its records
 (:mod:`.records`), time representation (:mod:`.clock`) and retry policy (:mod:`.retry`) do
 not depend on the database; :mod:`.sqlite` holds the schema (version, migrations) and one
 module per table with that table's SQL.
