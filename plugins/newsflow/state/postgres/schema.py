@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from newsflow.errors import ConfigError
+from newsflow.state import tables
 
 SCHEMA_VERSION = 2
 _LOCK_KEY = 0x6E657773  # "news": the advisory lock migrations take
@@ -26,12 +27,10 @@ _LOCK_KEY = 0x6E657773  # "news": the advisory lock migrations take
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)"
 
 
-class TableStore:
-    """A table's statements, run on a connection the caller holds the lock of (and wraps in a
-    transaction where several statements must hold together)."""
+class TableStore(tables.TableStore):
+    """A table's statements on a psycopg connection: :meth:`run` turns ``?`` into ``%s``."""
 
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
+    PARAM = "%s"
 
 
 def migrations(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from newsflow.errors import ConfigError
 from newsflow.sqlite_db import transaction
-from newsflow.state import clock
+from newsflow.state import clock, tables
 
 SCHEMA_VERSION = 5
 
@@ -41,12 +41,8 @@ class Table:
     times: tuple[str, ...] = ()
 
 
-class TableStore:
-    """A table's statements, run on a connection the caller holds the lock of (and wraps in a
-    transaction where several statements must hold together)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+class TableStore(tables.TableStore):
+    """A table's statements on a SQLite connection (``?`` placeholders)."""
 
 
 def user_version(conn: sqlite3.Connection) -> int:
