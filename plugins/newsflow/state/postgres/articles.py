@@ -15,7 +15,8 @@ from typing import Any
 from newsflow.models import FeedEntry
 from newsflow.state.clock import Stamp
 from newsflow.state.postgres.schema import TableStore
-from newsflow.state.records import entry_json, entry_of
+from newsflow.state.records import entry_of
+from newsflow.state.tables import articles as shared
 
 DDL = (
     """
@@ -57,38 +58,8 @@ def _due_params(
             "urls": list(urls or ()), "limit": limit}
 
 
-class Articles(TableStore):
+class Articles(shared.Articles, TableStore):
     """The ``articles`` table."""
-
-    def insert_new(self, entry: FeedEntry, doc_id: str, now: Stamp) -> bool:
-        """Record ``entry`` as pending unless its URL is known; whether it was new."""
-        return bool(self.conn.execute(
-            "INSERT INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
-            " VALUES (%s, %s, %s, 'pending', %s, %s, %s) ON CONFLICT (url) DO NOTHING",
-            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
-        ).rowcount)
-
-    def queue(self, entry: FeedEntry, doc_id: str, now: Stamp) -> None:
-        """Record ``entry`` as pending, or put a known one back to pending (its entry kept)."""
-        self.conn.execute(
-            "INSERT INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
-            " VALUES (%s, %s, %s, 'pending', %s, %s, %s)"
-            " ON CONFLICT (url) DO UPDATE SET status = 'pending', updated_at = excluded.updated_at",
-            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
-        )
-
-    def stored(self, url: str) -> tuple[FeedEntry, str] | None:
-        """The stored entry of ``url`` and its status."""
-        row = self.conn.execute("SELECT entry, status FROM articles WHERE url = %s", (url,)).fetchone()
-        return (entry_of(row["entry"]), str(row["status"])) if row else None
-
-    def replace_entry(self, entry: FeedEntry, now: Stamp) -> None:
-        """Store ``entry`` in place of its URL's; a done article becomes pending again."""
-        self.conn.execute(
-            "UPDATE articles SET entry = %s, updated_at = %s,"
-            " status = CASE WHEN status = 'done' THEN 'pending' ELSE status END WHERE url = %s",
-            (entry_json(entry), now, entry.url),
-        )
 
     def due(
         self, now: Stamp, *, max_attempts: int, include_failed: bool, urls: Sequence[str] | None, limit: int | None
@@ -113,19 +84,10 @@ class Articles(TableStore):
         rows = sorted(self.conn.execute(sql, params).fetchall(), key=lambda r: (r["first_seen_at"], r["url"]))
         return [entry_of(row["entry"]) for row in rows]
 
-    def renew(self, owner: str, until: Stamp) -> int:
-        return int(self.conn.execute(
-            "UPDATE articles SET lease_until = %s WHERE lease_owner = %s", (until, owner)
-        ).rowcount)
-
     def release(self, owner: str, urls: Sequence[str] | None) -> int:
         sql = "UPDATE articles SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = %(owner)s"
         sql += _IN_URLS.format(column="url") if urls is not None else ""
         return int(self.conn.execute(sql, {"owner": owner, "urls": list(urls or ())}).rowcount)
-
-    def entry(self, url: str) -> FeedEntry | None:
-        row = self.conn.execute("SELECT entry FROM articles WHERE url = %s", (url,)).fetchone()
-        return entry_of(row["entry"]) if row else None
 
     def settle(self, urls: Sequence[str], status: str, now: Stamp) -> None:
         """Mark ``urls`` ``done`` or ``failed`` and drop their leases."""
@@ -136,28 +98,3 @@ class Articles(TableStore):
             " WHERE url = ANY(%s::text[])",
             (status, now, list(urls)),
         )
-
-    def requeue_failed(self, now: Stamp, *, include_permanent: bool) -> int:
-        """Failed articles back to pending (not those with a permanent failure unless
-        ``include_permanent``); how many."""
-        return int(self.conn.execute(
-            """
-            UPDATE articles SET status = 'pending', updated_at = %s
-            WHERE status = 'failed' AND (%s OR NOT EXISTS (
-                SELECT 1 FROM failures f WHERE f.url = articles.url AND NOT f.retryable))
-            """,
-            (now, include_permanent),
-        ).rowcount)
-
-    def counts(self) -> dict[str, int]:
-        """Articles per status (every status, 0 when none)."""
-        out = {"pending": 0, "done": 0, "failed": 0}
-        rows = self.conn.execute("SELECT status, count(*) AS n FROM articles GROUP BY status")
-        out.update({row["status"]: int(row["n"]) for row in rows})
-        return out
-
-    def prune_done(self, before: Stamp) -> int:
-        """Forget done articles last updated before ``before``; how many."""
-        return int(self.conn.execute(
-            "DELETE FROM articles WHERE status = 'done' AND updated_at < %s", (before,)
-        ).rowcount)

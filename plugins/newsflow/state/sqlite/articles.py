@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from newsflow.models import FeedEntry
 from newsflow.state.clock import Stamp
-from newsflow.state.records import entry_json, entry_of
+from newsflow.state.records import entry_of
 from newsflow.state.sqlite.schema import Table, TableStore
+from newsflow.state.tables import articles as shared
 
 TABLE = Table(
     "articles",
@@ -46,38 +47,8 @@ _IN_URLS = " AND {column} IN (SELECT value FROM json_each(:urls))"
 _SETTLED = "status = '{status}', updated_at = ?, lease_owner = NULL, lease_until = NULL"
 
 
-class Articles(TableStore):
+class Articles(shared.Articles, TableStore):
     """The ``articles`` table."""
-
-    def insert_new(self, entry: FeedEntry, doc_id: str, now: Stamp) -> bool:
-        """Record ``entry`` as pending unless its URL is known; whether it was new."""
-        return bool(self.conn.execute(
-            "INSERT OR IGNORE INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
-            " VALUES (?, ?, ?, 'pending', ?, ?, ?)",
-            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
-        ).rowcount)
-
-    def queue(self, entry: FeedEntry, doc_id: str, now: Stamp) -> None:
-        """Record ``entry`` as pending, or put a known one back to pending (its entry kept)."""
-        self.conn.execute(
-            "INSERT INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
-            " VALUES (?, ?, ?, 'pending', ?, ?, ?)"
-            " ON CONFLICT(url) DO UPDATE SET status = 'pending', updated_at = excluded.updated_at",
-            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
-        )
-
-    def stored(self, url: str) -> tuple[FeedEntry, str] | None:
-        """The stored entry of ``url`` and its status."""
-        row = self.conn.execute("SELECT entry, status FROM articles WHERE url = ?", (url,)).fetchone()
-        return (entry_of(row["entry"]), str(row["status"])) if row else None
-
-    def replace_entry(self, entry: FeedEntry, now: Stamp) -> None:
-        """Store ``entry`` in place of its URL's; a done article becomes pending again."""
-        self.conn.execute(
-            "UPDATE articles SET entry = ?, updated_at = ?,"
-            " status = CASE WHEN status = 'done' THEN 'pending' ELSE status END WHERE url = ?",
-            (entry_json(entry), now, entry.url),
-        )
 
     def due(
         self, now: Stamp, *, max_attempts: int, include_failed: bool, urls: Sequence[str] | None, limit: int | None
@@ -102,19 +73,10 @@ class Articles(TableStore):
         )
         return [entry for _, entry in due]
 
-    def renew(self, owner: str, until: Stamp) -> int:
-        return self.conn.execute(
-            "UPDATE articles SET lease_until = ? WHERE lease_owner = ?", (until, owner)
-        ).rowcount
-
     def release(self, owner: str, urls: Sequence[str] | None) -> int:
         sql = "UPDATE articles SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = :owner"
         sql += _IN_URLS.format(column="url") if urls is not None else ""
         return self.conn.execute(sql, {"owner": owner, "urls": json.dumps(list(urls or ()))}).rowcount
-
-    def entry(self, url: str) -> FeedEntry | None:
-        row = self.conn.execute("SELECT entry FROM articles WHERE url = ?", (url,)).fetchone()
-        return entry_of(row["entry"]) if row else None
 
     def settle(self, urls: Sequence[str], status: str, now: Stamp) -> None:
         """Mark ``urls`` ``done`` or ``failed`` and drop their leases."""
@@ -122,29 +84,3 @@ class Articles(TableStore):
             raise ValueError(f"an article is settled as done or failed, not {status!r}")
         sql = f"UPDATE articles SET {_SETTLED.format(status=status)} WHERE url = ?"
         self.conn.executemany(sql, [(now, url) for url in urls])
-
-    def requeue_failed(self, now: Stamp, *, include_permanent: bool) -> int:
-        """Failed articles back to pending (not those with a permanent failure unless
-        ``include_permanent``); how many."""
-        return self.conn.execute(
-            """
-            UPDATE articles SET status = 'pending', updated_at = ?
-            WHERE status = 'failed' AND (? OR NOT EXISTS (
-                SELECT 1 FROM failures f WHERE f.url = articles.url AND f.retryable = 0))
-            """,
-            (now, include_permanent),
-        ).rowcount
-
-    def counts(self) -> dict[str, int]:
-        """Articles per status (every status, 0 when none)."""
-        out = {"pending": 0, "done": 0, "failed": 0}
-        rows = self.conn.execute("SELECT status, count(*) AS n FROM articles GROUP BY status")
-        out.update({row["status"]: int(row["n"]) for row in rows})
-        return out
-
-    def prune_done(self, before: Stamp) -> int:
-        """Forget done articles last updated before ``before``; how many."""
-        return self.conn.execute(
-            "DELETE FROM articles WHERE status = 'done' AND updated_at < ?", (before,)
-        ).rowcount
-
