@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from newsflow.state.clock import Stamp
 from newsflow.state.sqlite.schema import Table, TableStore
+from newsflow.state.tables import robots_cache as shared
 
 TABLE = Table(
     "robots",
@@ -19,18 +19,5 @@ TABLE = Table(
 )
 
 
-class Robots(TableStore):
+class Robots(shared.Robots, TableStore):
     """The ``robots`` table."""
-
-    def get(self, origin: str, now: Stamp) -> tuple[int, str] | None:
-        """(HTTP status, body) of ``origin``'s robots.txt unless expired at ``now``."""
-        row = self.conn.execute(
-            "SELECT status, body FROM robots WHERE origin = ? AND expires_at > ?", (origin, now)
-        ).fetchone()
-        return (int(row["status"]), str(row["body"])) if row else None
-
-    def put(self, origin: str, status: int, body: str, now: Stamp, expires: Stamp) -> None:
-        self.conn.execute(
-            "INSERT OR REPLACE INTO robots (origin, status, body, fetched_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (origin, status, body, now, expires),
-        )
