@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from newsflow.state.clock import Stamp
 from newsflow.state.postgres.schema import TableStore
-from newsflow.state.records import Failure, failure
+from newsflow.state.tables import failures as shared
 
 DDL = (
     """
@@ -37,54 +36,21 @@ _UPSERT = """
         retryable = excluded.retryable, attempts = f.attempts + 1,
         last_failed_at = excluded.last_failed_at, next_retry_at = excluded.next_retry_at,
         host = excluded.host
-    RETURNING *
 """
 
 
-class Failures(TableStore):
+class Failures(shared.Failures, TableStore):
     """The ``failures`` table."""
 
-    def attempts(self, stage: str, url: str) -> int:
-        """How many times ``url`` has failed in ``stage`` so far (0: never, or cleared); the
-        pair stays locked (advisory, transaction-scoped) until the caller's transaction ends,
-        so a concurrent failure of the same item waits and counts from this one's result."""
+    UPSERT = _UPSERT
+
+    def hold(self, stage: str, url: str) -> None:
+        """A transaction-scoped advisory lock on the pair."""
         self.conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended('failures:' || %s || ' ' || %s, 0))", (stage, url)
         )
-        row = self.conn.execute("SELECT attempts FROM failures WHERE stage = %s AND url = %s", (stage, url)).fetchone()
-        return int(row["attempts"]) if row else 0
-
-    def record(
-        self, stage: str, url: str, now: Stamp, *, error_class: str, message: str, retryable: bool,
-        next_retry: Stamp | None, host: str | None,
-    ) -> Failure:
-        """Insert the failure or bump its attempts; the row as it is now."""
-        row = self.conn.execute(_UPSERT, {
-            "stage": stage, "url": url, "error_class": error_class, "message": message,
-            "retryable": retryable, "now": now, "next_retry": next_retry, "host": host,
-        }).fetchone()
-        return failure(row)
 
     def clear(self, urls: Sequence[str], stages: Sequence[str]) -> None:
         self.conn.execute(
             "DELETE FROM failures WHERE url = ANY(%s::text[]) AND stage = ANY(%s::text[])", (list(urls), list(stages))
         )
-
-    def all(self, stage: str | None = None) -> list[Failure]:
-        """Every failure (of ``stage``), last failed first."""
-        if stage:
-            rows = self.conn.execute(
-                "SELECT * FROM failures WHERE stage = %s ORDER BY last_failed_at DESC, id DESC", (stage,)
-            )
-        else:
-            rows = self.conn.execute("SELECT * FROM failures ORDER BY last_failed_at DESC, id DESC")
-        return [failure(r) for r in rows]
-
-    def count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) AS n FROM failures").fetchone()["n"])
-
-    def prune_permanent(self, before: Stamp) -> int:
-        """Forget permanent failures last seen before ``before``; how many."""
-        return int(self.conn.execute(
-            "DELETE FROM failures WHERE NOT retryable AND last_failed_at < %s", (before,)
-        ).rowcount)

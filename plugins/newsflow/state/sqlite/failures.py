@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from newsflow.state.clock import Stamp
-from newsflow.state.records import Failure, failure
 from newsflow.state.sqlite.schema import Table, TableStore
+from newsflow.state.tables import failures as shared
 
 TABLE = Table(
     "failures",
@@ -40,41 +39,15 @@ _UPSERT = """
 """
 
 
-class Failures(TableStore):
+class Failures(shared.Failures, TableStore):
     """The ``failures`` table."""
 
-    def attempts(self, stage: str, url: str) -> int:
-        """How many times ``url`` has failed in ``stage`` so far (0: never, or cleared)."""
-        row = self.conn.execute("SELECT attempts FROM failures WHERE stage = ? AND url = ?", (stage, url)).fetchone()
-        return int(row["attempts"]) if row else 0
+    UPSERT = _UPSERT
 
-    def record(
-        self, stage: str, url: str, now: Stamp, *, error_class: str, message: str, retryable: bool,
-        next_retry: Stamp | None, host: str | None,
-    ) -> Failure:
-        """Insert the failure or bump its attempts; the row as it is now."""
-        self.conn.execute(_UPSERT, {
-            "stage": stage, "url": url, "error_class": error_class, "message": message,
-            "retryable": int(retryable), "now": now, "next_retry": next_retry, "host": host,
-        })
-        return failure(self.conn.execute("SELECT * FROM failures WHERE stage = ? AND url = ?", (stage, url)).fetchone())
+    def hold(self, stage: str, url: str) -> None:
+        """Nothing to do: the caller's ``BEGIN IMMEDIATE`` transaction already holds the file."""
 
     def clear(self, urls: Sequence[str], stages: Sequence[str]) -> None:
         self.conn.executemany(
             "DELETE FROM failures WHERE url = ? AND stage = ?", [(u, s) for u in urls for s in stages]
         )
-
-    def all(self, stage: str | None = None) -> list[Failure]:
-        """Every failure (of ``stage``), last failed first."""
-        where, params = (" WHERE stage = ?", (stage,)) if stage else ("", ())
-        rows = self.conn.execute(f"SELECT * FROM failures{where} ORDER BY last_failed_at DESC, id DESC", params)
-        return [failure(r) for r in rows]
-
-    def count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM failures").fetchone()[0])
-
-    def prune_permanent(self, before: Stamp) -> int:
-        """Forget permanent failures last seen before ``before``; how many."""
-        return self.conn.execute(
-            "DELETE FROM failures WHERE retryable = 0 AND last_failed_at < ?", (before,)
-        ).rowcount
