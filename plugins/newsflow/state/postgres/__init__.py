@@ -8,8 +8,6 @@ stores built on its connection: the same classes, method names and records as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from newsflow.errors import ConfigError
 from newsflow.postgres_db import Database, redact_url, scrub
 from newsflow.state.postgres import (
@@ -23,6 +21,7 @@ from newsflow.state.postgres import (
     robots_cache,
 )
 from newsflow.state.postgres.schema import SCHEMA_VERSION, migrations, open_schema
+from newsflow.state.tables.bundle import Tables
 
 TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters")
 """Every state table (the order they are created and copied in)."""
@@ -33,19 +32,6 @@ MIGRATIONS = migrations(
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"
-
-
-@dataclass(frozen=True, slots=True)
-class Tables:
-    """The table stores of one state database, all on its one connection."""
-
-    feeds: feeds.Feeds
-    articles: articles.Articles
-    aliases: aliases.Aliases
-    failures: failures.Failures
-    hosts: hosts.Hosts
-    robots: robots_cache.Robots
-    host_slots: host_slots.HostSlots
 
 
 def open_database(url: str) -> Database:

@@ -8,7 +8,6 @@ built on its connection. Each table's DDL and SQL live in its own module.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from newsflow.errors import ConfigError
@@ -23,25 +22,13 @@ from newsflow.state.sqlite import (
     robots_cache,
 )
 from newsflow.state.sqlite.schema import SCHEMA_VERSION, open_schema
+from newsflow.state.tables.bundle import Tables
 
 TABLES = (
     feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE,
     host_slots.SLOTS, host_slots.PACE,
 )
 """Every table of the state file (the order they are created in)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Tables:
-    """The table stores of one state database, all on its one connection."""
-
-    feeds: feeds.Feeds
-    articles: articles.Articles
-    aliases: aliases.Aliases
-    failures: failures.Failures
-    hosts: hosts.Hosts
-    robots: robots_cache.Robots
-    host_slots: host_slots.HostSlots
 
 
 def open_state(path: str | Path) -> tuple[Database, Tables]:
