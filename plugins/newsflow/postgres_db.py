@@ -17,6 +17,8 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from newsflow.shared_connection import SharedConnection
+
 SCHEMES = ("postgresql", "postgres")
 
 
@@ -65,7 +67,7 @@ def _psycopg() -> Any:
     return psycopg
 
 
-class Database(AbstractContextManager["Database"]):
+class Database(SharedConnection[Any], AbstractContextManager["Database"]):
     """One connection to a PostgreSQL database and the lock its threads share; closed on ``with`` exit.
 
     ``url``: ``postgresql://user:password@host:port/dbname`` (libpq's URI form).
@@ -89,21 +91,8 @@ class Database(AbstractContextManager["Database"]):
         self.lock = threading.RLock()
 
     @contextmanager
-    def locked(self) -> Iterator[Any]:
-        """The connection, for statements that need no transaction (each one commits)."""
-        with self.lock:
-            yield self.conn
-
-    @contextmanager
     def transaction(self) -> Iterator[Any]:
         """The connection inside one transaction (READ COMMITTED; row locks and ``FOR UPDATE``
         do the serialising); any exception rolls back and propagates unchanged."""
         with self.lock, self.conn.transaction():
             yield self.conn
-
-    def close(self) -> None:
-        with self.lock:
-            self.conn.close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

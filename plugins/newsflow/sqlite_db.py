@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from newsflow.shared_connection import SharedConnection
+
 MEMORY = ":memory:"
 
 
@@ -58,7 +60,7 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
         raise
 
 
-class Database(AbstractContextManager["Database"]):
+class Database(SharedConnection[sqlite3.Connection], AbstractContextManager["Database"]):
     """One connection to a SQLite file and the lock its threads share; closed on ``with`` exit."""
 
     Error = sqlite3.Error
@@ -70,20 +72,7 @@ class Database(AbstractContextManager["Database"]):
         self.lock = threading.RLock()
 
     @contextmanager
-    def locked(self) -> Iterator[sqlite3.Connection]:
-        """The connection, for statements that need no transaction (each one is atomic)."""
-        with self.lock:
-            yield self.conn
-
-    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """The connection inside one ``BEGIN IMMEDIATE`` transaction (see :func:`transaction`)."""
         with self.lock, transaction(self.conn):
             yield self.conn
-
-    def close(self) -> None:
-        with self.lock:
-            self.conn.close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
