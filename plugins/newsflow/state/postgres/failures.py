@@ -26,23 +26,9 @@ DDL = (
     "CREATE INDEX failures_url ON failures (url)",
 )
 
-_UPSERT = """
-    INSERT INTO failures AS f (stage, url, error_class, message, retryable, attempts,
-                          first_failed_at, last_failed_at, next_retry_at, host)
-    VALUES (%(stage)s, %(url)s, %(error_class)s, %(message)s, %(retryable)s, 1, %(now)s, %(now)s,
-            %(next_retry)s::double precision, %(host)s)
-    ON CONFLICT (stage, url) DO UPDATE SET
-        error_class = excluded.error_class, message = excluded.message,
-        retryable = excluded.retryable, attempts = f.attempts + 1,
-        last_failed_at = excluded.last_failed_at, next_retry_at = excluded.next_retry_at,
-        host = excluded.host
-"""
-
 
 class Failures(shared.Failures, TableStore):
     """The ``failures`` table."""
-
-    UPSERT = _UPSERT
 
     def hold(self, stage: str, url: str) -> None:
         """A transaction-scoped advisory lock on the pair."""

@@ -27,22 +27,9 @@ TABLE = Table(
     times=("first_failed_at", "last_failed_at", "next_retry_at"),
 )
 
-_UPSERT = """
-    INSERT INTO failures (stage, url, error_class, message, retryable, attempts,
-                          first_failed_at, last_failed_at, next_retry_at, host)
-    VALUES (:stage, :url, :error_class, :message, :retryable, 1, :now, :now, :next_retry, :host)
-    ON CONFLICT(stage, url) DO UPDATE SET
-        error_class = excluded.error_class, message = excluded.message,
-        retryable = excluded.retryable, attempts = failures.attempts + 1,
-        last_failed_at = excluded.last_failed_at, next_retry_at = excluded.next_retry_at,
-        host = excluded.host
-"""
-
 
 class Failures(shared.Failures, TableStore):
     """The ``failures`` table."""
-
-    UPSERT = _UPSERT
 
     def hold(self, stage: str, url: str) -> None:
         """Nothing to do: the caller's ``BEGIN IMMEDIATE`` transaction already holds the file."""

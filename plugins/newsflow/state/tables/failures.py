@@ -1,21 +1,28 @@
 """One row per (stage, url) that failed: the ``failures`` table's methods, for both dialects
-(a dialect gives :attr:`Failures.UPSERT`, :meth:`Failures.hold` and :meth:`Failures.clear`)."""
+(a dialect gives :meth:`Failures.hold` and :meth:`Failures.clear`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
 from newsflow.state.clock import Stamp
 from newsflow.state.records import Failure, failure
 from newsflow.state.tables import TableStore
 
+_UPSERT = """
+    INSERT INTO failures (stage, url, error_class, message, retryable, attempts,
+                          first_failed_at, last_failed_at, next_retry_at, host)
+    VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+    ON CONFLICT (stage, url) DO UPDATE SET
+        error_class = excluded.error_class, message = excluded.message,
+        retryable = excluded.retryable, attempts = failures.attempts + 1,
+        last_failed_at = excluded.last_failed_at, next_retry_at = excluded.next_retry_at,
+        host = excluded.host
+"""
+
 
 class Failures(TableStore):
     """The ``failures`` table."""
-
-    UPSERT: ClassVar[str]
-    """Insert a failure or bump its attempts, from the named parameters :meth:`record` passes."""
 
     def hold(self, stage: str, url: str) -> None:
         """Hold the (stage, url) pair until the caller's transaction ends."""
@@ -34,10 +41,7 @@ class Failures(TableStore):
         next_retry: Stamp | None, host: str | None,
     ) -> Failure:
         """Insert the failure or bump its attempts; the row as it is now."""
-        self.conn.execute(self.UPSERT, {
-            "stage": stage, "url": url, "error_class": error_class, "message": message,
-            "retryable": retryable, "now": now, "next_retry": next_retry, "host": host,
-        })
+        self.run(_UPSERT, (stage, url, error_class, message, retryable, now, now, next_retry, host))
         return failure(self.run("SELECT * FROM failures WHERE stage = ? AND url = ?", (stage, url)).fetchone())
 
     def clear(self, urls: Sequence[str], stages: Sequence[str]) -> None:
