@@ -1,6 +1,6 @@
 """SimHash signatures and their near-duplicate clusters: the ``simhash_clusters`` table (PostgreSQL).
 
-The same rows and methods as :mod:`newsflow.state.sqlite.clusters`; part of the PostgreSQL
+The table, its rows and methods are :mod:`newsflow.state.tables.clusters`'s; part of the PostgreSQL
 state schema (:mod:`.schema`, version 1). A batch of assignments locks the table's advisory
 lock first (:meth:`Clusters.lock`), so concurrent batches serialise instead of founding one
 cluster twice.
@@ -11,22 +11,8 @@ from __future__ import annotations
 from newsflow.state.postgres.schema import TableStore
 from newsflow.state.tables import clusters as shared
 
-BANDS = 4
-DDL = (
-    """CREATE TABLE simhash_clusters (
-    doc_id text PRIMARY KEY,
-    simhash text NOT NULL,
-    band0 integer NOT NULL,
-    band1 integer NOT NULL,
-    band2 integer NOT NULL,
-    band3 integer NOT NULL,
-    seen_at text NOT NULL,
-    cluster_id text NOT NULL,
-    seq bigint NOT NULL
-)""",
-    *(f"CREATE INDEX simhash_clusters_band{i} ON simhash_clusters (band{i})" for i in range(BANDS)),
-    "CREATE INDEX simhash_clusters_cluster ON simhash_clusters (cluster_id)",
-)
+BANDS = shared.BANDS
+DDL = shared.DDL
 
 _LOCK = 0x73696D68  # "simh"
 

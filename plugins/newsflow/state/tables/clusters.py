@@ -13,6 +13,24 @@ from typing import Any
 
 from newsflow.state.tables import TableStore
 
+BANDS = 4
+DDL = (
+    """CREATE TABLE IF NOT EXISTS simhash_clusters (
+    doc_id text PRIMARY KEY,
+    simhash text NOT NULL,
+    band0 integer NOT NULL,
+    band1 integer NOT NULL,
+    band2 integer NOT NULL,
+    band3 integer NOT NULL,
+    seen_at text NOT NULL,
+    cluster_id text NOT NULL,
+    seq bigint NOT NULL
+)""",
+    *(f"CREATE INDEX IF NOT EXISTS simhash_clusters_band{i} ON simhash_clusters (band{i})" for i in range(BANDS)),
+    "CREATE INDEX IF NOT EXISTS simhash_clusters_cluster ON simhash_clusters (cluster_id)",
+)
+"""The table and its indexes, in SQL both dialects read alike (SQLite gives ``bigint`` the
+integer affinity)."""
 Row = tuple[str, str, str, str, int]
 """(doc_id, simhash hex, seen_at, cluster_id, seq)"""
 _COLUMNS = "doc_id, simhash, seen_at, cluster_id, seq"
