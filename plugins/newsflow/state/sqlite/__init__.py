@@ -2,7 +2,8 @@
 
 :func:`open_state` opens (creating or migrating, :mod:`.schema`) the file and returns the
 :class:`~newsflow.sqlite_db.Database` (connection, lock, transactions) with the table stores
-built on its connection. Each table's DDL and SQL live in its own module.
+built on its connection. Each table's DDL and SQLite-only statements live in its own module;
+the methods both dialects share in :mod:`newsflow.state.tables`.
 """
 
 from __future__ import annotations
