@@ -18,9 +18,11 @@ from newsflow.postgres_db import is_postgres_url
 ARTICLES = 24
 CONCURRENCY = 2
 DELAY = 0.2
-SCHEDULING = 0.05
+SCHEDULING = DELAY / 2
 """Seconds a request may reach the server later than the moment the state store let it start
-(thread scheduling in a busy client process: the GIL, two shared cores), measured up to ~0.03 s."""
+(thread scheduling in a busy client process: the GIL, two shared cores): ~0.03 s on a quiet
+machine, up to ~0.09 s measured while another test suite ran. Still far from the ~0 s starts
+of per-process pacing; the median gap below is held to the delay itself."""
 
 
 def test_two_processes_never_exceed_the_hosts_limits(state_target: str, tmp_path: Path) -> None:
@@ -34,3 +36,4 @@ def test_two_processes_never_exceed_the_hosts_limits(state_target: str, tmp_path
     # a request takes 0.3 s and starts are 0.2 s apart: two overlap, a third must wait
     assert m.max_in_flight == CONCURRENCY
     assert min(m.gaps) >= DELAY - SCHEDULING, sorted(m.gaps)[:5]
+    assert sorted(m.gaps)[len(m.gaps) // 2] >= DELAY - 0.01, sorted(m.gaps)
