@@ -563,6 +563,16 @@ def test_reindex_swaps_alias_and_keeps_every_document(
     assert loaded.count() == 5
 
 
+def test_each_write_of_a_document_gets_a_higher_version(loaded: ElasticBackend) -> None:
+    """Writes of one document within the same second still order (the reindex catch-up below
+    relies on it; versions from the whole-second ``indexed_at`` were equal)."""
+    versions = []
+    for i in range(3):
+        assert loaded.upsert([make_doc(1, title=f"revision {i}")]).updated == ["doc001"]
+        versions.append(loaded.client.get(index=loaded.alias, id="doc001")["_version"])
+    assert versions[0] < versions[1] < versions[2], versions
+
+
 def test_reindex_catch_up_never_overwrites_a_newer_write(loaded: ElasticBackend) -> None:
     """A write landing in the new index between the copy and the catch-up survives the
     catch-up, which copies the older version written to the old index during the copy."""

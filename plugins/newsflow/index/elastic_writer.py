@@ -4,8 +4,8 @@ Each stored document is the given one plus ``indexed_at`` and an internal ``cont
 (SHA-256 of the document without ``indexed_at``) that makes unchanged documents cheap to
 detect; ``content_hash`` never leaves the backend (see :data:`INTERNAL_FIELDS`).
 
-Every write carries an external version, the time of its ``indexed_at`` in milliseconds
-(``version_type: external_gte``): a document's version only grows, so a reindex catch-up
+Every write carries an external version, the time of the write in milliseconds, above the
+writer's previous one (``version_type: external_gte``): a document's version only grows, so a reindex catch-up
 copying an older version cannot overwrite it (see :mod:`.elastic_admin`). A write whose
 version is below the stored one (another writer indexed the same document later, by its
 clock) leaves the stored, newer document and is reported unchanged.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, cast
@@ -78,6 +79,7 @@ class ElasticWriter:
         self.conn = conn
         self.dirty = False
         """Whether documents were written or deleted since the last :meth:`refresh`."""
+        self._last_version = 0
 
     def upsert(self, documents: Iterable[Document]) -> IndexReport:
         """Write ``documents``; report which were new, updated, unchanged or refused.
@@ -157,13 +159,21 @@ class ElasticWriter:
         return {d["_id"]: (d.get("_source") or {}).get("content_hash")
                 for d in resp["docs"] if d.get("found")}
 
+    def _next_version(self) -> int:
+        """The external version of the next write: the clock in milliseconds (``indexed_at``
+        itself keeps whole seconds), and above this writer's previous one, so two writes of
+        the same document within one second or millisecond still order (a reindex catch-up
+        must see the second as newer)."""
+        self._last_version = max(time.time_ns() // 1_000_000, self._last_version + 1)
+        return self._last_version
+
     def _prepare(self, batch: dict[str, Document], report: IndexReport) -> tuple[Actions, dict[str, str]]:
         """Bulk actions for the documents of ``batch`` that changed, and whether each is new
         or updated. Unchanged and unserialisable documents go straight into ``report``."""
         existing = self._existing_hashes(list(batch))
         moment = utcnow()
         now = iso(moment)
-        version = int(moment.timestamp() * 1000)  # indexed_at in ms: see the module docstring
+        version = self._next_version()
         limit = self.conn.bulk.max_document_bytes
         actions: Actions = []
         kinds: dict[str, str] = {}
