@@ -144,17 +144,7 @@ def worker_hostname() -> str:
 def start_component(env: dict[str, str], args: list[str], log_path: Path) -> ProcessTree:
     """``airflow *args`` (one component: scheduler, api-server, ``celery worker``…) in its own
     session, output to ``log_path``; stop it with the returned tree's ``stop()``."""
-    with log_path.open("ab") as log:
-        proc = subprocess.Popen(
-            [AIRFLOW, *args],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        )
-    return ProcessTree(proc)
+    return ProcessTree(_spawn_airflow(env, log_path, *args))
 
 
 def stop_all(trees: dict[str, ProcessTree], grace: float = 60) -> dict[str, dict[str, object]]:
@@ -171,9 +161,16 @@ def stop_all(trees: dict[str, ProcessTree], grace: float = 60) -> dict[str, dict
 def start_standalone(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """``airflow standalone`` in its own session (so its whole tree can be found and stopped)
     with SIGINT at its default action: standalone shuts down cleanly only on SIGINT."""
+    return _spawn_airflow(env, log_path, "standalone")
+
+
+def _spawn_airflow(env: dict[str, str], log_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``airflow *args`` in its own session (so its whole tree can be found and stopped),
+    output appended to ``log_path``, SIGINT at its default action (Airflow's components shut
+    down cleanly on SIGINT)."""
     with log_path.open("ab") as log:
         return subprocess.Popen(
-            [AIRFLOW, "standalone"],
+            [AIRFLOW, *args],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,

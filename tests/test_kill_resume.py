@@ -160,10 +160,17 @@ def test_two_simultaneous_runs_split_the_work(
     tmp_path: Path, demo_server: DemoServer, demo_feeds: list[FeedSource], reference: dict[str, tuple[str, str]]
 ) -> None:
     data_dir = tmp_path / "data"
-    feed_file = _feed_file(tmp_path, _feeds(demo_feeds))
+    _two_runs_split_the_work(data_dir, _feed_file(tmp_path, _feeds(demo_feeds)), _env(NEWSFLOW_LEASE_SECONDS="30"),
+                             demo_server, reference)
+
+
+def _two_runs_split_the_work(data_dir: Path, feed_file: Path, env: dict[str, str], demo_server: DemoServer,
+                             reference: dict[str, tuple[str, str]]) -> None:
+    """Start two runs at once with ``env``: together they index ``reference`` exactly, and
+    each article is fetched once (shared by the SQLite and PostgreSQL state tests)."""
     before = dict(_per_page(demo_server))
-    runs = [subprocess.Popen(_cmd(data_dir, feed_file), env=_env(NEWSFLOW_LEASE_SECONDS="30"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [subprocess.Popen(_cmd(data_dir, feed_file), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
     results = []
     for proc in runs:
         out, err = proc.communicate(timeout=600)

@@ -20,8 +20,8 @@ from test_kill_resume import (  # helpers only: the tests themselves stay in the
     _feed_file,
     _feeds,
     _kill,
-    _per_page,
     _snapshot,
+    _two_runs_split_the_work,
     reference,  # noqa: F401 - the module fixture: the SQLite run's index
 )
 
@@ -41,22 +41,9 @@ def test_two_processes_split_the_work_through_postgresql(
     reference: dict[str, tuple[str, str]],  # noqa: F811
 ) -> None:
     data_dir = tmp_path / "data"
-    feed_file = _feed_file(tmp_path, _feeds(demo_feeds))
-    before = dict(_per_page(demo_server))
-    env = _env(NEWSFLOW_STATE_URL=pg_url, NEWSFLOW_LEASE_SECONDS="30")
-    runs = [subprocess.Popen(_cmd(data_dir, feed_file), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
-    results = []
-    for proc in runs:
-        out, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err[-3000:]
-        results.append(json.loads(out))
-    assert sum(r["articles_new"] for r in results) == len(reference)
-    assert _snapshot(data_dir / "index.db") == reference
+    _two_runs_split_the_work(data_dir, _feed_file(tmp_path, _feeds(demo_feeds)),
+                             _env(NEWSFLOW_STATE_URL=pg_url, NEWSFLOW_LEASE_SECONDS="30"), demo_server, reference)
     assert not (data_dir / "state.db").exists()
-    after = _per_page(demo_server)
-    fetched = {p: n - before.get(p, 0) for p, n in after.items() if n - before.get(p, 0)}
-    assert len(fetched) == len(reference) and set(fetched.values()) == {1}, "each article fetched once"
 
 
 def test_a_killed_run_resumes_from_postgresql(

@@ -36,19 +36,24 @@ def _publisher_and_proxy(publisher: Site, proxy: Site, *, orig_link: bool) -> tu
     return article, proxy_link
 
 
+def _run_proxy_then_publisher(
+    tmp_path: Path, publisher: Site, proxy: Site
+) -> tuple[Any, list[FeedSource], list[dict[str, Any]]]:
+    """One run over the proxy feed and the publisher feed (in that order), without failures:
+    its settings, feeds and the indexed documents."""
+    settings = loopback_settings(tmp_path)
+    feeds = [FeedSource(proxy.url("/pub"), "Proxy"), FeedSource(publisher.url("/feed.xml"), "Publisher")]
+    summary = pipeline.run(settings, feeds=feeds)
+    assert summary.articles_failed == 0, summary.failures
+    return settings, feeds, _docs(settings)
+
+
 def test_feedburner_proxy_and_publisher_feed_make_one_document_with_every_alias(
     tmp_path: Path,
 ) -> None:
     with sites("127.0.0.1", "127.0.0.2") as (publisher, proxy):
         article, proxy_link = _publisher_and_proxy(publisher, proxy, orig_link=True)
-        settings = loopback_settings(tmp_path)
-        feeds = [
-            FeedSource(proxy.url("/pub"), "Proxy"),
-            FeedSource(publisher.url("/feed.xml"), "Publisher"),
-        ]
-        summary = pipeline.run(settings, feeds=feeds)
-        assert summary.articles_failed == 0, summary.failures
-        docs = _docs(settings)
+        _, _, docs = _run_proxy_then_publisher(tmp_path, publisher, proxy)
         assert len(docs) == 1
         doc = docs[0]
         assert doc["url"] == article
@@ -63,14 +68,7 @@ def test_feedburner_proxy_and_publisher_feed_make_one_document_with_every_alias(
 def test_redirect_only_proxy_and_publisher_in_one_run_make_one_document(tmp_path: Path) -> None:
     with sites("127.0.0.1", "127.0.0.2") as (publisher, proxy):
         article, proxy_link = _publisher_and_proxy(publisher, proxy, orig_link=False)
-        settings = loopback_settings(tmp_path)
-        feeds = [
-            FeedSource(proxy.url("/pub"), "Proxy"),
-            FeedSource(publisher.url("/feed.xml"), "Publisher"),
-        ]
-        summary = pipeline.run(settings, feeds=feeds)
-        assert summary.articles_failed == 0, summary.failures
-        docs = _docs(settings)
+        settings, feeds, docs = _run_proxy_then_publisher(tmp_path, publisher, proxy)
         assert [d["url"] for d in docs] == [article]
         assert docs[0]["domain"] == "127.0.0.1"
         assert set(docs[0]["aliases"]) >= {article, proxy_link}
