@@ -30,7 +30,8 @@ from pathlib import Path
 from extractors.gazetteer_build import build as _build
 from extractors.gazetteer_index import FEATURES, Candidate, Gazetteer, Place
 from extractors.gazetteer_names import nominative_variants, normalise
-from newsflow.cache import cache_dir, remove_stale, replacing
+from newsflow.cache import cache_dir, remove_stale
+from newsflow.files import replacing
 from newsflow.geo import haversine_km as distance_km
 
 __all__ = ["DEMONYMS", "FEATURES", "Candidate", "Gazetteer", "Place", "available", "demonym_country",

@@ -29,7 +29,8 @@ from typing import Any
 
 from extractors.base import Fields
 from extractors.registry import register_per_article
-from newsflow.cache import cache_dir, remove_stale, replacing
+from newsflow.cache import cache_dir, remove_stale
+from newsflow.files import replacing
 from newsflow.langtags import normalize_language
 from newsflow.models import Article
 

@@ -3,7 +3,7 @@
 Built artefacts that are the same for every run on a machine (the gazetteer, the language
 classifier's unpacked model, the downloaded Elasticsearch distribution, the benchmark's
 peers venv) live under :func:`cache_dir`. Each file is written with
-:func:`newsflow.files.replacing` (re-exported here), so a reader never sees half a file.
+(:func:`newsflow.files.replacing`), so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -11,10 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import platformdirs
-
-from newsflow.files import replacing
-
-__all__ = ["cache_dir", "remove_stale", "replacing"]
 
 
 def cache_dir() -> Path:

@@ -309,7 +309,8 @@ def _names() -> tuple[dict[str, dict[int, set[str]]], frozenset[str]]:
     """
     import babel
 
-    from newsflow.cache import cache_dir, remove_stale, replacing
+    from newsflow.cache import cache_dir, remove_stale
+    from newsflow.files import replacing
 
     key = hashlib.sha256(json.dumps([babel.__version__, LANGUAGES]).encode()).hexdigest()[:16]
     path = cache_dir() / f"date-names-{key}.json"
