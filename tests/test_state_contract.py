@@ -228,6 +228,15 @@ def test_claim_identity_keeps_the_first_known_id_and_lists_every_alias(store: St
     assert store.claim_identity("doc-c", ["http://c.test/1"]) == ("doc-c", ["http://c.test/1"])
 
 
+def test_an_article_under_the_other_web_scheme_keeps_its_document(store: StateStore) -> None:
+    assert store.claim_identity("doc-http", ["http://a.test/story?id=4"])[0] == "doc-http"
+    chosen, aliases = store.claim_identity("doc-https", ["https://a.test/story?id=4"])
+    assert chosen == "doc-http"
+    assert aliases == ["http://a.test/story?id=4", "https://a.test/story?id=4"]
+    # another port is another server: no twin
+    assert store.claim_identity("doc-port", ["https://a.test:8443/story?id=4"])[0] == "doc-port"
+
+
 # --- failures and the retry schedule --------------------------------------------------------
 
 def test_failures_count_attempts_and_schedule_retries_with_jitter(open_store: Opener) -> None:

@@ -1,7 +1,7 @@
 import pytest
 
 from newsflow.errors import InvalidURL
-from newsflow.urls import doc_id, domain_of, normalize_url
+from newsflow.urls import doc_id, domain_of, normalize_url, scheme_twin
 
 
 def test_tracking_parameters_and_case_are_normalised() -> None:
@@ -66,3 +66,10 @@ def test_urls_no_client_could_fetch_raise_invalid_url(url: str, reason: str) -> 
         normalize_url(url)
     with pytest.raises(ValueError):  # InvalidURL is a ValueError for callers that catch those
         doc_id(url)
+
+
+def test_scheme_twin_swaps_http_and_https_only_on_default_ports() -> None:
+    assert scheme_twin("http://example.org/a?b=1") == "https://example.org/a?b=1"
+    assert scheme_twin("https://example.org/") == "http://example.org/"
+    assert scheme_twin("https://example.org:8443/a") is None
+    assert scheme_twin("ftp://example.org/a") is None

@@ -66,15 +66,29 @@ def entry_urls(raw: Mapping[str, Any], link: str, base: str | None) -> tuple[str
     The URL is the entry's original link when the feed gives one (any ``*_origlink`` field:
     ``feedburner:origLink``, ``pheedo:origLink``), else the link; either with a tracker
     redirect wrapper removed (:func:`~newsflow.urls.unwrap_redirect`), normalised. The aliases
-    are the other normalised forms (the proxy link itself).
+    are the other normalised forms (the proxy link itself) and the entry's id when it is a
+    permalink on the article's site (:func:`_permalink_id`).
     """
     original = next(
         (resolve_url(value, base) for key, value in raw.items() if str(key).lower().endswith("_origlink")),
         None,
     )
     url = (_normal(unwrap_redirect(original)) if original else None) or normalize_url(unwrap_redirect(link))
-    aliases = _unique(_normal(u) for u in (link, unwrap_redirect(link)))
+    guid = _permalink_id(raw.get("id"), url)
+    aliases = _unique(_normal(u) for u in (link, unwrap_redirect(link), *([guid] if guid else [])))
     return url, tuple(a for a in aliases if a != url)
+
+
+def _permalink_id(value: Any, url: str) -> str | None:
+    """The entry's id (RSS ``<guid>``, Atom ``<id>``) when it is a permalink of the article:
+    an absolute http(s) URL on the article's site that is not its home page or a section.
+    Publishers' two feeds of one article (or a feed and its FeedBurner proxy) often agree on
+    the guid when their links differ. feedparser drops ``isPermaLink``, so the URL itself
+    decides; a guid naming a tag (``tag:…``) or a number is no alias."""
+    guid = resolve_url(value, None) if isinstance(value, str) else None
+    if guid is None or not same_site(guid, url) or is_site_root_or_section(guid, url):
+        return None
+    return guid
 
 
 def head_links(html: str, page_url: str) -> HeadLinks:

@@ -186,6 +186,21 @@ def unwrap_redirect(url: str, *, depth: int = 3) -> str:
     return url
 
 
+def scheme_twin(url: str) -> str | None:
+    """The same URL under the other web scheme (``http`` ↔ ``https``), or None for any other
+    scheme or a non-default port. News sites serve one article under both (a feed with
+    ``http://`` links, a site since moved to TLS), so the two name one document.
+
+    >>> scheme_twin("http://example.org/a?b=1")
+    'https://example.org/a?b=1'
+    """
+    parts = urlsplit(url)
+    twin = {"http": "https", "https": "http"}.get(parts.scheme.lower())
+    if twin is None or parts.port is not None:
+        return None
+    return urlunsplit((twin, *parts[1:]))
+
+
 def site_of(url: str) -> str:
     """The registrable domain of ``url``'s host (``bbc.co.uk`` for ``www.bbc.co.uk``, by the
     Public Suffix List bundled with ``tld``); an IP address or a single-label host is its own site."""

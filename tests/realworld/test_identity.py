@@ -208,3 +208,27 @@ def test_an_index_and_state_store_from_before_aliases_keep_their_document_ids(
         assert page in docs[0]["aliases"]
         with sqlite3.connect(settings.state_file) as db:
             assert db.execute("PRAGMA user_version").fetchone()[0] >= 3
+
+
+def test_two_feeds_agreeing_on_a_permalink_guid_make_one_document(tmp_path: Path) -> None:
+    """A section feed links the WordPress shortlink (served as is: no redirect, no canonical)
+    and gives the permalink as its guid; the main feed links the permalink. A guid that is a
+    tag or another site's URL is no alias."""
+    with sites("127.0.0.1") as (publisher,):
+        page = article_page("Ferry timetable changes")
+        permalink = publisher.add("/news/ferry-timetable-changes", page)
+        shortlink = publisher.add("/?p=4117", page)
+        other = publisher.add("/news/harbour-dredging", article_page("Harbour dredging starts"))
+        publisher.add("/section.xml", rss([
+            item("Ferry timetable changes", shortlink, f"<guid isPermaLink='false'>{permalink}</guid>"),
+            item("Harbour dredging starts", other, "<guid>tag:127.0.0.1,2025:4118</guid>"),
+        ]), RSS)
+        publisher.add("/feed.xml", rss([item("Ferry timetable changes", permalink)]), RSS)
+        settings = loopback_settings(tmp_path)
+        feeds = [FeedSource(publisher.url("/section.xml"), "Section"), FeedSource(publisher.url("/feed.xml"), "Main")]
+        summary = pipeline.run(settings, feeds=feeds)
+        assert summary.articles_failed == 0, summary.failures
+        docs = {d["title"]: d for d in _docs(settings)}
+        assert sorted(docs) == ["Ferry timetable changes", "Harbour dredging starts"]
+        assert set(docs["Ferry timetable changes"]["aliases"]) >= {shortlink, permalink}
+        assert docs["Harbour dredging starts"]["aliases"] == [other]

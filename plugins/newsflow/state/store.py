@@ -24,6 +24,7 @@ from newsflow.state.hosts import PerHostState
 from newsflow.state.protocols import Database, Tables
 from newsflow.state.records import Failure, FeedState
 from newsflow.state.retry import RetryPolicy
+from newsflow.urls import scheme_twin
 
 DAY = 86_400.0
 
@@ -224,14 +225,16 @@ class StateStore(PerHostState):
         every alias recorded for that id.
 
         When any alias is already known, the article keeps the id it was first indexed under
-        (the id of the first alias in ``aliases`` order that is known); else ``doc_id`` is
+        (the id of the first alias in ``aliases`` order that is known, itself or under the
+        other web scheme: :func:`~newsflow.urls.scheme_twin`); else ``doc_id`` is
         used. The aliases not yet known are recorded under the chosen id; an alias already
         mapped to another document keeps its mapping. Atomic (one transaction).
         """
         urls = list(dict.fromkeys(aliases))
+        twins = [t for t in map(scheme_twin, urls) if t]
         with self._db.transaction():
-            known = self._tables.aliases.known(urls)
-            chosen = next((known[u] for u in urls if u in known), doc_id)
+            known = self._tables.aliases.known(list(dict.fromkeys([*urls, *twins])))
+            chosen = next((i for i in (known.get(u) or known.get(scheme_twin(u) or "") for u in urls) if i), doc_id)
             self._tables.aliases.add(urls, chosen, clock.now())
             return chosen, self._tables.aliases.of(chosen)
 
