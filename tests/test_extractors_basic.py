@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 
+import extractors.keywords as keywords
 import extractors.language as language_module
 from extractors import Extractor, available, per_article, register, resolve, run_extractors
 from extractors import registry as registry_module
-from extractors.keywords import key_phrases, yake_language
+from extractors.keywords import YAKE_LANGUAGES, key_phrases, yake_language
 from extractors.language import detect_language, normalize_language
 from extractors.reading import count_words, measure, reading_time
 from newsflow.models import Article
 
+DEMO_PAGES = Path(__file__).resolve().parents[1] / "seeds" / "demo" / "site"
 EN_TITLE = "Flooding closes schools across the region"
 EN_TEXT = (
     "Heavy rain overnight flooded roads and forced dozens of schools to close on Tuesday, "
@@ -151,6 +155,36 @@ def test_keywords_language_aware_and_empty() -> None:
     assert yake_language("pt-BR") == "pt"
     assert yake_language("xx") == "en"
     assert yake_language(None) == "en"
+    assert yake_language("cs-CZ") == "cz" and yake_language("nb") == "no"
+
+
+@pytest.mark.parametrize("page, language", [
+    ("meridian-post/culture/2025/12/13/opera-house-kyiv-tour-europe.html", "en"),
+    ("northern-ledger/sport/20251214-rugby-northumbria-derby.html", "en"),
+    ("continental-dispatch/espana/valencia-reconstruccion-dana-a202512131530.html", "es"),
+])
+def test_keywords_are_the_same_on_every_call(page: str, language: str) -> None:
+    """YAKE (yake-rust) walks its candidates in hash order, which differs between processes:
+    equal scores come back in any order and differ in their last bits. The result must not
+    (a re-run would otherwise change unchanged documents). These demo articles have such ties."""
+    root = lxml.html.fromstring((DEMO_PAGES / page).read_text(encoding="utf-8"))
+    text = root.findtext(".//h1") + ".\n" + " ".join(root.xpath("//article//p//text()"))
+    results = set()
+    for _ in range(60):
+        keywords._extractors.clear()  # a new YAKE each time, as in another process
+        results.add(tuple(key_phrases(text, language)))
+    assert len(results) == 1, results
+
+
+def test_every_declared_yake_language_has_its_stop_words() -> None:
+    """The declared list matches what the installed yake-rust ships (an unknown name would
+    make its constructor panic instead of raising)."""
+    import yake_rust
+
+    english = yake_rust.Yake(language="en").stopwords
+    for lan in sorted(YAKE_LANGUAGES):
+        words = yake_rust.Yake(language=lan).stopwords
+        assert len(words) > 20 and (lan == "en" or words != english), lan
 
 
 def run_one(name: str, art: Article) -> dict[str, Any]:
