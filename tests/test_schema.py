@@ -80,6 +80,8 @@ def test_article_attributes_are_the_core_fields_with_their_types() -> None:
 def _value(name: str, type_: str, es: dict[str, Any]) -> Any:
     """A distinct sample value of a field, shaped by its schema type and mapping."""
     kind = es.get("type")
+    if kind == "boolean":
+        return True
     if kind == "date":
         return "2025-01-02" if es.get("format") == "strict_date" else "2025-01-02T03:04:05Z"
     if kind == "geo_point":
@@ -147,9 +149,10 @@ def test_field_roles_fit_their_types() -> None:
     assert BY_NAME[TIME_FIELD].es["type"] == "date"
     assert [f.name for f in FIELDS if f.es.get("type") == "geo_point"] == [GEO_FIELD]
     for f in FIELDS:
-        if f.facet:  # filters and terms aggregations need indexed keywords with doc values
-            assert f.es["type"] == "keyword" and f.es.get("doc_values", True), f.name
-            assert f.type in ("str", "str | None", "list[str]"), f.name
+        if f.facet:  # filters and terms aggregations need indexed keywords (or booleans) with doc values
+            assert f.es["type"] in ("keyword", "boolean") and f.es.get("doc_values", True), f.name
+            allowed = ("bool",) if f.es["type"] == "boolean" else ("str", "str | None", "list[str]")
+            assert f.type in allowed, f.name
         if f.search is not None:
             assert f.analysed, f"{f.name} is searched but not analysed"
         if f.required:
@@ -238,7 +241,10 @@ def test_embedded_columns_and_rows_follow_the_declaration(tmp_path: Path) -> Non
         assert result.total == 1
         assert set(result.hits[0].highlights) == set(FTS_COLUMNS)
         assert {f: [v for v, _ in vs] for f, vs in result.facets.items()} == {
-            f: sorted({doc[f]} if isinstance(doc[f], str) else set(doc[f])) for f in FACET_FIELDS}
+            f: sorted(_facet_keys(doc[f])) for f in FACET_FIELDS}
+        for name in FACET_FIELDS:  # a document is found by each of its facet values
+            for value in _facet_keys(doc[name]):
+                assert backend.search(SearchQuery(filters={name: (value,)})).total == 1, (name, value)
         for name in FACET_FIELDS:
             assert backend.search(SearchQuery(filters={name: ("nope",)})).total == 0, name
         not_facets = [f.name for f in FIELDS if not f.facet]
@@ -247,6 +253,13 @@ def test_embedded_columns_and_rows_follow_the_declaration(tmp_path: Path) -> Non
                 backend.search(SearchQuery(facets=(name,)))
     finally:
         backend.close()
+
+
+def _facet_keys(value: Any) -> set[str]:
+    """A facet field's values as search counts and filters them (a boolean as true/false)."""
+    if isinstance(value, bool):
+        return {"true" if value else "false"}
+    return {value} if isinstance(value, str) else set(value)
 
 
 def test_an_index_made_by_the_pinned_ddl_has_the_derived_tables(tmp_path: Path) -> None:

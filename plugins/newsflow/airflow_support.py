@@ -151,10 +151,12 @@ def feed_batches(batch_size: int = FEED_BATCH) -> list[list[dict[str, Any]]]:
 def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Poll one batch of feeds; new entries become durable pending work."""
     from newsflow import pipeline
+    from newsflow.feeds import load_feed_list
     from newsflow.models import FeedSource
 
-    feeds = [FeedSource(url=f["url"], name=f["name"], language=f.get("language"), tags=tuple(f.get("tags") or ()))
-             for f in batch]
+    rules = {f.url: f.rules for f in load_feed_list(settings().feeds_path)}  # not passed through XCom
+    feeds = [FeedSource(url=f["url"], name=f["name"], language=f.get("language"), tags=tuple(f.get("tags") or ()),
+                        rules=rules.get(f["url"])) for f in batch]
     summary = pipeline.RunSummary()
     with pipeline.Resources(settings()) as res:
         # scheduled polling honours each feed's adaptive interval (a quiet feed is polled less)
@@ -187,7 +189,7 @@ def process_batch(urls: Sequence[str]) -> dict[str, Any]:
 def totals(summaries: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Add up the counters of several task summaries (for asset event extras and logs)."""
     keys = ("feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "entries_new", "entries_skipped",
-            "articles_new", "articles_updated", "articles_unchanged", "articles_failed")
+            "entries_excluded", "articles_new", "articles_updated", "articles_unchanged", "articles_failed")
     return {k: sum(int(s.get(k, 0)) for s in summaries) for k in keys}
 
 

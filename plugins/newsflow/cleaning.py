@@ -16,7 +16,7 @@ from typing import Any
 import trafilatura
 from htmldate import find_date
 
-from newsflow import main_text
+from newsflow import body_selector, main_text, paywall
 from newsflow.bylines import author_names
 from newsflow.dates import PublishedDate, parse_date
 from newsflow.errors import ExtractionError
@@ -65,6 +65,7 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     )
     title = (meta.get("title") or "").strip()
     text = _strip_title(meta.get("text") or "", title)
+    text, text_source = _rule_body(page, entry, text, title)
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError(
             f"no article text found on {page.final_url} ({len(text)} characters extracted)", url=entry.url
@@ -87,6 +88,8 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
     sources = article.field_sources
     if page.encoding:
         sources["encoding"] = page.encoding  # e.g. "cp1251 (detected, unsure)": visible in `newsflow show`
+    if text_source:
+        sources["text"] = text_source
 
     def pick(name: str, page_value: Any, feed_value: Any) -> Any:
         if page_value:
@@ -120,7 +123,35 @@ def clean_page(page: FetchedPage, entry: FeedEntry) -> Article:
         article.source = article.site_name
     article.image = pick("image", resolve_url(meta.get("image"), links.base), entry.image)
     article.canonical_url = pick("canonical_url", identity.canonical, None)
+    _mark_paywall(article, page, entry)
     return article
+
+
+def _rule_body(page: FetchedPage, entry: FeedEntry, text: str, title: str) -> tuple[str, str | None]:
+    """The body a feed-list ``selector`` picks, or trafilatura's ``text`` when there is none or
+    it selects too little; with the provenance note for ``field_sources.text``."""
+    selector = entry.page_rules.selector if entry.page_rules else None
+    if not selector:
+        return text, None
+    selected = _strip_title(body_selector.selected_text(page.text, selector) or "", title)
+    if len(selected) >= MIN_TEXT_CHARS:
+        return selected, f"selector {selector}"
+    why = "matched nothing" if not selected else f"gave {len(selected)} characters"
+    log.warning("selector %r %s on %s: trafilatura's body is kept", selector, why, page.final_url)
+    return text, f"page (selector {selector} {why})"
+
+
+def _mark_paywall(article: Article, page: FetchedPage, entry: FeedEntry) -> None:
+    """Set ``paywalled`` from a feed-list rule, else from the page's markup and length."""
+    forced = entry.page_rules.paywall if entry.page_rules else None
+    if forced is not None:
+        article.paywalled = forced
+        article.field_sources["paywalled"] = "rule"
+        return
+    why = paywall.detect(page.text, article.text, entry.summary)
+    article.paywalled = why is not None
+    if why:
+        article.field_sources["paywalled"] = f"page: {why}"
 
 
 def _extract(html: str, *, url: str, fast: bool) -> dict[str, Any]:

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
+from newsflow.feed_rules import RULE_KEYS, Rules
 from newsflow.langtags import normalize_language
 from newsflow.models import FeedSource
 from newsflow.urls import normalize_url
 
-ALLOWED_KEYS = ("name", "url", "language", "tags")
+ALLOWED_KEYS = ("name", "url", "language", "tags", *RULE_KEYS)
+TOP_LEVEL_KEYS = ("feeds", "sites")
 REQUIRED_KEYS = ("name", "url")
 BASE_PLACEHOLDER = "{{BASE}}"
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}$")
@@ -73,14 +76,19 @@ class Checker:
             )
             return []
         feeds_node: yaml.Node | None = None
+        sites_node: yaml.Node | None = None
         for key, value in root.value:
             name = _text(key)
             if name == "feeds":
                 if feeds_node is not None:
                     self.error(key, "'feeds:' appears twice; keep one list")
                 feeds_node = value
+            elif name == "sites":
+                if sites_node is not None:
+                    self.error(key, "'sites:' appears twice; keep one")
+                sites_node = value
             else:
-                self.error(key, f"unknown top-level key {name!r}; the only allowed key is 'feeds'")
+                self.error(key, f"unknown top-level key {name!r}; allowed keys: {', '.join(TOP_LEVEL_KEYS)}")
         if feeds_node is None:
             self.error(root, "no 'feeds:' list at the top level; the file must start with 'feeds:'")
             return []
@@ -95,7 +103,17 @@ class Checker:
             feed = self.entry(index, entry)
             if feed is not None:
                 out.append(feed)
-        return out
+        return self.with_sites(out, sites_node)
+
+    def with_sites(self, feeds: list[FeedSource], sites_node: yaml.Node | None) -> list[FeedSource]:
+        """``feeds`` with the ``sites:`` section's rules (:mod:`newsflow.feed_rules`)."""
+        # feed_rules_check reads nodes with this module's helpers: imported here, not at the top
+        from newsflow.feed_rules_check import check_sites
+
+        sites = check_sites(self.error, sites_node) if sites_node is not None else ()
+        if not sites:
+            return feeds
+        return [replace(f, rules=Rules(f.rules.own if f.rules else None, sites)) for f in feeds]
 
     def entry(self, index: int, node: yaml.Node) -> FeedSource | None:
         if not isinstance(node, yaml.MappingNode):
@@ -151,9 +169,18 @@ class Checker:
                 )
         language = self.language(label, fields.get("language"))
         tags = self.tags(label, fields.get("tags"))
+        rules = self.rules(label, fields)
         if len(self.errors) > before or name is None or url is None:
             return None
-        return FeedSource(url=url, name=name, language=language, tags=tags)
+        return FeedSource(url=url, name=name, language=language, tags=tags, rules=rules)
+
+    def rules(self, label: str, fields: dict[str, yaml.Node]) -> Rules | None:
+        """The feed's own include/exclude, selector and paywall rules (None when it has none)."""
+        # feed_rules_check reads nodes with this module's helpers: imported here, not at the top
+        from newsflow.feed_rules_check import check_rule
+
+        own = check_rule(self.error, label, fields)
+        return Rules(own) if own is not None else None
 
     def url(self, label: str, entry: yaml.Node, node: yaml.Node | None) -> str | None:
         if node is not None and not isinstance(node, yaml.ScalarNode):

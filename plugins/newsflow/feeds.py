@@ -7,6 +7,12 @@ The YAML schema is exactly::
         url: https://feeds.bbci.co.uk/news/world/rss.xml   # required, http(s), unique
         language: en               # optional, ISO 639 code (2–3 letters)
         tags: [world]              # optional, list of strings
+        exclude: [{section: /sport/}]  # optional rules: include, exclude, selector, paywall
+    sites:                         # optional: rules per site, for every feed's entries on it
+      example.com: {selector: "article .story-body", paywall: true}
+
+The rules are read by :mod:`newsflow.feed_rules_check` and mean what :mod:`newsflow.feed_rules`
+says.
 
 :func:`load_feed_list` checks every entry, collects *all* problems and raises one
 :class:`~newsflow.errors.ConfigError` whose lines read ``FILE:LINE: what is wrong; how to
@@ -96,6 +102,7 @@ def _yaml_error(path: Path, exc: yaml.MarkedYAMLError) -> str:
 def dump_feed_list(feeds: Iterable[FeedSource], path: str | os.PathLike[str]) -> None:
     """Write ``feeds`` as a YAML feed list (atomically) that :func:`load_feed_list` reads back."""
     path = Path(path)
+    feeds = list(feeds)
     entries: list[dict[str, Any]] = []
     for feed in feeds:
         entry: dict[str, Any] = {"name": feed.name, "url": feed.url}
@@ -103,9 +110,15 @@ def dump_feed_list(feeds: Iterable[FeedSource], path: str | os.PathLike[str]) ->
             entry["language"] = feed.language
         if feed.tags:
             entry["tags"] = _FlowList(feed.tags)
+        if feed.rules is not None and feed.rules.own is not None:
+            entry.update(feed.rules.own.as_yaml())
         entries.append(entry)
+    document: dict[str, Any] = {"feeds": entries}
+    sites = next((f.rules.sites for f in feeds if f.rules is not None and f.rules.sites), ())
+    if sites:
+        document["sites"] = {host: rule.as_yaml() for host, rule in sites}
     body = yaml.dump(
-        {"feeds": entries}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000
+        document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000
     )
     header = "# newsflow feed list: name (unique), url (http/https), language (ISO 639), tags\n"
     try:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsflow.schema import CORE_FIELDS, STORED_ONLY
+
+if TYPE_CHECKING:
+    from newsflow.feed_rules import Rules
 
 Document = dict[str, Any]
 """A flat, JSON-serialisable article as stored in an index (see :meth:`Article.to_document`)."""
@@ -40,6 +43,31 @@ class FeedSource:
     name: str
     language: str | None = None
     tags: tuple[str, ...] = ()
+    rules: Rules | None = None
+    """Its include/exclude, selector and paywall rules and the file's site rules
+    (:mod:`newsflow.feed_rules`); None when none apply."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageRules:
+    """What the feed list's rules ask of one entry's page, carried by its pending entry
+    (plain data: stored as JSON, sent to the CPU workers; see :mod:`newsflow.feed_rules`)."""
+
+    selector: str | None = None
+    """CSS selector (XPath when it starts with ``/`` or ``(``) of the article body."""
+    paywall: bool | None = None
+    """The ``paywalled`` flag forced by a rule (None: detected from the page)."""
+    waiting: tuple[tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]], ...] = ()
+    """Per rule whose verdict waits for the page's language: its ``(include, exclude)``
+    conditions as ``(kind, value)`` pairs."""
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PageRules:
+        """Back from the JSON of ``dataclasses.asdict`` (lists become tuples again)."""
+        waiting = tuple(
+            (tuple((str(k), str(v)) for k, v in include), tuple((str(k), str(v)) for k, v in exclude))
+            for include, exclude in data.get("waiting") or ())
+        return cls(selector=data.get("selector"), paywall=data.get("paywall"), waiting=waiting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +93,8 @@ class FeedEntry:
     """Other normalised URLs the entry names the article by (a proxy or tracker link)."""
     image: str | None = None
     """Absolute image URL from Media RSS, an image enclosure or a JSON Feed ``image``."""
+    page_rules: PageRules | None = None
+    """What its feed's rules ask of its page (None: nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +168,9 @@ class Article:
     """For each metadata field, where its value came from: ``page``, ``feed`` or ``extractor:<name>``."""
     enrichments: dict[str, Any] = field(default_factory=dict)
     extractors: list[ExtractorRun] = field(default_factory=list)
+    paywalled: bool = False
+    """The page is marked as paywalled (schema.org, paywall markup, a body much shorter than
+    the teaser) or a feed-list rule says so; see :mod:`newsflow.paywall`."""
 
     def to_document(self) -> Document:
         """The flat document both backends store: every core field of
@@ -182,6 +215,7 @@ _TO_DOCUMENT: dict[str, Callable[[Any], Any]] = {
 }
 """How a core field's value becomes JSON, by its schema type (others are stored as they are)."""
 _FROM_DOCUMENT: dict[str, Callable[[Any], Any]] = {
+    "bool": bool,
     "str": lambda v: v or "",
     "str | None": _same,
     "list[str]": lambda v: list(v or []),

@@ -79,7 +79,8 @@ class Field:
     required: bool = False
     """Every document must carry it, as a string (checked by both backends)."""
     facet: bool = False
-    """A keyword field search may filter and count on (a string or a list of strings)."""
+    """A keyword field search may filter and count on (a string or a list of strings), or a
+    boolean one (filtered and counted as ``true``/``false``)."""
     search: Search | None = None
     """Searched by query text (only analysed fields are)."""
     internal: bool = False
@@ -140,6 +141,8 @@ FIELDS: tuple[Field, ...] = (
                           "fields": {"keyword": {"type": "keyword", "ignore_above": 512}}}},
                dynamic="strict"),
        core=True, doc="provenance: [{name, version, fields, error?}]"),
+    _f("paywalled", "bool", {"type": "boolean"}, core=True, facet=True,
+       doc="marked as paywalled by the page or a feed-list rule (newsflow.paywall)"),
     # -- enrichments (extractors of extractors.builtin.CHAIN) ------------------------------
     _f("language_confidence", "float", FLOAT, "language"),
     _f("keywords", "list[str]", NAME, "keywords", facet=True),

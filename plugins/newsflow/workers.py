@@ -72,6 +72,8 @@ class BatchResult:
     articles: list[Article] = field(default_factory=list)
     clean_failures: list[tuple[str, BaseException]] = field(default_factory=list)
     """(url, exception) of each page that yielded no article."""
+    excluded: list[tuple[str, str]] = field(default_factory=list)
+    """(url, reason) of each article a feed-list rule excluded once its language was known."""
     extractor_errors: list[tuple[int, str, str]] = field(default_factory=list)
     """(index into ``articles``, extractor name, message)."""
     seconds: dict[str, float] = field(default_factory=dict)
@@ -83,6 +85,7 @@ class BatchResult:
         offset = len(self.articles)
         self.articles.extend(other.articles)
         self.clean_failures.extend(other.clean_failures)
+        self.excluded.extend(other.excluded)
         self.extractor_errors.extend((offset + i, name, msg) for i, name, msg in other.extractor_errors)
         for stage, secs in other.seconds.items():
             self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
@@ -104,9 +107,15 @@ def cpu_batch(items: Sequence[Item], chain: Sequence[Extractor], budget: float |
     for entry, page in items:
         try:
             with time_budget(budget, "cleaning (trafilatura)", url=entry.url):
-                out.articles.append(clean_page(page, entry))
+                article = clean_page(page, entry)
+                excluded = _excluded_by_language(entry, article)
         except Exception as exc:  # one bad page must not stop the batch; the reason is recorded
             out.clean_failures.append((entry.url, exc))
+            continue
+        if excluded:
+            out.excluded.append((entry.url, excluded))
+        else:
+            out.articles.append(article)
     out.seconds["clean"] = clock() - started
     if out.articles:
         position = {id(a): i for i, a in enumerate(out.articles)}
@@ -117,6 +126,17 @@ def cpu_batch(items: Sequence[Item], chain: Sequence[Extractor], budget: float |
             key = f"extract:{extractor.name}"
             out.seconds[key] = out.seconds.get(key, 0.0) + clock() - started
     return out
+
+
+def _excluded_by_language(entry: FeedEntry, article: Article) -> str | None:
+    """Why a feed-list rule that waited for the article's language excludes it (the language
+    the ``language`` extractor settles on), None to keep it."""
+    if entry.page_rules is None or not entry.page_rules.waiting:
+        return None
+    from extractors.language import detect_language
+    from newsflow.feed_rules import excluded_after_cleaning
+
+    return excluded_after_cleaning(entry, detect_language(article).get("language"))
 
 
 # --------------------------------------------------------------------------- worker side

@@ -154,7 +154,7 @@ def search_result(q: SearchQuery, resp: Any, before: int) -> SearchResult:
     total = int(resp["hits"]["total"]["value"])
     raw_aggs = resp.get("aggregations") or {}
     facets = {
-        facet: [(str(b["key"]), int(b["doc_count"])) for b in raw_aggs[f"facet:{facet}"]["buckets"]]
+        facet: [(str(b.get("key_as_string", b["key"])), int(b["doc_count"])) for b in raw_aggs[f"facet:{facet}"]["buckets"]]
         for facet in q.facets
     }
     histogram = [

@@ -49,7 +49,10 @@ def normalise_date(value: Any) -> str | None:
 
 
 def _facet_values(value: Any) -> list[str]:
-    """The keyword values of one facet field: a string, or a list of strings (or ints)."""
+    """The keyword values of one facet field: a string, or a list of strings (or ints); a
+    boolean is ``true``/``false``, as Elasticsearch counts it."""
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
     items = value if isinstance(value, list | tuple) else [value]
     out: list[str] = []
     for item in items:

@@ -3,9 +3,11 @@ and queue their new entries as durable pending work (the fetch stage's input).""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from newsflow.errors import StageError
+from newsflow.feed_rules import screen_entries
 from newsflow.models import FeedSource
 from newsflow.pipeline.context import Resources, RunContext
 from newsflow.pipeline.hosts import concurrently, host_outcome
@@ -13,6 +15,8 @@ from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.politeness import host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.urls import doc_id
+
+log = logging.getLogger(__name__)
 
 
 def poll(
@@ -101,7 +105,14 @@ def _store_poll(ctx: RunContext, feed: FeedSource, outcome: tuple[PollResult, fl
         )
         return
     summary.feeds_changed += 1
-    new = state.add_entries(result.entries, [doc_id(e.url) for e in result.entries])
+    entries, excluded = screen_entries(feed, result.entries)
+    if excluded:  # remembered as seen (done, without a document): not counted or decided again
+        skipped = state.add_entries([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
+        state.mark_done([e.url for e in skipped])
+        summary.entries_excluded += len(skipped)
+        for entry, reason in excluded:
+            log.info("entry %s of %s skipped: %s", entry.url, feed.url, reason)
+    new = state.add_entries(entries, [doc_id(e.url) for e in entries])
     summary.entries_new += len(new)
     state.record_feed(
         feed.url, feed.name, status="changed" if not result.warning else f"changed ({result.warning})",

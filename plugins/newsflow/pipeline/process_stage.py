@@ -4,6 +4,7 @@ clusters, index (:mod:`newsflow.pipeline.index_stage`)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,8 @@ from newsflow.pipeline.fetch_stage import Prefetcher
 from newsflow.pipeline.index_stage import cluster, identify, index_articles
 from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.workers import CpuStage, InFlightBatch, resolve_workers
+
+log = logging.getLogger(__name__)
 
 
 def process(
@@ -90,10 +93,18 @@ def finish_batch(ctx: RunContext, batch: InFlightBatch) -> None:
     for entry, _ in batch.items:
         if entry.url not in failed:
             ctx.state.clear_failure("fetch", entry.url)
+    excluded = {url for url, _ in result.excluded}
+    if excluded:  # settled without a document, so they are not fetched again
+        ctx.state.mark_done(sorted(excluded))
+        ctx.summary.entries_excluded += len(excluded)
+        ctx.progress.advance("extract", len(excluded))
+        ctx.progress.advance("index", len(excluded))
+        for url, reason in result.excluded:
+            log.info("article %s skipped: %s", url, reason)
     articles = result.articles
     if not articles:
         return
-    keys = [entry.url for entry, _ in batch.items if entry.url not in failed]
+    keys = [entry.url for entry, _ in batch.items if entry.url not in failed and entry.url not in excluded]
     for index, name, message in result.extractor_errors:
         ctx.fail_extractor(name, keys[index], message)
     cleaned = len(articles)

@@ -49,6 +49,10 @@ class RunSummary:
     entries_skipped: int = 0
     """Entries of changed feeds that name no fetchable article (no http(s) link, an invalid URL,
     an unreadable entry): each recorded as a failure of stage ``entry``."""
+    entries_excluded: int = 0
+    """Entries a feed-list rule excluded (before fetching, or after cleaning for a rule on the
+    detected language): not failures; remembered, so a later poll neither fetches nor counts
+    them again."""
     articles_new: int = 0
     """Documents written to the index for the first time."""
     articles_updated: int = 0

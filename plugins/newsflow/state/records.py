@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from newsflow.models import FeedEntry
+from newsflow.models import FeedEntry, PageRules
 from newsflow.politeness import host_of
 from newsflow.state import clock
 
@@ -105,6 +105,8 @@ def entry_of(raw: str) -> FeedEntry:
     data = json.loads(raw)
     for field in ("authors", "tags", "aliases"):
         data[field] = tuple(data.get(field) or ())
+    if data.get("page_rules"):
+        data["page_rules"] = PageRules.from_json(data["page_rules"])
     return FeedEntry(**data)
 
 
