@@ -71,7 +71,7 @@ class Condition:
         if self.kind == "category":
             wanted = self.value.casefold()
             return any(c.casefold() == wanted for c in categories)
-        return query_matches(parse(self.value), f"{title or ''}\n{summary or ''}")
+        return query_matches(parsed_query(self.value), f"{title or ''}\n{summary or ''}")
 
     def as_yaml(self) -> dict[str, str]:
         return {self.kind: self.value}
@@ -195,6 +195,12 @@ def excluded_after_cleaning(entry: FeedEntry, language: str | None) -> str | Non
 def compiled_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` compiled once per process (checked when the feed list was loaded)."""
     return re.compile(pattern)
+
+
+@lru_cache(maxsize=256)
+def parsed_query(text: str) -> ParsedQuery:
+    """``text`` parsed once per process (:func:`newsflow.index.query.parse`)."""
+    return parse(text)
 
 
 def words(text: str) -> list[str]:

@@ -107,11 +107,12 @@ def _store_poll(ctx: RunContext, feed: FeedSource, outcome: tuple[PollResult, fl
     summary.feeds_changed += 1
     entries, excluded = screen_entries(feed, result.entries)
     if excluded:  # remembered as seen (done, without a document): not counted or decided again
+        reasons = {e.url: reason for e, reason in excluded}
         skipped = state.add_entries([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
         state.mark_done([e.url for e in skipped])
         summary.entries_excluded += len(skipped)
-        for entry, reason in excluded:
-            log.info("entry %s of %s skipped: %s", entry.url, feed.url, reason)
+        for entry in skipped:
+            log.info("entry %s of %s skipped: %s", entry.url, feed.url, reasons[entry.url])
     new = state.add_entries(entries, [doc_id(e.url) for e in entries])
     summary.entries_new += len(new)
     state.record_feed(
