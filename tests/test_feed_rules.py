@@ -10,6 +10,7 @@ Every page and feed here is written for these tests.
 from __future__ import annotations
 
 import textwrap
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from conftest import make_settings
 
 from newsflow import pipeline
 from newsflow.config import Settings
-from newsflow.demo_server import DemoServer, serving
+from newsflow.demo_server import DemoServer, send, serving
 from newsflow.errors import ConfigError
 from newsflow.feeds import dump_feed_list, load_feed_list
 from newsflow.index import open_backend
@@ -372,3 +373,28 @@ def test_rules_survive_writing_the_feed_list_back(tmp_path: Path) -> None:
     assert [(c.kind, c.value) for c in rules.own.include] == [("query", "harbour OR port"), ("language", "pt")]
     assert rules.site("https://www.b.example/x") is rules.sites[0][1]
     assert rules.site("https://notb.example/x") is None
+
+
+def test_retrying_a_failed_feed_applies_its_rules(tmp_path: Path, quick: Settings) -> None:
+    site = tmp_path / "site"
+    items = [{"title": "Harbour cranes get a new night shift", "path": "/news/cranes.html"},
+             {"title": "Derby ends in a draw", "path": "/sport/derby.html"}]
+    write(site, {"/feed.xml": rss(items), **{i["path"]: page(i["title"], PROSE) for i in items}})
+    answered: list[int] = []
+
+    def down_once(handler: BaseHTTPRequestHandler) -> None:
+        found = server.body_for("/feed.xml")
+        assert found is not None
+        send(handler, 503 if not answered else 200, *((b"down",) if not answered else found))
+        answered.append(1)
+
+    with serving(site, routes={"/feed.xml": down_once}) as server:
+        path = tmp_path / "feeds.yaml"
+        path.write_text(f"feeds:\n  - name: Flaky\n    url: {server.base_url}/feed.xml\n"
+                        "    exclude: [{section: /sport/}]\n", encoding="utf-8")
+        settings = quick.replace(feeds_file=path)
+        assert pipeline.run(settings).feeds_failed == 1
+        summary = pipeline.retry(settings)
+        requested = fetched(server)
+    assert summary.feeds_changed == 1 and summary.entries_excluded == 1, summary.failures
+    assert set(documents(settings)) == {"news/cranes.html"} and "/sport/derby.html" not in requested

@@ -7,12 +7,14 @@ it a run opens its own and closes them at its end. ``progress`` receives progres
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from newsflow.config import Settings
-from newsflow.errors import InvalidURL
+from newsflow.errors import ConfigError, InvalidURL
+from newsflow.feed_rules import Rules
 from newsflow.feeds import load_feed_list
 from newsflow.models import Article, FeedEntry, FeedSource
 from newsflow.pipeline.backfill import import_files, reclean_documents
@@ -21,6 +23,8 @@ from newsflow.pipeline.poll_stage import poll_feeds
 from newsflow.pipeline.process_stage import extractor_chain, process_due, reextract
 from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.urls import doc_id, domain_of, normalize_url, unwrap_redirect
+
+log = logging.getLogger(__name__)
 
 
 def run(
@@ -49,10 +53,21 @@ def retry(settings: Settings, *, include_permanent: bool = False,
         state = ctx.state
         failed_feeds = {f.url for f in state.failures("poll") if f.retryable or include_permanent}
         known = {s.url: s.name for s in state.feeds()}
-        poll_feeds(ctx, [FeedSource(url=u, name=known.get(u, u)) for u in sorted(failed_feeds)])
+        rules = _configured_rules(settings)
+        poll_feeds(ctx, [FeedSource(url=u, name=known.get(u, u), rules=rules.get(u)) for u in sorted(failed_feeds)])
         state.requeue_failed_articles(include_permanent=include_permanent)
         process_due(ctx)
     return ctx.summary
+
+
+def _configured_rules(settings: Settings) -> dict[str, Rules | None]:
+    """Feed URL → its rules in the configured feed list (none when the list cannot be read:
+    retrying does not need it, and its errors are reported by the commands that do)."""
+    try:
+        return {f.url: f.rules for f in load_feed_list(settings.feeds_path)}
+    except ConfigError as exc:
+        log.warning("retry polls without feed-list rules: %s", exc)
+        return {}
 
 
 def ingest_urls(settings: Settings, urls: Sequence[str], *, source: str | None = None,
