@@ -249,7 +249,9 @@ JSON_LD = """<script type="application/ld+json">{"@context": "https://schema.org
 </script>"""
 JSON_LD_PART = """<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle",
   "hasPart": [{"@type": "WebPageElement", "isAccessibleForFree": false}]}]}</script>"""
-FREE_LD = """<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": true}</script>"""
+FREE_LD = """<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree":
+  "http://schema.org/True", "hasPart": {"@type": "WebPageElement", "isAccessibleForFree": "False",
+  "cssSelector": ".premium-box"}}</script>"""
 MICRODATA = '<meta itemprop="isAccessibleForFree" content="false">'
 LONG_TEASER = ("The port authority has published its full plan for the harbour, with details of "
                "every berth, crane and road, the costs of each stage, the names of the firms "
@@ -263,7 +265,9 @@ def test_paywall_is_detected_each_way_forced_by_rules_and_is_a_searchable_facet(
         "ld": page("Plan one", PROSE, head=JSON_LD),
         "ldpart": page("Plan two", PROSE, head=JSON_LD_PART),
         "micro": page("Plan three", PROSE, head=MICRODATA),
-        "box": page("Plan four", PROSE, extra="<div class='article-paywall'>Subscribe to read on</div>"),
+        "box": page("Plan four", PROSE, extra="<div class='locked Paywall'>Subscribe to read on</div>"),
+        # a paywall vendor's widget on a free page is not a paywall
+        "widget": page("Plan nine", PROSE, extra="<div class='steady-paywall-container paywall-modal'></div>"),
         "short": page("Plan five", "The port authority has published its plan for the harbour today. "
                                    "Read the rest of this story with a subscription to our paper."),
         "free": page("Plan six", PROSE, head=FREE_LD),
@@ -285,7 +289,7 @@ def test_paywall_is_detected_each_way_forced_by_rules_and_is_a_searchable_facet(
     docs = {p.split("/")[0]: d for p, d in documents(quick).items()}
     paywalled = {name for name, doc in docs.items() if doc["paywalled"] is True}
     assert paywalled == {"ld", "ldpart", "micro", "box", "short", "forced-on"}
-    assert all(docs[n]["paywalled"] is False for n in ("free", "forced-off"))
+    assert all(docs[n]["paywalled"] is False for n in ("free", "forced-off", "widget"))
     assert docs["ld"]["field_sources"]["paywalled"] == "page: isAccessibleForFree (JSON-LD)"
     assert docs["micro"]["field_sources"]["paywalled"] == "page: isAccessibleForFree (microdata)"
     assert docs["box"]["field_sources"]["paywalled"] == "page: paywall container (class paywall)"
@@ -299,8 +303,8 @@ def test_paywall_is_detected_each_way_forced_by_rules_and_is_a_searchable_facet(
         result = backend.search(SearchQuery(text="harbour", filters={"paywalled": ("true",)}, facets=("paywalled",)))
         assert {hit.document["url"].split("/")[3] for hit in result.hits} == paywalled
         everything = backend.search(SearchQuery(facets=("paywalled",)))
-        assert dict(everything.facets["paywalled"]) == {"true": 6, "false": 2}
-        assert backend.search(SearchQuery(filters={"paywalled": ("false",)})).total == 2
+        assert dict(everything.facets["paywalled"]) == {"true": 6, "false": 3}
+        assert backend.search(SearchQuery(filters={"paywalled": ("false",)})).total == 3
     finally:
         backend.close()
 
@@ -398,3 +402,24 @@ def test_retrying_a_failed_feed_applies_its_rules(tmp_path: Path, quick: Setting
         requested = fetched(server)
     assert summary.feeds_changed == 1 and summary.entries_excluded == 1, summary.failures
     assert set(documents(settings)) == {"news/cranes.html"} and "/sport/derby.html" not in requested
+
+
+def test_rules_read_xhtml_pages_that_declare_their_encoding(tmp_path: Path, quick: Settings) -> None:
+    """lxml refuses text starting with an XML declaration that names an encoding: the selector
+    and the paywall signs must still read such a page."""
+    site = tmp_path / "site"
+    xhtml = ('<?xml version="1.0" encoding="utf-8"?>\n'
+             + selector_page("Tram report").replace("<!doctype html><html lang='en'><head>",
+                                                    "<html xmlns='http://www.w3.org/1999/xhtml' lang='en'><head>"
+                                                    + MICRODATA))
+    write(site, {"/feed.xml": rss([{"title": "Tram report", "path": "/x/tram.html"}]), "/x/tram.html": xhtml})
+    path = feed_list(tmp_path, """
+        feeds:
+          - {name: XHTML, url: "{{BASE}}/feed.xml", selector: "div.story-body"}
+        """)
+    with serving(site) as server:
+        summary = run(quick, path, server)
+    assert summary.articles_new == 1, summary.failures
+    doc = documents(quick)["x/tram.html"]
+    assert doc["field_sources"]["text"] == "selector div.story-body" and "gardening" not in doc["text"]
+    assert doc["paywalled"] is True

@@ -10,8 +10,9 @@ import re
 from functools import lru_cache
 
 import lxml.etree
-import lxml.html
 from cssselect import GenericTranslator, SelectorError
+
+from newsflow.html_tree import document
 
 _DROPPED = ("script", "style", "noscript", "template", "iframe", "form", "button", "nav", "svg")
 """Elements whose text is never part of an article body."""
@@ -55,10 +56,12 @@ def selected_text(html: str, selector: str) -> str | None:
     """The cleaned text of the elements ``selector`` selects in ``html``, one line per block,
     in document order; None when it selects nothing (or only empty elements) or the page
     does not parse."""
+    root = document(html)
+    if root is None:
+        return None
     try:
-        root = lxml.html.document_fromstring(html)
         found = compiled(selector)(root)
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, lxml.etree.XPathError, ValueError):
+    except (lxml.etree.XPathError, ValueError):
         return None
     parts: list[str] = []
     for item in found if isinstance(found, list) else [found]:
