@@ -423,3 +423,33 @@ def test_rules_read_xhtml_pages_that_declare_their_encoding(tmp_path: Path, quic
     doc = documents(quick)["x/tram.html"]
     assert doc["field_sources"]["text"] == "selector div.story-body" and "gardening" not in doc["text"]
     assert doc["paywalled"] is True
+
+
+QUERY_TEXTS = {
+    "a": "Fast-moving storm hits the harbour; ferries stay in port",
+    "b": "Café owners in Zürich welcome the new tram line",
+    "c": "Paid partnership: a bank explains savings",
+    "d": "Harbour museum opens a new wing on Sunday",
+}
+
+
+@pytest.mark.parametrize("query", [
+    "harbour", "harbour -museum", '"fast moving"', "fast-moving storm", "cafe zurich",
+    'sponsored OR "paid partnership"', "tram OR ferries harbour", "-harbour", "museum OR",
+    '"new wing', "HARBOUR Ferries",
+])
+def test_rule_queries_match_as_the_index_does(tmp_path: Path, query: str) -> None:
+    """A ``query`` condition reads the search syntax as both index backends do: the same texts
+    match it in the embedded index (title field) and in the rule."""
+    from newsflow.feed_rules import parsed_query, query_matches
+    from newsflow.index.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend(tmp_path / "index.sqlite")
+    try:
+        backend.upsert([{"id": key, "url": f"https://example.org/{key}", "title": text, "text": "-",
+                         "feed_url": "", "source": "s", "domain": "example.org", "fetched_at": "2025-01-01T00:00:00Z"}
+                        for key, text in QUERY_TEXTS.items()])
+        indexed = {hit.id for hit in backend.search(SearchQuery(text=query, size=10)).hits}
+    finally:
+        backend.close()
+    assert {key for key, text in QUERY_TEXTS.items() if query_matches(parsed_query(query), text)} == indexed
