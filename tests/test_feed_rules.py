@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, require
 
 from newsflow import pipeline
 from newsflow.config import Settings
@@ -453,3 +453,39 @@ def test_rule_queries_match_as_the_index_does(tmp_path: Path, query: str) -> Non
     finally:
         backend.close()
     assert {key for key, text in QUERY_TEXTS.items() if query_matches(parsed_query(query), text)} == indexed
+
+
+@pytest.mark.parametrize("task", ["scheduled", "manual"])
+def test_airflow_tasks_poll_with_the_feed_lists_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     task: str) -> None:
+    """Airflow passes feeds between tasks as plain rows (XCom), and a manual ingest names feeds
+    by URL: both find each feed's rules in the feed list again."""
+    require("airflow", "the Airflow task functions read the newsflow_settings Variable")
+    import json
+
+    from newsflow import airflow_support
+
+    site = tmp_path / "site"
+    items = [{"title": "Harbour cranes get a new night shift", "path": "/news/cranes.html"},
+             {"title": "Derby ends in a draw", "path": "/sport/derby.html"}]
+    write(site, {"/feed.xml": rss(items), **{i["path"]: page(i["title"], PROSE) for i in items}})
+    with serving(site) as server:
+        path = tmp_path / "feeds.yaml"
+        path.write_text(f"feeds:\n  - name: Rows\n    url: {server.base_url}/feed.xml\n"
+                        "    exclude: [{section: /sport/}]\n", encoding="utf-8")
+        for name, value in {"AIRFLOW_HOME": str(tmp_path / "airflow"), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
+                            "NEWSFLOW_FEEDS_FILE": str(path), "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1",
+                            "NEWSFLOW_EXTRACTORS": "language"}.items():
+            monkeypatch.setenv(name, value)
+        if task == "scheduled":
+            rows = json.loads(json.dumps(airflow_support.feed_batches()))  # as XCom carries them
+            polled = [airflow_support.poll_batch(batch) for batch in rows]
+            for batch in airflow_support.pending_batches():
+                airflow_support.process_batch(batch)
+        else:
+            request = airflow_support.validate_ingest({"feed_urls": [f"{server.base_url}/feed.xml"]})
+            polled = [airflow_support.ingest(request)["poll"]]
+        requested = fetched(server)
+    assert sum(p["entries_excluded"] for p in polled) == 1 and sum(p["entries_new"] for p in polled) == 1
+    assert "/sport/derby.html" not in requested
+    assert set(documents(make_settings(tmp_path / "data"))) == {"news/cranes.html"}

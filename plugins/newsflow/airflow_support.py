@@ -18,10 +18,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsflow.config import Settings, load_settings
 from newsflow.errors import NewsflowError
+
+if TYPE_CHECKING:
+    from newsflow.models import FeedSource
 
 PENDING_ASSET = "newsflow://articles/pending"
 INDEX_ASSET = "newsflow://index/articles"
@@ -263,8 +266,9 @@ def ingest(request: IngestRequest) -> dict[str, Any]:
     with pipeline.Resources(s) as res:
         if request.feed_urls:
             summary = pipeline.RunSummary()
-            names = _feed_names(s)
-            feeds = [FeedSource(url=u, name=names.get(u, u)) for u in request.feed_urls]
+            known = _configured_feeds(s)
+            feeds = [FeedSource(url=u, name=known[u].name, rules=known[u].rules) if u in known else FeedSource(url=u, name=u)
+                     for u in request.feed_urls]
             pipeline.poll(res, feeds, summary, pipeline.NO_PROGRESS)
             result["poll"] = summary.as_dict()
         if request.article_urls or request.feed_urls:
@@ -275,14 +279,15 @@ def ingest(request: IngestRequest) -> dict[str, Any]:
     return result
 
 
-def _feed_names(s: Settings) -> dict[str, str]:
-    """Normalised URL → name of the configured feed list (empty when it cannot be read)."""
+def _configured_feeds(s: Settings) -> dict[str, FeedSource]:
+    """Normalised URL → feed (its name and rules) of the configured feed list (empty when it
+    cannot be read)."""
     from newsflow.errors import ConfigError
     from newsflow.feeds import load_feed_list
     from newsflow.urls import normalize_url
 
     try:
-        return {normalize_url(f.url): f.name for f in load_feed_list(s.feeds_path)}
+        return {normalize_url(f.url): f for f in load_feed_list(s.feeds_path)}
     except ConfigError:
         return {}
 
