@@ -366,6 +366,7 @@ def test_rules_survive_writing_the_feed_list_back(tmp_path: Path) -> None:
             paywall: false
         sites:
           b.example: {paywall: true, exclude: [{category: Sport}]}
+          Bücher.example: {selector: main}
         """)
     feeds = load_feed_list(path)
     copy = tmp_path / "copy.yaml"
@@ -377,6 +378,9 @@ def test_rules_survive_writing_the_feed_list_back(tmp_path: Path) -> None:
     assert [(c.kind, c.value) for c in rules.own.include] == [("query", "harbour OR port"), ("language", "pt")]
     assert rules.site("https://www.b.example/x") is rules.sites[0][1]
     assert rules.site("https://notb.example/x") is None
+    books = rules.sites[1][1]
+    assert rules.site("https://www.bücher.example/x") is books
+    assert rules.site("https://news.xn--bcher-kva.example/x") is books
 
 
 def test_retrying_a_failed_feed_applies_its_rules(tmp_path: Path, quick: Settings) -> None:

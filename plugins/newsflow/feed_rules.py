@@ -37,6 +37,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+import idna
+
 from newsflow.index.query import ParsedQuery, Term, parse
 from newsflow.langtags import normalize_language
 from newsflow.models import FeedEntry, FeedSource, PageRules
@@ -126,12 +128,12 @@ class Rules:
 
     own: Rule | None = None
     sites: tuple[tuple[str, Rule], ...] = field(default=())
-    """(host name, rule), as the ``sites:`` section lists them."""
+    """(host name in its ASCII form, :func:`ascii_host`; rule), as the ``sites:`` section lists them."""
 
     def site(self, url: str) -> Rule | None:
         """The rule of the most specific site ``url`` is on (``example.com`` covers
         ``www.example.com`` and ``news.example.com``), None when none."""
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        host = ascii_host(urlsplit(url).hostname or "")
         best: tuple[int, Rule] | None = None
         for name, rule in self.sites:
             if (host == name or host.endswith("." + name)) and (best is None or len(name) > best[0]):
@@ -189,6 +191,19 @@ def excluded_after_cleaning(entry: FeedEntry, language: str | None) -> str | Non
         if reason:
             return reason
     return None
+
+
+@lru_cache(maxsize=1024)
+def ascii_host(host: str) -> str:
+    """A host name lower-case and in its ASCII (IDNA) form, as site keys are compared:
+    ``Bücher.example`` → ``xn--bcher-kva.example``; kept as given when it is no IDNA name."""
+    host = host.strip().lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return host
 
 
 @lru_cache(maxsize=256)

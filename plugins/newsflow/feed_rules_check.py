@@ -15,7 +15,7 @@ import yaml
 from newsflow.body_selector import selector_problem
 from newsflow.feed_check import _NULL_TAG, _kind
 from newsflow.feed_check import _text as _scalar
-from newsflow.feed_rules import CONDITION_KINDS, RULE_KEYS, Condition, Rule
+from newsflow.feed_rules import CONDITION_KINDS, RULE_KEYS, Condition, Rule, ascii_host
 from newsflow.index.query import parse
 from newsflow.langtags import normalize_language
 
@@ -125,7 +125,7 @@ def check_sites(report: Report, node: yaml.Node) -> tuple[tuple[str, Rule], ...]
     seen: dict[str, int] = {}
     for key_node, value_node in node.value:
         raw = _scalar(key_node) or ""
-        host = raw.lower().rstrip(".")
+        host = ascii_host(raw)
         label = f"site {raw!r}"
         if not _HOST.match(host):
             report(key_node, f"{label} is not a host name; write the site's domain without "
