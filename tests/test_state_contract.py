@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import ConfigError
-from newsflow.models import FeedEntry
+from newsflow.models import FeedEntry, PageRules
 from newsflow.state import StateStore
 from newsflow.state.clock import from_iso, now
 
@@ -191,6 +191,17 @@ def test_a_permanently_failed_article_is_not_due_but_can_be_requeued(store: Stat
     assert urls(store.due_articles()) == [entry(2).url]
     assert store.requeue_failed_articles(include_permanent=True) == 1
     assert store.counts() == {"pending": 2, "done": 0, "failed": 0, "failures": 2}
+
+
+def test_entries_a_rule_excluded_are_seen_done_and_never_due(store: StateStore) -> None:
+    ruled = entry(2, page_rules=PageRules(selector="article .body", paywall=True,
+                                          waiting=(((("language", "de"),), ()),)))
+    add(store, 1)
+    assert store.add_seen([entry(1), ruled, entry(3)], ["doc1", "doc2", "doc3"]) == [ruled, entry(3)]
+    assert store.add_seen([ruled], ["doc2"]) == [] and add(store, 2, 3) == []  # known now
+    assert store.counts() == {"pending": 1, "done": 2, "failed": 0, "failures": 0}
+    assert urls(store.due_articles()) == [entry(1).url]
+    assert store.article_entry(ruled.url) == ruled  # the rules an entry carries round-trip
 
 
 def test_add_manual_queues_new_and_requeues_done(store: StateStore) -> None:

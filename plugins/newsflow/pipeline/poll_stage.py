@@ -108,8 +108,7 @@ def _store_poll(ctx: RunContext, feed: FeedSource, outcome: tuple[PollResult, fl
     entries, excluded = screen_entries(feed, result.entries)
     if excluded:  # remembered as seen (done, without a document): not counted or decided again
         reasons = {e.url: reason for e, reason in excluded}
-        skipped = state.add_entries([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
-        state.mark_done([e.url for e in skipped])
+        skipped = state.add_seen([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
         summary.entries_excluded += len(skipped)
         for entry in skipped:
             log.info("entry %s of %s skipped: %s", entry.url, feed.url, reasons[entry.url])

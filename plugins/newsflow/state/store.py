@@ -122,6 +122,14 @@ class StateStore(PerHostState):
                     self._merge_aliases(entry, now)
         return new
 
+    def add_seen(self, entries: Sequence[FeedEntry], doc_ids: Sequence[str]) -> list[FeedEntry]:
+        """Record entries not seen before as done without fetching them (a feed-list rule
+        excluded them), in one transaction, so no run claims them; return just those new ones."""
+        now = clock.now()
+        with self._db.transaction():
+            return [entry for entry, doc_id in zip(entries, doc_ids, strict=True)
+                    if self._tables.articles.insert_new(entry, doc_id, now, "done")]
+
     def _merge_aliases(self, entry: FeedEntry, now: clock.Stamp) -> None:
         stored = self._tables.articles.stored(entry.url)
         if stored is None:

@@ -15,12 +15,13 @@ from newsflow.state.tables import TableStore
 class Articles(TableStore):
     """The ``articles`` table (the statements both dialects write alike)."""
 
-    def insert_new(self, entry: FeedEntry, doc_id: str, now: Stamp) -> bool:
-        """Record ``entry`` as pending unless its URL is known; whether it was new."""
+    def insert_new(self, entry: FeedEntry, doc_id: str, now: Stamp, status: str = "pending") -> bool:
+        """Record ``entry`` as pending (or ``done``: seen, nothing to fetch) unless its URL is
+        known; whether it was new."""
         return bool(self.run(
             "INSERT INTO articles (url, doc_id, feed_url, status, entry, first_seen_at, updated_at)"
-            " VALUES (?, ?, ?, 'pending', ?, ?, ?) ON CONFLICT (url) DO NOTHING",
-            (entry.url, doc_id, entry.feed_url, entry_json(entry), now, now),
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+            (entry.url, doc_id, entry.feed_url, status, entry_json(entry), now, now),
         ).rowcount)
 
     def queue(self, entry: FeedEntry, doc_id: str, now: Stamp) -> None:
