@@ -13,6 +13,7 @@ from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.politeness import host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
 from newsflow.urls import doc_id
+from newsflow.websub.subscriber import fallback_due
 
 
 def poll(
@@ -27,7 +28,8 @@ def poll(
 
     With ``respect_intervals`` (default: ``settings.respect_poll_intervals``) a feed whose
     adaptive poll interval has not elapsed is skipped; a feed whose host is backed off is
-    always skipped. Skipped feeds count in ``summary.feeds_skipped``.
+    always skipped, and so is a feed pushed to us (an active WebSub subscription) polled
+    less than ``websub_poll_interval`` ago. Skipped feeds count in ``summary.feeds_skipped``.
     """
     poll_feeds(RunContext(res, summary, progress), feeds, respect_intervals)
 
@@ -45,6 +47,7 @@ def _poll(ctx: RunContext, feeds: Sequence[FeedSource], respect_intervals: bool 
     known = {f.url: f for f in res.state.feeds()} if respect_intervals else {}
     due = [f for f in feeds if f.url not in known or known[f.url].due()]
     due = [f for f in due if not res.state.host_backoff(host_of(f.url))]
+    due = fallback_due(res.state, settings, due)  # a feed pushed to us is polled rarely
     summary.feeds_skipped += len(feeds) - len(due)
     ctx.progress.start("poll", len(due))
 
@@ -101,6 +104,8 @@ def _store_poll(ctx: RunContext, feed: FeedSource, outcome: tuple[PollResult, fl
         )
         return
     summary.feeds_changed += 1
+    if result.hub is not None:  # WebSub: the hub the feed declares (subscribed when push is on)
+        state.record_hub(feed.url, result.hub.hub, result.hub.topic)
     new = state.add_entries(result.entries, [doc_id(e.url) for e in result.entries])
     summary.entries_new += len(new)
     state.record_feed(

@@ -45,6 +45,7 @@ TABLES = (
     Copied("robots", ("origin",)),
     Copied("aliases", ("url",)),
     Copied("simhash_clusters", ("doc_id",), order="seq"),
+    Copied("websub", ("feed_url",), order="feed_url"),
 )
 """Every state table, in copy order (the SimHash clusters are copied when the file has them)."""
 
