@@ -52,7 +52,7 @@ class Push:
 
 @contextlib.contextmanager
 def push_setup(tmp_path: Path, *, lease: int = 864_000, maintain_every: float = 60.0,
-               first: tuple[int, ...] = (0,)) -> Iterator[Push]:
+               first: tuple[int, ...] = (0,), inbox: Path | None = None) -> Iterator[Push]:
     port = free_port()
     with WebSubHub() as hub, publisher(tmp_path / "site", hub.url, list(first)) as site:
         feeds_file = tmp_path / "feeds.yaml"
@@ -60,7 +60,7 @@ def push_setup(tmp_path: Path, *, lease: int = 864_000, maintain_every: float = 
         settings = make_settings(tmp_path / "data", extractors=("language",), workers=1, feeds_file=feeds_file,
                                  websub_callback_url=f"http://127.0.0.1:{port}/websub",
                                  websub_lease_seconds=lease)
-        with running(settings, port=port, maintain_every=maintain_every) as endpoint, \
+        with running(settings, port=port, maintain_every=maintain_every, inbox=inbox) as endpoint, \
                 contextlib.closing(StateStore(settings.state_location)) as state:
             yield Push(hub, site, settings, endpoint, state)
 
@@ -117,6 +117,7 @@ def test_a_feed_removed_from_the_list_is_unsubscribed(tmp_path: Path) -> None:
         push.subscribe()
         pipeline.run(push.settings, feeds=[])
         wait_for(lambda: push.state.subscription(push.feed) is None, HANDSHAKE, "the unsubscription was verified")
+        wait_for(lambda: len(push.hub.verifications) == 2, 2.0, "the hub took our answer")
         assert push.hub.requests[-1]["hub.mode"] == "unsubscribe"
         assert push.hub.verifications[-1].mode == "unsubscribe" and push.hub.verifications[-1].confirmed
         assert not push.hub.subscribers(push.feed)
@@ -166,3 +167,19 @@ def test_a_hub_refusal_is_the_feeds_failure_and_the_run_goes_on(tmp_path: Path) 
         assert push.state.subscription(push.feed).status == "requested"  # type: ignore[union-attr]
         summary = pipeline.run(push.settings)
         assert len(push.hub.requests) == 1, "not asked again before the retry delay"
+
+
+def test_under_airflow_pushed_entries_are_handed_to_the_inbox_dag(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    with push_setup(tmp_path, inbox=inbox) as push:
+        push.subscribe()
+        assert push.hub.publish(push.feed, feed_xml(push.site.base_url, push.hub.url, [0, 3])) == [202]
+        wait_for(lambda: (inbox / "READY").exists(), 2.0, "the inbox DAG's trigger was created")
+        (listed,) = inbox.glob("websub-*.txt")
+        urls = [u for u in listed.read_text().splitlines() if not u.startswith("#")]
+        assert urls == [f"{push.site.base_url}/a3.html"], "only the new entry"
+        pending = push.state.article_entry(urls[0])
+        assert pending is not None and pending.title == "Harbour story 3", "queued with the pushed entry's fields"
+        assert not push.searchable("tidewicket"), "left to the DAG"
+        pipeline.ingest_urls(push.settings, urls)  # what the inbox DAG's task runs
+        assert push.searchable("tidewicket")

@@ -20,6 +20,9 @@ def serve_websub(
     feeds: Annotated[Path | None, typer.Option(help="Feed list (YAML); default from settings.")] = None,
     maintain_every: Annotated[float, typer.Option(
         min=0.1, help="Seconds between subscription upkeeps (renewals, unsubscriptions).")] = 60.0,
+    inbox: Annotated[Path | None, typer.Option(
+        help="Under Airflow: hand pushed entries to this inbox directory (the newsflow_inbox DAG) "
+        "instead of processing them here.")] = None,
 ) -> None:
     """Receive WebSub pushes: answer hubs' verifications, index pushed entries at once, renew leases.
 
@@ -30,7 +33,7 @@ def serve_websub(
     from newsflow.websub.server import running
 
     settings = settings_of(ctx).replace(feeds_file=feeds)
-    with running(settings, host=host, port=port, maintain_every=maintain_every) as url:
+    with running(settings, host=host, port=port, maintain_every=maintain_every, inbox=inbox) as url:
         out.print(f"WebSub callback endpoint on {esc(url)} (public: {esc(settings.websub_callback_url)}) "
                   "until Ctrl-C", soft_wrap=True)
         out.file.flush()

@@ -7,6 +7,11 @@ it with uvicorn on a socket it binds (127.0.0.1 by default), processes pushed en
 in a background thread (the same pipeline as ``newsflow run``: fetch, clean, extract, index)
 and runs :func:`~newsflow.websub.subscriber.maintain` every ``maintain_every`` seconds
 (renewals before leases expire, unsubscription of feeds that left the list).
+
+Under Airflow, ``inbox`` hands pushed entries to the ``newsflow_inbox`` DAG instead of
+processing them here: their URLs are written to a ``websub-*.txt`` list in the inbox
+directory and ``READY`` is created, which the DAG's ``AssetWatcher`` turns into a run (the
+entries are already pending with their pushed feed fields; the DAG processes them).
 """
 
 from __future__ import annotations
@@ -16,8 +21,11 @@ import logging
 import queue
 import socket
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import ExitStack, contextmanager
+from functools import partial
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -38,7 +46,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 TOO_LARGE = Reply(413, b"body too large")
 
 
-def make_app(settings: Settings, state: StateStore, on_new: Callable[[list[str]], None],
+def make_app(settings: Settings, state: StateStore, on_new: Callable[[list[str]], object],
              source_of: Callable[[str], FeedSource]) -> ASGIApp:
     """The ASGI callback app over ``state``; ``on_new`` receives the URLs of new pending
     entries each accepted push queued (e.g. to process them at once)."""
@@ -133,10 +141,11 @@ class Processor:
 
 @contextmanager
 def running(settings: Settings, *, host: str = "127.0.0.1", port: int = 0, maintain_every: float = 60.0,
-            feeds: Callable[[], list[FeedSource]] | None = None) -> Iterator[str]:
+            feeds: Callable[[], list[FeedSource]] | None = None, inbox: Path | None = None) -> Iterator[str]:
     """Serve the callback endpoint on ``host:port`` (0: any free port) for the block; yields
     its base URL (``http://host:port``). ``feeds`` gives the feed list (default: the settings'
-    file), read by each maintenance round. Raises :class:`ConfigError` when the port cannot
+    file), read by each maintenance round; ``inbox``: hand pushed entries to the Airflow inbox
+    directory instead of processing them here (see the module docstring). Raises :class:`ConfigError` when the port cannot
     be bound or push is off (no ``websub_callback_url``)."""
     import uvicorn
 
@@ -150,9 +159,14 @@ def running(settings: Settings, *, host: str = "127.0.0.1", port: int = 0, maint
         state = stack.enter_context(_closing(StateStore(
             settings.state_location, retry_base_delay=settings.retry_base_delay, max_attempts=settings.max_attempts,
             max_retry_delay=settings.max_retry_delay)))
-        processor = Processor(settings, state)
-        stack.callback(processor.close)
-        app = make_app(settings, state, processor.submit, lambda url: _source(feed_list, url, state))
+        on_new: Callable[[list[str]], object]
+        if inbox is not None:
+            on_new = partial(to_inbox, inbox)
+        else:
+            processor = Processor(settings, state)
+            stack.callback(processor.close)
+            on_new = processor.submit
+        app = make_app(settings, state, on_new, lambda url: _source(feed_list, url, state))
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="websub-http", daemon=True)
         thread.start()
@@ -171,6 +185,18 @@ def running(settings: Settings, *, host: str = "127.0.0.1", port: int = 0, maint
             server.should_exit = True
             thread.join(timeout=10)
             sock.close()
+
+
+def to_inbox(directory: Path, urls: list[str]) -> Path:
+    """Write ``urls`` as a new URL list in the inbox ``directory`` and create its ``READY``
+    marker (the ``newsflow_inbox`` DAG's trigger); the list's path."""
+    from newsflow.files import replacing
+
+    target = directory / f"websub-{uuid.uuid4().hex}.txt"
+    with replacing(target) as partial:
+        partial.write_text("# pushed by a WebSub hub\n" + "".join(f"{u}\n" for u in urls), encoding="utf-8")
+    (directory / "READY").touch()
+    return target
 
 
 def _bind(host: str, port: int) -> socket.socket:
