@@ -11,24 +11,16 @@ from pathlib import Path
 
 from fault_server import article
 
+from benchmarks import websub_latency
 from newsflow.demo_server import DemoServer, serving
 
 WORDS = ("zephyrquay", "quillmarsh", "brackenfold", "tidewicket", "larkspindle", "gorsemantle")
 """One made-up word per article (article ``n`` has ``WORDS[n]``): a search finds exactly it."""
 
 
-def feed_xml(base: str, hub: str, numbers: Iterator[int] | list[int] | range) -> bytes:
-    """The Atom feed of articles ``numbers``, declaring ``hub`` and its own URL."""
-    entries = "".join(
-        f"<entry><title>Harbour story {n}</title><link href=\"{base}/a{n}.html\"/><id>{base}/a{n}.html</id>"
-        f"<updated>2025-12-0{n % 9 + 1}T08:00:00Z</updated><summary>Report {n}</summary></entry>"
-        for n in numbers
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-        f'<title>Harbour Gazette</title><link rel="hub" href="{hub}"/><link rel="self" href="{base}/feed.xml"/>'
-        f"<id>{base}/feed.xml</id><updated>2025-12-01T08:00:00Z</updated>{entries}</feed>"
-    ).encode()
+def feed_xml(base: str, hub: str, numbers: list[int]) -> bytes:
+    """The Atom feed of articles ``numbers`` (``a<n>.html``, titled ``Story <n>``), declaring ``hub`` and itself."""
+    return websub_latency.feed_xml(base, hub, numbers, page="a{n}.html")
 
 
 @contextmanager

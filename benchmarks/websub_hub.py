@@ -1,4 +1,4 @@
-"""A WebSub hub on 127.0.0.1 that follows the W3C Recommendation, for tests and benchmarks.
+"""A WebSub hub on 127.0.0.1 that follows the W3C Recommendation, for the benchmark and tests.
 
 Subscription requests (``POST`` form: ``hub.mode``, ``hub.topic``, ``hub.callback``,
 ``hub.lease_seconds``, ``hub.secret``) are answered 202 and verified afterwards in a thread:
