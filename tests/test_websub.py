@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,3 +187,31 @@ def test_under_airflow_pushed_entries_are_handed_to_the_inbox_dag(tmp_path: Path
         assert not push.searchable("tidewicket"), "left to the DAG"
         pipeline.ingest_urls(push.settings, urls)  # what the inbox DAG's task runs
         assert push.searchable("tidewicket")
+
+
+def _newsflow(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    return subprocess.Popen([sys.executable, "-m", "newsflow.cli", "--data-dir", str(tmp_path), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**base, **(env or {})})
+
+
+def test_the_serve_websub_command_needs_a_callback_url_then_serves_on_loopback(tmp_path: Path) -> None:
+    off = _newsflow(tmp_path, "serve-websub")
+    _, err = off.communicate(timeout=120)
+    assert off.returncode == 2 and "websub_callback_url" in err and "Traceback" not in err
+
+    port = free_port()
+    served = _newsflow(tmp_path, "serve-websub", "--port", str(port),
+                       env={"NEWSFLOW_WEBSUB_CALLBACK_URL": "https://news.example.org/websub"})
+    try:
+        assert served.stdout is not None
+        line = served.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in line and "https://news.example.org/websub" in line
+        answer = httpx.get(f"http://127.0.0.1:{port}/websub/nobody",
+                           params={"hub.mode": "subscribe", "hub.topic": "http://x.test/", "hub.challenge": "c"},
+                           trust_env=False)
+        assert answer.status_code == 404
+    finally:
+        served.send_signal(signal.SIGINT)
+        served.communicate(timeout=30)
+    assert served.returncode == 0

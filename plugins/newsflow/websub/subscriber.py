@@ -77,6 +77,9 @@ def _request(ctx: RunContext, sub: Subscription, mode: str) -> None:
     except StageError as exc:
         ctx.record(STAGE, sub.feed_url, exc)
         return
+    except Exception as exc:  # a bug or the state store failing: this feed's failure, not the run's
+        ctx.record(STAGE, sub.feed_url, exc, retryable=True)
+        return
     state.clear_failure(STAGE, sub.feed_url)
 
 
