@@ -154,6 +154,14 @@ def test_a_pushed_feed_is_polled_rarely_and_polling_resumes_when_the_lease_lapse
         polls = push.site.count("/feed.xml")
         summary = pipeline.run(push.settings)
         assert summary.feeds_skipped == 1 and push.site.count("/feed.xml") == polls, "pushed: not polled"
+        with pipeline.Resources(push.settings) as res:  # scheduled (Airflow's poll DAG): the same
+            summary = pipeline.RunSummary()
+            pipeline.poll(res, [FeedSource(url=push.feed, name="Harbour Gazette")], summary, pipeline.NO_PROGRESS,
+                          respect_intervals=True)
+            assert summary.feeds_skipped == 1 and push.site.count("/feed.xml") == polls
+            pipeline.poll(res, [FeedSource(url=push.feed, name="Harbour Gazette")], summary, pipeline.NO_PROGRESS)
+            assert push.site.count("/feed.xml") == polls + 1, "a feed asked for by hand is polled"
+        polls += 1
         wait_for(lambda: not push.state.pushed_feeds(), 4.0, "the lease lapsed")
         summary = pipeline.run(push.settings)
         assert summary.feeds_skipped == 0 and push.site.count("/feed.xml") == polls + 1, "polled again"

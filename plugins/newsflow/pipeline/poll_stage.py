@@ -28,8 +28,9 @@ def poll(
 
     With ``respect_intervals`` (default: ``settings.respect_poll_intervals``) a feed whose
     adaptive poll interval has not elapsed is skipped; a feed whose host is backed off is
-    always skipped, and so is a feed pushed to us (an active WebSub subscription) polled
-    less than ``websub_poll_interval`` ago. Skipped feeds count in ``summary.feeds_skipped``.
+    always skipped; with ``respect_intervals`` so is a feed pushed to us (an active WebSub
+    subscription) polled less than ``websub_poll_interval`` ago (:func:`~newsflow.pipeline.run`
+    applies that to every run). Skipped feeds count in ``summary.feeds_skipped``.
     """
     poll_feeds(RunContext(res, summary, progress), feeds, respect_intervals)
 
@@ -47,7 +48,8 @@ def _poll(ctx: RunContext, feeds: Sequence[FeedSource], respect_intervals: bool 
     known = {f.url: f for f in res.state.feeds()} if respect_intervals else {}
     due = [f for f in feeds if f.url not in known or known[f.url].due()]
     due = [f for f in due if not res.state.host_backoff(host_of(f.url))]
-    due = fallback_due(res.state, settings, due)  # a feed pushed to us is polled rarely
+    if respect_intervals:  # scheduled polling: a feed pushed to us (WebSub) is polled rarely
+        due = fallback_due(res.state, settings, due)
     summary.feeds_skipped += len(feeds) - len(due)
     ctx.progress.start("poll", len(due))
 
