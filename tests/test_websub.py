@@ -56,7 +56,7 @@ class Push:
 
 @contextlib.contextmanager
 def push_setup(tmp_path: Path, *, lease: int = 864_000, maintain_every: float = 60.0,
-               first: tuple[int, ...] = (0,), inbox: Path | None = None) -> Iterator[Push]:
+               first: tuple[int, ...] = (0,), inbox: Path | None = None, state: str | None = None) -> Iterator[Push]:
     port = free_port()
     with WebSubHub() as hub, publisher(tmp_path / "site", hub.url, list(first)) as site:
         feeds_file = tmp_path / "feeds.yaml"
@@ -64,13 +64,15 @@ def push_setup(tmp_path: Path, *, lease: int = 864_000, maintain_every: float = 
         settings = make_settings(tmp_path / "data", extractors=("language",), workers=1, feeds_file=feeds_file,
                                  websub_callback_url=f"http://127.0.0.1:{port}/websub",
                                  websub_lease_seconds=lease)
+        if state is not None and state.startswith("postgresql://"):
+            settings = settings.replace(state_url=state)
         with running(settings, port=port, maintain_every=maintain_every, inbox=inbox) as endpoint, \
                 contextlib.closing(StateStore(settings.state_location)) as state:
             yield Push(hub, site, settings, endpoint, state)
 
 
-def test_a_pushed_entry_becomes_a_searchable_document(tmp_path: Path) -> None:
-    with push_setup(tmp_path) as push:
+def test_a_pushed_entry_becomes_a_searchable_document(tmp_path: Path, state_target: str) -> None:
+    with push_setup(tmp_path, state=state_target) as push:  # the state store on SQLite, then PostgreSQL
         push.subscribe()
         (request,) = push.hub.requests
         assert request["hub.mode"] == "subscribe" and request["hub.topic"] == push.feed  # the rel="self" URL
