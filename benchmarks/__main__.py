@@ -94,6 +94,12 @@ def politeness_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return politeness.run(sizes)
 
 
+def websub_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import websub_latency
+
+    return websub_latency.run(sizes)
+
+
 def celery_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     from benchmarks import celery_workers
 
@@ -112,6 +118,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "warc-import": warc_import_section,
     "politeness": politeness_section,
     "celery": celery_section,
+    "websub": websub_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
@@ -129,7 +136,10 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "celery": "300 generated articles (benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
                      "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
                      "load_1m = the machine's 1-minute load average (shared with other work) before and after "
-                     "the processing run"}
+                     "the processing run",
+           "websub": "one loopback publisher, a spec-following hub (benchmarks/websub_hub.py) and the callback "
+                     "endpoint in this process; 20 pushes of one new article each after one warm-up push; "
+                     "latency = hub's distribution request → the article found by a search of the embedded index"}
 """Sections measured on data of their own (our annotated sets, a real corpus, synthetic inputs), not the demo corpus at N."""
 THROUGHPUT = ("throughput", "limit", "scaling", "peers", "incremental", "memory", "extractors", "profile")
 """Sections measured by :mod:`benchmarks.throughput` (one shared corpus and server)."""

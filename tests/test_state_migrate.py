@@ -46,6 +46,9 @@ def fill(path: Path) -> None:
         state.record_host_failure("flaky.test", OSError("down"), threshold=1, backoff=3600)
         state.store_robots("http://paper.test", 200, "User-agent: *\nAllow: /\n", ttl=3600)
         state.claim_due("run-x", 600, urls=[entry(4).url])
+        state.record_hub(FEED, "http://hub.test/", FEED)
+        state.subscription_requested(FEED, "cb1", "s3cret")
+        state.subscription_verified(FEED, 3600)
     finally:
         state.close()
     with ClusterStore(path) as clusters:
@@ -61,6 +64,7 @@ def snapshot(target: str) -> dict[str, object]:
             "hosts": state.hosts(), "robots": state.robots("http://paper.test"),
             "due": state.due_articles(), "entries": [state.article_entry(entry(n).url) for n in range(1, 5)],
             "identity": state.claim_identity("other", ["http://proxy.test/1"]),
+            "websub": [(s, s.secret) for s in state.subscriptions()], "pushed": state.pushed_feeds(),
         }
     finally:
         state.close()
@@ -75,7 +79,7 @@ def test_every_table_arrives_with_its_meaning(tmp_path: Path, pg_url: str) -> No
     before = snapshot(str(source))
     copied = copy_state(source, pg_url)
     assert copied == {"feeds": 1, "articles": 4, "failures": 2, "hosts": 1, "robots": 1, "aliases": 2,
-                      "simhash_clusters": 2}
+                      "simhash_clusters": 2, "websub": 1}
     assert snapshot(pg_url) == before
     state = StateStore(pg_url)
     try:

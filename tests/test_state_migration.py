@@ -121,7 +121,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         state.close()
 
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         for table, columns in TIME_COLUMNS.items():
             declared = {row[1]: row[2] for row in raw.execute(f"PRAGMA table_info({table})")}
             for column in columns:
@@ -131,7 +131,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"articles_status", "aliases_doc"} <= indexes
         leftovers = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace"}
+        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace", "websub"}
         assert raw.execute("SELECT seen_at FROM simhash_clusters").fetchone()[0] == t["past"], "not a state table"
         polled = raw.execute("SELECT last_polled_at FROM feeds").fetchone()[0]
         assert polled == datetime.fromisoformat(t["now"]).timestamp()
@@ -188,7 +188,26 @@ def test_a_version_4_file_gains_the_host_slot_tables_and_keeps_its_rows(tmp_path
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+
+
+def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = StateStore(path)
+    store.store_robots("http://a.test", 200, "User-agent: *", ttl=3600)
+    store.close()
+    with sqlite3.connect(path) as raw:  # as the version-5 newsflow left it
+        raw.execute("DROP TABLE websub")
+        raw.execute("PRAGMA user_version = 5")
+    store = StateStore(path)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+        store.record_hub("http://a.test/feed", "http://hub.test/", "http://a.test/feed")
+        assert [s.status for s in store.subscriptions()] == ["discovered"]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
 
 
 def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -> None:
@@ -207,7 +226,9 @@ def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -
     try:
         assert store.robots("http://a.test") == (200, "User-agent: *")
         assert _slot_taken(store)
+        store.record_hub("http://a.test/feed", "http://hub.test/", "http://a.test/feed")  # version 3's table
+        assert [s.status for s in store.subscriptions()] == ["discovered"]
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(2,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(3,)]

@@ -97,6 +97,13 @@ def _state_url(value: Any) -> str | None:
     return None
 
 
+def _callback_url(value: Any) -> str | None:
+    parts = urlsplit(str(value).strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected the http(s) URL hubs reach the callback endpoint at, e.g. https://news.example.org/websub"
+    return None
+
+
 def _setting(default: Any, check: Check) -> Any:
     """A field with its check, declared next to it (run when a value is parsed and by ``__post_init__``)."""
     return field(default=default, metadata={"check": check})
@@ -193,6 +200,13 @@ class Settings:
     """Directory of the raw archive (WARC files and their ``index.sqlite``); default ``<data_dir>/warc``."""
     archive_rotate_bytes: int = _setting(1_000_000_000, _at_least(1, " bytes"))
     """A new WARC file is started once the current one has reached this size."""
+    websub_callback_url: str | None = _setting(None, _callback_url)
+    """The public base URL at which hubs reach ``newsflow serve-websub``; each subscription's
+    callback is an unguessable path under it. None (the default): WebSub push is off."""
+    websub_lease_seconds: int = _setting(864_000, _at_least(1, SECONDS))
+    """Lease asked of a hub (it may grant another); renewed at 80% of the lease it granted."""
+    websub_poll_interval: float = _setting(21_600.0, _at_least(0, SECONDS))
+    """A feed with an active WebSub subscription is polled (as a fallback) at most this often."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

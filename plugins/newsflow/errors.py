@@ -13,6 +13,7 @@
         │   ├── TLSError            the TLS handshake failed (certificate, protocol)
         │   ├── ServerError         5xx, 429, a broken HTTP exchange (``retry_after`` from the server)
         │   ├── RobotsUnavailable   robots.txt could not be fetched: assume disallow for now
+        │   ├── HubError            a WebSub hub refused or failed a (un)subscription request
         │   └── IndexUnavailable
         └── PermanentError          retrying will not help (404/410, not a feed, no article text)
             ├── NotFound
@@ -27,7 +28,8 @@
             ├── OverBudget          a CPU stage took longer than its per-article time budget
             ├── DocumentRejected    the index refused the document (mapping conflict, too large)
             ├── ArchiveError        the raw archive (WARC files, their index) could not be written or read
-            └── BadRecord           a WARC record that cannot become an article (truncated, not HTML, …)
+            ├── BadRecord           a WARC record that cannot become an article (truncated, not HTML, …)
+            └── BadSignature        pushed WebSub content without a valid X-Hub-Signature: ignored
 
 A stage catches :class:`StageError` subclasses only; anything else is a bug and is
 recorded as such (``error_class`` says which) rather than silently swallowed.
@@ -166,3 +168,13 @@ class ArchiveError(PermanentError):
 class BadRecord(PermanentError):
     """A WARC record that cannot become an article: truncated, not an HTML page, larger than
     ``max_page_bytes``, an HTTP status that is not 2xx, or an undecodable gzip member."""
+
+
+class HubError(TransientError):
+    """A WebSub hub refused or failed a subscription or unsubscription request (or denied
+    the subscription); the feed is still polled."""
+
+
+class BadSignature(PermanentError):
+    """Content pushed to a WebSub callback without a valid ``X-Hub-Signature`` for its
+    subscription's secret: acknowledged (as the spec allows), ignored and recorded."""

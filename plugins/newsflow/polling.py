@@ -22,6 +22,7 @@ from newsflow.langtags import language_parts, normalize_language
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.state import FeedState
 from newsflow.urls import domain_of, normalize_url, resolve_url
+from newsflow.websub.discovery import Hub, discover
 from newsflow.xmlguard import check_feed_xml
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class PollResult:
     rejected: list[tuple[str, StageError]] = field(default_factory=list)
     """(link, reason) of each entry that could not be read (e.g. an invalid URL): that
     entry's failure, recorded by the caller; the feed's other entries go on."""
+    hub: Hub | None = None
+    """The WebSub hub and topic the feed declares (``Link`` headers, then its own links)."""
 
 
 def poll_feed(
@@ -109,7 +112,7 @@ def poll_feed(
     return PollResult(
         feed, "changed", response.status, entries, etag=response.etag, last_modified=response.last_modified,
         body_hash=body_hash, warning="; ".join(w for w in (warning, parse_warning) if w) or None,
-        conditional=conditional, validators_trusted=trusted, rejected=rejected,
+        conditional=conditional, validators_trusted=trusted, rejected=rejected, hub=discover(response),
     )
 
 

@@ -90,7 +90,7 @@ SUMMARY_COUNTS = (
 """The :class:`RunSummary` counts the run table shows, in order; a row is labelled by its field's name."""
 _COUNT_NOTES = {
     "feeds_unchanged": "304 / same body",
-    "feeds_skipped": "not due / host backed off",
+    "feeds_skipped": "not due / host backed off / pushed",
     "entries_new": "queued",
     "entries_skipped": "no usable link",
     "entries_excluded": "feed-list rules",

@@ -8,15 +8,31 @@ from collections.abc import Sequence
 
 from newsflow.errors import StageError
 from newsflow.feed_rules import screen_entries
-from newsflow.models import FeedSource
+from newsflow.models import FeedEntry, FeedSource
 from newsflow.pipeline.context import Resources, RunContext
 from newsflow.pipeline.hosts import concurrently, host_outcome
 from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.politeness import host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
+from newsflow.state import StateStore
 from newsflow.urls import doc_id
+from newsflow.websub.subscriber import fallback_due
 
 log = logging.getLogger(__name__)
+
+
+def admit_entries(state: StateStore, feed: FeedSource, entries: list[FeedEntry]) -> tuple[list[FeedEntry], int]:
+    """Queue a feed's entries (polled or pushed) as pending, after its feed-list rules:
+    ``(the entries new to the state store, how many were newly excluded)``. Excluded entries
+    are remembered as seen (done, without a document), so they are not decided again."""
+    entries, excluded = screen_entries(feed, entries)
+    skipped: list[FeedEntry] = []
+    if excluded:
+        reasons = {e.url: reason for e, reason in excluded}
+        skipped = state.add_seen([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
+        for entry in skipped:
+            log.info("entry %s of %s skipped: %s", entry.url, feed.url, reasons[entry.url])
+    return state.add_entries(entries, [doc_id(e.url) for e in entries]), len(skipped)
 
 
 def poll(
@@ -31,7 +47,9 @@ def poll(
 
     With ``respect_intervals`` (default: ``settings.respect_poll_intervals``) a feed whose
     adaptive poll interval has not elapsed is skipped; a feed whose host is backed off is
-    always skipped. Skipped feeds count in ``summary.feeds_skipped``.
+    always skipped; with ``respect_intervals`` so is a feed pushed to us (an active WebSub
+    subscription) polled less than ``websub_poll_interval`` ago (:func:`~newsflow.pipeline.run`
+    applies that to every run). Skipped feeds count in ``summary.feeds_skipped``.
     """
     poll_feeds(RunContext(res, summary, progress), feeds, respect_intervals)
 
@@ -49,6 +67,8 @@ def _poll(ctx: RunContext, feeds: Sequence[FeedSource], respect_intervals: bool 
     known = {f.url: f for f in res.state.feeds()} if respect_intervals else {}
     due = [f for f in feeds if f.url not in known or known[f.url].due()]
     due = [f for f in due if not res.state.host_backoff(host_of(f.url))]
+    if respect_intervals:  # scheduled polling: a feed pushed to us (WebSub) is polled rarely
+        due = fallback_due(res.state, settings, due)
     summary.feeds_skipped += len(feeds) - len(due)
     ctx.progress.start("poll", len(due))
 
@@ -105,14 +125,10 @@ def _store_poll(ctx: RunContext, feed: FeedSource, outcome: tuple[PollResult, fl
         )
         return
     summary.feeds_changed += 1
-    entries, excluded = screen_entries(feed, result.entries)
-    if excluded:  # remembered as seen (done, without a document): not counted or decided again
-        reasons = {e.url: reason for e, reason in excluded}
-        skipped = state.add_seen([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
-        summary.entries_excluded += len(skipped)
-        for entry in skipped:
-            log.info("entry %s of %s skipped: %s", entry.url, feed.url, reasons[entry.url])
-    new = state.add_entries(entries, [doc_id(e.url) for e in entries])
+    if result.hub is not None:  # WebSub: the hub the feed declares (subscribed when push is on)
+        state.record_hub(feed.url, result.hub.hub, result.hub.topic)
+    new, excluded = admit_entries(state, feed, result.entries)
+    summary.entries_excluded += excluded
     summary.entries_new += len(new)
     state.record_feed(
         feed.url, feed.name, status="changed" if not result.warning else f"changed ({result.warning})",

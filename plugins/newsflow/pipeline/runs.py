@@ -23,6 +23,8 @@ from newsflow.pipeline.poll_stage import poll_feeds
 from newsflow.pipeline.process_stage import extractor_chain, process_due, reextract
 from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.urls import doc_id, domain_of, normalize_url, unwrap_redirect
+from newsflow.websub.subscriber import fallback_due
+from newsflow.websub.subscriber import maintain as maintain_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +36,17 @@ def run(
     resources: Resources | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Poll every feed (``feeds``, else the feed list of the settings), then process every
-    pending article. Raises :class:`~newsflow.errors.ConfigError` for an unreadable feed list
+    """Poll every feed (``feeds``, else the feed list of the settings; a feed pushed to us by
+    WebSub only every ``websub_poll_interval``), bring WebSub subscriptions in line with that
+    list (when push is on), then process every pending article. Raises :class:`~newsflow.errors.ConfigError` for an unreadable feed list
     or an unknown extractor, before anything is polled."""
     with open_run(settings, resources, progress) as ctx:
         feed_list = list(feeds) if feeds is not None else load_feed_list(settings.feeds_path)
         chain = extractor_chain(settings)
-        poll_feeds(ctx, feed_list)
+        polled = fallback_due(ctx.state, settings, feed_list)  # a feed pushed to us is polled rarely
+        ctx.summary.feeds_skipped += len(feed_list) - len(polled)
+        poll_feeds(ctx, polled)
+        maintain_subscriptions(ctx, feed_list)  # WebSub, when push is on: (un)subscribe, renew
         process_due(ctx, extractors=chain)
     return ctx.summary
 

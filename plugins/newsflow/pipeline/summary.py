@@ -43,7 +43,8 @@ class RunSummary:
     """Feeds whose poll failed or could not be stored: each recorded with its reason (stage
     ``poll``), polled again by ``retry`` or the next run."""
     feeds_skipped: int = 0
-    """Feeds not polled: their adaptive interval had not elapsed, or their host is backed off."""
+    """Feeds not polled: their adaptive interval had not elapsed, their host is backed off, or
+    they are pushed to us (WebSub) and were polled less than ``websub_poll_interval`` ago."""
     entries_new: int = 0
     """Entries seen for the first time (queued as pending work)."""
     entries_skipped: int = 0

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from newsflow.models import FeedEntry
 from newsflow.state.clock import Stamp
-from newsflow.state.records import Failure, FeedState, HostState
+from newsflow.state.records import Failure, FeedState, HostState, Subscription
 
 
 class Database(Protocol):
@@ -156,6 +156,33 @@ class HostSlotsTable(Protocol):
     def held(self, host: str, now: Stamp) -> int: ...
 
 
+class WebSubTable(Protocol):
+    def get(self, feed_url: str) -> Subscription | None: ...
+
+    def by_callback(self, callback_id: str) -> Subscription | None: ...
+
+    def all(self) -> list[Subscription]: ...
+
+    def due_requests(self, now: Stamp, *, renew_at: float, retry_after: float) -> list[Subscription]: ...
+
+    def active(self, now: Stamp) -> list[str]: ...
+
+    def discovered(self, feed_url: str, hub: str, topic: str, now: Stamp) -> None: ...
+
+    def requested(self, feed_url: str, callback_id: str, secret: str, now: Stamp) -> None: ...
+
+    def verified(self, feed_url: str, lease_seconds: float, now: Stamp) -> None: ...
+
+    def set_status(self, feed_url: str, status: str, now: Stamp, *, error: str | None = None,
+                   outstanding: bool = False) -> None: ...
+
+    def failed(self, feed_url: str, error: str, now: Stamp) -> None: ...
+
+    def pushed(self, feed_url: str, now: Stamp) -> None: ...
+
+    def delete(self, feed_url: str) -> None: ...
+
+
 class Tables(Protocol):
     """The table stores of one state database, all on its one connection."""
 
@@ -179,3 +206,6 @@ class Tables(Protocol):
 
     @property
     def host_slots(self) -> HostSlotsTable: ...
+
+    @property
+    def websub(self) -> WebSubTable: ...

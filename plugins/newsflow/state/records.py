@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from newsflow.models import FeedEntry, PageRules
@@ -69,6 +70,34 @@ class Failure:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A feed's WebSub hub and our subscription to it (see :mod:`newsflow.state.tables.websub`)."""
+
+    feed_url: str
+    hub: str
+    topic: str
+    """The topic URL subscribed to: the feed's ``rel="self"``, else its URL."""
+    status: str
+    """``discovered``, ``requested``, ``active``, ``unsubscribing`` or ``denied``."""
+    callback_id: str | None
+    """The unguessable last path segment of this subscription's callback URL."""
+    secret: str | None = dataclass_field(repr=False)
+    """The HMAC key the hub signs pushed content with: never shown, never logged."""
+    lease_seconds: float | None
+    requested_at: str | None
+    """When our outstanding request was sent (None: none outstanding)."""
+    verified_at: str | None
+    expires_at: str | None
+    last_push_at: str | None
+    last_error: str | None
+    updated_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field but the secret."""
+        return {k: v for k, v in asdict(self).items() if k != "secret"}
+
+
 def _shown(row: Mapping[str, Any], times: Sequence[str]) -> dict[str, Any]:
     data = dict(row)
     for column in times:
@@ -81,6 +110,11 @@ def feed_state(row: Mapping[str, Any]) -> FeedState:
     data = _shown(row, ("last_polled_at", "last_changed_at", "next_poll_at"))
     data["validators_trusted"] = bool(data["validators_trusted"])
     return FeedState(**data)
+
+
+def subscription(row: Mapping[str, Any]) -> Subscription:
+    """A ``websub`` row (every column, stored times) as a record."""
+    return Subscription(**_shown(row, ("requested_at", "verified_at", "expires_at", "last_push_at", "updated_at")))
 
 
 def host_state(row: Mapping[str, Any]) -> HostState:

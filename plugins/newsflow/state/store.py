@@ -24,6 +24,7 @@ from newsflow.state.hosts import PerHostState
 from newsflow.state.protocols import Database, Tables
 from newsflow.state.records import Failure, FeedState
 from newsflow.state.retry import RetryPolicy
+from newsflow.state.subscriptions import SubscriptionState
 from newsflow.urls import scheme_twin
 
 DAY = 86_400.0
@@ -41,7 +42,7 @@ def open_state(target: Path | str) -> tuple[Database, Tables]:
     return sqlite.open_state(target)
 
 
-class StateStore(PerHostState):
+class StateStore(PerHostState, SubscriptionState):
     """Thread-safe access to the state database (one connection, one lock).
 
     ``target``: a SQLite file path, or a ``postgresql://user:pass@host:port/db`` URL (the

@@ -19,16 +19,17 @@ from newsflow.state.postgres import (
     host_slots,
     hosts,
     robots_cache,
+    websub,
 )
 from newsflow.state.postgres.schema import SCHEMA_VERSION, migrations, open_schema
 from newsflow.state.tables.bundle import Tables
 
-TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters")
+TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters", "websub")
 """Every state table (the order they are created and copied in)."""
 
 MIGRATIONS = migrations(
     [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL],
-    {2: host_slots.DDL},
+    {2: host_slots.DDL, 3: websub.DDL},
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"
@@ -65,6 +66,7 @@ def open_state(url: str) -> tuple[Database, Tables]:
     return db, Tables(
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
         failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
+        websub.Subscriptions(conn),
     )
 
 

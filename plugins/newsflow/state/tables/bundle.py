@@ -12,6 +12,7 @@ from newsflow.state.protocols import (
     HostSlotsTable,
     HostsTable,
     RobotsTable,
+    WebSubTable,
 )
 
 
@@ -27,3 +28,4 @@ class Tables:
     hosts: HostsTable
     robots: RobotsTable
     host_slots: HostSlotsTable
+    websub: WebSubTable
