@@ -10,5 +10,5 @@ them in. ``keywords`` reads the language the ``language`` extractor settles on.
 from __future__ import annotations
 
 CHAIN = ("language", "entities", "places", "quotes", "reading", "keywords", "quantities",
-         "dates", "topics", "tone", "summary", "simhash")
+         "dates", "topics", "tone", "summary", "simhash", "embedding")
 """Names of the built-in extractors (= their modules in ``extractors``), in run order."""

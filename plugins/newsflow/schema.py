@@ -44,6 +44,8 @@ TEXT: dict[str, Any] = {"type": "text", "analyzer": "newsflow_text"}
 DATE: dict[str, Any] = {"type": "date"}
 FLOAT: dict[str, Any] = {"type": "float"}
 FLATTENED: dict[str, Any] = {"type": "flattened"}
+VECTOR: dict[str, Any] = {"type": "dense_vector", "dims": 384, "index": True, "similarity": "cosine"}
+"""A sentence embedding (:data:`newsflow.semantic.DIMS` dimensions), searched by kNN."""
 
 
 def objects(properties: dict[str, Any], *, dynamic: bool | str = False) -> dict[str, Any]:
@@ -174,6 +176,10 @@ FIELDS: tuple[Field, ...] = (
     _f("tone", "float | None", FLOAT, "tone", doc="−10…+10; None where not measured"),
     _f("summary", "str | None", TEXT, "summary"),
     _f("simhash", "str | None", KEYWORD, "simhash", doc="64-bit SimHash as 16 hex digits"),
+    _f("embedding", "list[float] | None", VECTOR, "embedding",
+       doc="unit vector of title + lead (newsflow.semantic): kNN only, not full text or facets"),
+    _f("embedding_key", "str | None", {"type": "keyword", "index": False, "doc_values": False},
+       "embedding", doc="hash of model, version and embedded text: unchanged, not re-embedded"),
     # -- later stages -------------------------------------------------------------------
     _f("cluster_id", "str", KEYWORD, CLUSTERING, facet=True,
        doc="id of the first-seen member of the article's near-duplicate cluster"),
@@ -208,6 +214,10 @@ TIME_FIELD = "published_at"
 
 GEO_FIELD: str = next(f.name for f in FIELDS if f.es.get("type") == "geo_point")
 """The field the ``near`` filter uses: a list of ``{"lat", "lon"}``."""
+
+
+VECTOR_FIELD: str = next(f.name for f in FIELDS if f.es.get("type") == "dense_vector")
+"""The field semantic search compares query vectors with; search hits leave it out."""
 
 
 def es_properties() -> dict[str, Any]:

@@ -40,9 +40,12 @@ def search(
     cursor: Annotated[str | None, typer.Option(help="Continue after a previous page's cursor.")] = None,
     histogram: Annotated[str | None, typer.Option(help="day, week, month or year.")] = None,
     near: Annotated[str | None, typer.Option(help="LAT,LON,KM: documents naming a place within KM of the point.")] = None,
+    mode: Annotated[str, typer.Option(
+        help="keyword (BM25), semantic (embedding similarity) or hybrid (both, fused); "
+             "semantic and hybrid need the semantic extra.")] = "keyword",
     as_json: JsonOpt = False,
 ) -> None:
-    """Full-text search with filters, facets, geo distance and highlights."""
+    """Full-text or semantic search with filters, facets, geo distance and highlights."""
     query = _query_text(words or [])
     if sort not in ("relevance", "date"):
         raise QueryError("--sort must be relevance or date")
@@ -60,6 +63,7 @@ def search(
         search_after=cursor,
         histogram=histogram,  # type: ignore[arg-type]
         near=_near(near),
+        mode=mode,  # type: ignore[arg-type]  # checked by the backend (fusion.check_mode)
     )
     with contextlib.closing(open_backend(settings_of(ctx))) as backend:
         result = backend.search(request)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from newsflow.index.fusion import Mode
 from newsflow.models import Document
 
 # Field roles are declared once, in newsflow.schema; re-exported for the backends.
@@ -85,6 +86,9 @@ class SearchQuery:
     search_after: str | None = None
     """Opaque cursor from a previous :attr:`SearchResult.next_cursor` (deep paging)."""
     highlight: bool = True
+    mode: Mode = "keyword"
+    """``keyword`` (BM25), ``semantic`` (kNN over embeddings) or ``hybrid`` (both, fused):
+    see :mod:`newsflow.index.fusion`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class Hit:
     id: str
     score: float
     document: Document
+    """The stored document without its embedding (``get`` returns that too)."""
     highlights: dict[str, list[str]] = field(default_factory=dict)
     """Field (``title``/``text``) → fragments with matches wrapped in ``<mark>…</mark>``."""
 

@@ -19,10 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from newsflow import sqlite_db
+from newsflow import semantic, sqlite_db
 from newsflow.errors import NewsflowError
 from newsflow.geo import haversine_km
-from newsflow.index import embedded_search
+from newsflow.index import embedded_search, embedded_semantic
 from newsflow.index.base import IndexReport, SearchQuery, SearchResult
 from newsflow.index.embedded_documents import Prepared, id_of, loads, prepare
 from newsflow.index.embedded_query import compile_query, compile_text, plan, validate
@@ -34,6 +34,7 @@ from newsflow.index.embedded_storage import (
     schema_version,
     translate,
 )
+from newsflow.index.fusion import check_mode
 from newsflow.models import Document, iso, utcnow
 
 _BATCH = 500
@@ -154,6 +155,7 @@ class EmbeddedBackend:
                 "indexed_at = ? WHERE id = ?", values)
             self._conn.execute("DELETE FROM facets WHERE doc_id = ?", (doc.id,))
             self._conn.execute("DELETE FROM points WHERE doc_id = ?", (doc.id,))
+            self._conn.execute("DELETE FROM vectors WHERE doc_id = ?", (doc.id,))
         else:
             self._conn.execute(
                 f"INSERT INTO documents (body, {TIME_COLUMN}, content_hash, indexed_at, id) "
@@ -164,6 +166,9 @@ class EmbeddedBackend:
         self._conn.executemany(
             "INSERT INTO points (doc_id, lat, lon) VALUES (?, ?, ?)",
             [(doc.id, lat, lon) for lat, lon in doc.points])
+        if doc.vector is not None:
+            self._conn.execute("INSERT INTO vectors (doc_id, vector) VALUES (?, ?)",
+                               (doc.id, doc.vector))
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (facets and FTS rows go with them); returns how many existed."""
@@ -218,9 +223,15 @@ class EmbeddedBackend:
     def search(self, query: SearchQuery) -> SearchResult:
         """Run a search on one consistent snapshot of the index.
 
-        Raises :class:`~newsflow.errors.QueryError` for a query it cannot run.
+        Raises :class:`~newsflow.errors.QueryError` for a query it cannot run and
+        :class:`~newsflow.semantic.SemanticUnavailable` for a vector mode without the model.
         """
         validate(query)
+        check_mode(query.mode, query.text, query.sort, query.search_after)
+        if query.mode != "keyword":
+            vector = semantic.embed_query(query.text)
+            with self._transaction("searching"):
+                return embedded_semantic.run(self._conn, query, vector)
         p = plan(query)
         with self._transaction("searching"):
             return embedded_search.run(self._conn, p, query)

@@ -1,9 +1,10 @@
 """Documents on their way into and out of the embedded index: validated, hashed, and split into
-the facet and point rows the index keeps beside the JSON body.
+the facet, point and vector rows the index keeps beside the JSON body.
 
 Which fields become facet rows and point rows is the schema's
 (:data:`~newsflow.schema.FACET_FIELDS`, :data:`~newsflow.schema.GEO_FIELD`), and the time
-column holds :data:`~newsflow.schema.TIME_FIELD`.
+column holds :data:`~newsflow.schema.TIME_FIELD`; the vector row holds
+:data:`~newsflow.schema.VECTOR_FIELD` as unit-length float32 bytes.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from newsflow.index.base import reject_reason
 from newsflow.models import Document, iso
-from newsflow.schema import FACET_FIELDS, GEO_FIELD, TIME_FIELD
+from newsflow.schema import FACET_FIELDS, GEO_FIELD, TIME_FIELD, VECTOR, VECTOR_FIELD
+
+DIMS: int = VECTOR["dims"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,8 @@ class Prepared:
     """The time field, normalised by :func:`normalise_date` (the ``documents`` column)."""
     facets: list[tuple[str, str]]
     points: list[tuple[float, float]]
+    vector: bytes | None
+    """The embedding as :data:`DIMS` little-endian float32 of unit length, or ``None``."""
 
 
 def normalise_date(value: Any) -> str | None:
@@ -84,6 +91,24 @@ def _points(value: Any) -> list[tuple[float, float]]:
     return out
 
 
+def vector_bytes(value: Any) -> bytes | None:
+    """The embedding as unit-length little-endian float32 bytes (``None`` for no embedding).
+
+    Raises ``ValueError`` for anything but a list of :data:`DIMS` finite numbers, not all zero
+    (what Elasticsearch's ``dense_vector`` with cosine similarity refuses too).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or len(value) != DIMS or not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in value):
+        raise ValueError(f"{VECTOR_FIELD} must be a list of {DIMS} numbers")
+    array = np.asarray(value, dtype="<f4")
+    norm = float(np.linalg.norm(array))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise ValueError(f"{VECTOR_FIELD} must be finite and not all zero")
+    return (array / norm).astype("<f4").tobytes()
+
+
 def _canonical_json(doc: Document) -> str:
     """Key-sorted compact JSON: equal documents give equal strings, hence equal hashes."""
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, allow_nan=False,
@@ -99,17 +124,23 @@ def prepare(doc: Any) -> Prepared | str:
     try:
         canonical = _canonical_json(content)
         published_at = normalise_date(content.get(TIME_FIELD))
+        vector = vector_bytes(content.get(VECTOR_FIELD))
     except (TypeError, ValueError) as exc:
         return f"not indexable: {exc}"
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     return Prepared(doc["id"], content, digest, published_at, _facet_rows(content),
-                    _points(content.get(GEO_FIELD)))
+                    _points(content.get(GEO_FIELD)), vector)
 
 
 def loads(body: str) -> Document:
     """A stored JSON body as a document."""
     doc: Document = json.loads(body)
     return doc
+
+
+def without_vector(doc: Document) -> Document:
+    """A search hit's document: the stored one without its embedding (``get`` keeps it)."""
+    return {k: v for k, v in doc.items() if k != VECTOR_FIELD}
 
 
 def id_of(doc: Any) -> str:

@@ -150,11 +150,12 @@ def _conditions(query: SearchQuery, text: TextQuery) -> tuple[list[str], list[An
     return where, params
 
 
-def plan(query: SearchQuery) -> Plan:
-    """Build the CTE selecting every document the query matches."""
+def plan(query: SearchQuery, *, positive: bool = True) -> Plan:
+    """Build the CTE selecting every document the query matches (with ``positive`` false,
+    ignoring the query text's positive terms: the candidates of a vector search)."""
     text = compile_text(query.text)
     where, params = _conditions(query, text)
-    if text.match is not None:
+    if text.match is not None and positive:
         source = (f"SELECT d.rid, d.id, coalesce(d.{TIME_COLUMN}, '') AS pub, "
                   f"bm25(documents_fts, {BM25_WEIGHTS}) AS rank "
                   "FROM documents_fts JOIN documents AS d ON d.rid = documents_fts.rowid "

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from newsflow.index.base import Hit, SearchQuery, SearchResult
-from newsflow.index.embedded_documents import loads
+from newsflow.index.embedded_documents import loads, without_vector
 from newsflow.index.embedded_query import (
     HISTOGRAM_BUCKETS,
     Plan,
@@ -57,9 +57,9 @@ def page(conn: sqlite3.Connection, p: Plan, query: SearchQuery) -> tuple[list[Hi
         f"ORDER BY {order_by(query.sort)} LIMIT ? OFFSET ?",
         [*params, query.size + 1, query.offset]).fetchall()
     more, rows = len(rows) > query.size, rows[:query.size]
-    bodies = _bodies(conn, [r[0] for r in rows])
+    docs = bodies(conn, [r[0] for r in rows])
     marks = highlights(conn, p.text, [r[0] for r in rows]) if query.highlight else {}
-    hits = [Hit(id=doc_id, score=-rank if p.text.match else 0.0, document=bodies[rid],
+    hits = [Hit(id=doc_id, score=-rank if p.text.match else 0.0, document=without_vector(docs[rid]),
                 highlights=marks.get(rid, {}))
             for rid, doc_id, rank, _ in rows]
     if not more:
@@ -68,7 +68,8 @@ def page(conn: sqlite3.Connection, p: Plan, query: SearchQuery) -> tuple[list[Hi
     return hits, encode_cursor(query.sort, (last_rank, last_pub, last_id))
 
 
-def _bodies(conn: sqlite3.Connection, rids: list[int]) -> dict[int, Document]:
+def bodies(conn: sqlite3.Connection, rids: list[int]) -> dict[int, Document]:
+    """Row id → stored document, for the rows ``rids``."""
     if not rids:
         return {}
     marks = ", ".join("?" * len(rids))

@@ -14,6 +14,9 @@ Layout (:data:`DDL`, versioned with ``PRAGMA user_version``):
   counts are one ``GROUP BY``.
 * ``points`` has one ``(doc_id, lat, lon)`` row per point of
   :data:`~newsflow.schema.GEO_FIELD`.
+* ``vectors`` has one ``(doc_id, vector)`` row per document with a
+  :data:`~newsflow.schema.VECTOR_FIELD`: 384 unit-length float32 as a BLOB, which semantic
+  search scans with numpy (:mod:`~newsflow.index.embedded_semantic`).
 
 The DDL is derived from the schema's field roles; a change to it that alters the physical
 schema needs a new :data:`SCHEMA_VERSION` and a step in :func:`migrate`
@@ -30,7 +33,7 @@ from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError
 from newsflow.models import iso, utcnow
 from newsflow.schema import SEARCHED_FIELDS, TIME_FIELD
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump together with a step in :func:`migrate` when :data:`DDL` changes."""
 
 TIME_COLUMN = TIME_FIELD
@@ -84,6 +87,11 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE INDEX IF NOT EXISTS points_doc ON points (doc_id);
 CREATE INDEX IF NOT EXISTS points_lat ON points (lat, lon, doc_id);
 
+CREATE TABLE IF NOT EXISTS vectors (
+    doc_id TEXT PRIMARY KEY,
+    vector BLOB NOT NULL
+) WITHOUT ROWID;
+
 CREATE TRIGGER IF NOT EXISTS documents_ai AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts (rowid, {cols}) VALUES (new.rid, {new});
 END;
@@ -92,6 +100,7 @@ CREATE TRIGGER IF NOT EXISTS documents_ad AFTER DELETE ON documents BEGIN
         VALUES ('delete', old.rid, {old});
     DELETE FROM facets WHERE doc_id = old.id;
     DELETE FROM points WHERE doc_id = old.id;
+    DELETE FROM vectors WHERE doc_id = old.id;
 END;
 CREATE TRIGGER IF NOT EXISTS documents_au AFTER UPDATE OF body ON documents BEGIN
     INSERT INTO documents_fts (documents_fts, rowid, {cols})
@@ -119,7 +128,7 @@ def schema_version(conn: sqlite3.Connection, where: str) -> int:
 def migrate(conn: sqlite3.Connection, version: int) -> None:
     """Bring an index at ``version`` to :data:`SCHEMA_VERSION` (create it from 0) and record
     the version; run inside a write transaction."""
-    if 0 < version < 2:  # version 1's delete trigger did not clear points
+    if 0 < version < 3:  # the delete trigger of versions 1 and 2 did not clear points/vectors
         conn.execute("DROP TRIGGER IF EXISTS documents_ad")
     for statement in split_ddl(DDL):
         conn.execute(statement)
