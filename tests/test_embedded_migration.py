@@ -1,7 +1,8 @@
 """An index written by schema version 1 opens, migrates to the current schema, and works.
 
 Version 1 (before commit 3def39d) had no ``points`` table, no ``countries`` facet rows and a
-delete trigger that only cleared FTS and facets. Its DDL is frozen below, so this test keeps
+delete trigger that only cleared FTS and facets (version 2's did not clear the ``vectors`` of
+version 3 either). Its DDL is frozen below, so this test keeps
 checking the upgrade path however the current schema moves on.
 """
 
@@ -104,9 +105,12 @@ def test_a_version_1_index_is_migrated_in_place(tmp_path: Path) -> None:
         assert ids(filters={"countries": ("UA",)}) == ["fastiv"]
         assert ids(filters={"source": ("Example",)}) == ["fastiv", "munich", "nowhere"]
 
-        assert backend.delete(["fastiv"]) == 1  # the new delete trigger also clears points
+        with_vector = {**DOCS[0], "embedding": [1.0] + [0.0] * 383}
+        assert backend.upsert([with_vector]).updated == ["fastiv"]  # version 3's vectors table
+        assert backend.delete(["fastiv"]) == 1  # the new delete trigger also clears points, vectors
         with sqlite3.connect(path) as db:
             assert sorted(db.execute("SELECT doc_id FROM points")) == [("munich",)]
+            assert db.execute("SELECT count(*) FROM vectors").fetchone() == (0,)
         assert ids(text="drones") == []
     finally:
         backend.close()

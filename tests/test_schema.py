@@ -44,13 +44,15 @@ from newsflow.schema import (
     STAGES,
     STORED_ONLY,
     TIME_FIELD,
+    VECTOR_FIELD,
     es_properties,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-DDL_SHA256 = {2: "df42f26e06c6b5b306fa700dd82034688ee9d1bee8b3084fff96cbf17a7f0d5d"}
+DDL_SHA256 = {2: "df42f26e06c6b5b306fa700dd82034688ee9d1bee8b3084fff96cbf17a7f0d5d",
+              3: "69df76d983071ad6562f78d5965ad9c94b38539020924fbe7fc4a9fe336c67b4"}
 """The embedded index's DDL per schema version: a schema change that alters the physical
 tables must come with a new SCHEMA_VERSION (and a migration step) and a new line here."""
 
@@ -84,6 +86,8 @@ def _value(name: str, type_: str, es: dict[str, Any]) -> Any:
         return True
     if kind == "date":
         return "2025-01-02" if es.get("format") == "strict_date" else "2025-01-02T03:04:05Z"
+    if kind == "dense_vector":
+        return [round(0.01 * (i % 7), 2) + 0.01 for i in range(es["dims"])]
     if kind == "geo_point":
         point = {"lat": 50.1, "lon": 30.0}
         return [point] if type_.startswith("list[") else point
@@ -235,11 +239,14 @@ def test_embedded_columns_and_rows_follow_the_declaration(tmp_path: Path) -> Non
         facet_fields = {row[0] for row in conn.execute("SELECT DISTINCT field FROM facets")}
         assert facet_fields == set(FACET_FIELDS)
         assert conn.execute("SELECT lat, lon FROM points").fetchall() == [(50.1, 30.0)]
+        assert conn.execute("SELECT doc_id, length(vector) FROM vectors").fetchall() == [
+            (doc["id"], 4 * len(doc[VECTOR_FIELD]))]
         assert conn.execute(f"SELECT {TIME_COLUMN} FROM documents").fetchone() == (doc[TIME_FIELD],)
 
         result = backend.search(SearchQuery(text="title-value text-value", facets=FACET_FIELDS))
         assert result.total == 1
         assert set(result.hits[0].highlights) == set(FTS_COLUMNS)
+        assert result.hits[0].document == {k: v for k, v in stored.items() if k != VECTOR_FIELD}
         assert {f: [v for v, _ in vs] for f, vs in result.facets.items()} == {
             f: sorted(_facet_keys(doc[f])) for f in FACET_FIELDS}
         for name in FACET_FIELDS:  # a document is found by each of its facet values

@@ -29,12 +29,14 @@ from newsflow.index.elastic_cursor import decode_cursor_position, encode_cursor
 from newsflow.index.elastic_query import compile_query
 from newsflow.index.elastic_scan import scan
 from newsflow.index.elastic_writer import INTERNAL_FIELDS
+from newsflow.index.fusion import check_mode
 from newsflow.index.query import parse
 from newsflow.models import Document, iso
+from newsflow.schema import VECTOR_FIELD
 
 _INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 _MAX_WINDOW = 10_000
-_HIGHLIGHT = {
+HIGHLIGHT = {
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
     "encoder": "default",
@@ -50,16 +52,16 @@ def public(source: dict[str, Any]) -> Document:
     return {k: v for k, v in source.items() if k not in INTERNAL_FIELDS}
 
 
-def build_query(q: SearchQuery) -> tuple[dict[str, Any], bool]:
-    """The Elasticsearch query of ``q`` (text, filters, dates, distance), and whether its text
-    has a positive term to highlight. Raises :class:`QueryError` for a field that is not a
-    facet or a bad ``near``."""
-    must: list[dict[str, Any]] = []
+HIT_EXCLUDES = [*INTERNAL_FIELDS, VECTOR_FIELD]
+"""What a search hit's document leaves out: the internal fields and the embedding."""
+
+
+def conditions(q: SearchQuery) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The compiled query text (``None``: no condition on it) and the filters of ``q`` (facet
+    values, dates, distance). Raises :class:`QueryError` for a field that is not a facet or a
+    bad ``near``."""
     filters: list[dict[str, Any]] = []
-    parsed = parse(q.text)
-    text_query = compile_query(parsed)
-    if text_query is not None:
-        must.append(text_query)
+    text_query = compile_query(parse(q.text))
     for field_name, values in q.filters.items():
         if field_name not in FACET_FIELDS:
             raise QueryError(
@@ -82,13 +84,21 @@ def build_query(q: SearchQuery) -> tuple[dict[str, Any], bool]:
         lat, lon, km = near
         filters.append({"geo_distance": {"distance": f"{km}km", "distance_type": "arc",
                                          GEO_FIELD: {"lat": lat, "lon": lon}}})
+    return text_query, filters
+
+
+def build_query(q: SearchQuery) -> tuple[dict[str, Any], bool]:
+    """The Elasticsearch query of ``q`` (text, filters, dates, distance), and whether its text
+    has a positive term to highlight. Raises :class:`QueryError` as :func:`conditions`."""
+    text_query, filters = conditions(q)
+    must = [] if text_query is None else [text_query]
+    has_terms = bool(parse(q.text).groups)
     if not must and not filters:
-        return {"match_all": {}}, bool(parsed.groups)
-    return ({"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
-            bool(parsed.groups))
+        return {"match_all": {}}, has_terms
+    return {"bool": {"must": must or [{"match_all": {}}], "filter": filters}}, has_terms
 
 
-def _aggregations(q: SearchQuery) -> dict[str, Any]:
+def aggregations(q: SearchQuery) -> dict[str, Any]:
     """The facet and histogram aggregations ``q`` asks for; :class:`QueryError` for an
     unknown facet or interval."""
     aggs: dict[str, Any] = {}
@@ -129,17 +139,17 @@ def search_body(q: SearchQuery) -> tuple[dict[str, Any], int]:
     )
     body: dict[str, Any] = {"query": es_query, "sort": sort, "size": q.size,
                             "track_total_hits": True, "track_scores": True,
-                            "source_excludes": list(INTERNAL_FIELDS)}
+                            "source_excludes": HIT_EXCLUDES}
     before = q.offset
     if q.search_after is not None:
         body["search_after"], before = decode_cursor_position(q.search_after, q.sort)
     elif q.offset:
         body["from_"] = q.offset
-    aggs = _aggregations(q)
+    aggs = aggregations(q)
     if aggs:
         body["aggs"] = aggs
     if q.highlight and has_terms:
-        body["highlight"] = _HIGHLIGHT
+        body["highlight"] = HIGHLIGHT
     return body, before
 
 
@@ -205,7 +215,13 @@ class ElasticReader:
             yield public(hit["_source"])
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Run ``query``; :class:`QueryError` for a query the backend cannot run."""
+        """Run ``query``; :class:`QueryError` for a query the backend cannot run,
+        :class:`~newsflow.semantic.SemanticUnavailable` for a vector mode without the model."""
+        check_mode(query.mode, query.text, query.sort, query.search_after)
+        if query.mode != "keyword":
+            from newsflow.index.elastic_semantic import search_vectors
+
+            return search_vectors(self.conn, query)
         body, before = search_body(query)
         resp = self.conn.call("searching", self.conn.client.search, index=self.conn.alias, **body)
         return search_result(query, resp, before)
