@@ -106,6 +106,12 @@ def celery_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return celery_workers.run()
 
 
+def semantic_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import semantic
+
+    return semantic.run(sizes)
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -119,6 +125,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "politeness": politeness_section,
     "celery": celery_section,
     "websub": websub_section,
+    "semantic": semantic_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
@@ -133,6 +140,8 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "politeness": "one loopback publisher of 24 articles (each answered after 0.3 s) polled once, then "
                          "2 worker processes × 4 fetch threads processing half each at once, one shared state "
                          "store; times as the publisher saw them",
+           "semantic": "47 queries written for newsflow over the demo corpus (benchmarks/data/"
+                       "semantic_queries.yaml), binary relevance; keyword = BM25 with every word required",
            "celery": "300 generated articles (benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
                      "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
                      "load_1m = the machine's 1-minute load average (shared with other work) before and after "

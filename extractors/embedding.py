@@ -29,7 +29,7 @@ from newsflow import semantic
 from newsflow.models import Article
 
 VERSION = "1"
-LEAD_CHARS = 600
+LEAD_CHARS = 300
 """Characters of the text embedded after the title (≈ the first paragraph or two)."""
 DECIMALS = 5
 """Places each component is rounded to: the stored JSON stays about 3 KB per vector, and the

