@@ -830,7 +830,7 @@ def test_vector_modes_page_and_facet_over_their_hits(with_vectors: IndexBackend)
     pages = [with_vectors.search(SearchQuery(text="money", mode="hybrid", size=4, offset=o,
                                              facets=("source",), histogram="month"))
              for o in (0, 4, 8)]
-    assert sum((_ranked(p) for p in pages), []) == _ranked(full)
+    assert [i for p in pages for i in _ranked(p)] == _ranked(full)
     assert all(p.next_cursor is None for p in pages)
     counts = dict(pages[0].facets["source"])
     assert sum(counts.values()) == full.total == 11
