@@ -21,8 +21,8 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "plugins" / "newsflow", ROOT / "extractors"]
-# imported only by the Airflow/benchmark/PostgreSQL code paths, declared in those extras
-OPTIONAL_EXTRAS = ("airflow", "nlp", "bench", "postgres")
+# imported only by the Airflow/benchmark/PostgreSQL/semantic-search code paths, declared in those extras
+OPTIONAL_EXTRAS = ("airflow", "nlp", "bench", "postgres", "semantic")
 
 
 def _imported_top_level(path: Path) -> set[str]:
