@@ -108,3 +108,18 @@ def test_vector_modes_without_the_extra_give_one_clear_error(tmp_path: Path) -> 
     keyword = cli("storm")
     assert keyword.returncode == 0, keyword.stderr
     assert "Storm closes the port" in keyword.stdout
+
+
+def test_show_names_the_vector_instead_of_printing_it() -> None:
+    import io
+
+    from rich.console import Console
+
+    from newsflow.render import print_document
+
+    doc = _article(1, "Storm closes the port", "Ships stayed in the harbour.").to_document()
+    doc |= {"embedding": [0.123456] * semantic.DIMS, "embedding_key": "ab" * 8}
+    buffer = io.StringIO()
+    print_document(Console(file=buffer, width=200), doc)
+    assert f"{semantic.DIMS} dimensions" in buffer.getvalue()
+    assert "0.123456" not in buffer.getvalue()

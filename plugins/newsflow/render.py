@@ -27,6 +27,7 @@ from rich.table import Table
 from newsflow.index.base import SearchResult
 from newsflow.pipeline import RunSummary
 from newsflow.politeness import host_of
+from newsflow.schema import VECTOR_FIELD
 from newsflow.state import Failure, HostState, failures_by_host, iter_failures_by_reason
 
 UNWRAPPED_WIDTH = 100_000
@@ -219,6 +220,8 @@ def print_document(console: Console, doc: dict[str, Any]) -> None:
     for key, value in doc.items():
         if key in HIDDEN or value in (None, [], {}, ""):
             continue
+        if key == VECTOR_FIELD and isinstance(value, list):
+            value = f"{len(value)} dimensions (--json prints them)"
         if key == "topic_scores" and isinstance(value, dict):
             value = ", ".join(f"{k} {v:.2f}" for k, v in sorted(value.items(), key=lambda kv: -kv[1]))
         table.add_row(f"[bold]{esc(key)}[/]", esc(_short(value)))
