@@ -48,6 +48,14 @@ def test_run_indexes_the_demo_corpus_into_elasticsearch(
         assert result.hits[0].document["title"] == EXPECTED["seed_article"]["title"]
         assert any("<mark>Fastiv</mark>" in f for f in result.hits[0].highlights["text"])
         assert dict(result.facets["source"])["Meridian Post"] >= 1
+        from newsflow import semantic
+
+        # the semantic extra (its absence is tested in test_semantic.py); CI must have it
+        if semantic.available() or os.environ.get("CI", "").lower() == "true":
+            for mode in ("semantic", "hybrid"):
+                near = backend.search(SearchQuery(text="rail hub bombed near the capital", mode=mode, size=3))
+                assert EXPECTED["seed_article"]["title"] in [h.document["title"] for h in near.hits], mode
+                assert all("embedding" not in h.document for h in near.hits)
         backend.close()
 
         found = subprocess.run([*base, "search", "Fastiv", "--facet", "language", "--json"],
