@@ -49,6 +49,8 @@ def fill(path: Path) -> None:
         state.record_hub(FEED, "http://hub.test/", FEED)
         state.subscription_requested(FEED, "cb1", "s3cret")
         state.subscription_verified(FEED, 3600)
+        state.add_sitemap_entries("http://paper.test/sitemap.xml", [(entry(1), "doc1", "2025-01-01T00:00:00Z")],
+                                  limit=10)  # known from the feed: its lastmod is recorded
     finally:
         state.close()
     with ClusterStore(path) as clusters:
@@ -65,6 +67,7 @@ def snapshot(target: str) -> dict[str, object]:
             "due": state.due_articles(), "entries": [state.article_entry(entry(n).url) for n in range(1, 5)],
             "identity": state.claim_identity("other", ["http://proxy.test/1"]),
             "websub": [(s, s.secret) for s in state.subscriptions()], "pushed": state.pushed_feeds(),
+            "sitemap_urls": state.sitemap_urls_known(),
         }
     finally:
         state.close()
@@ -79,10 +82,14 @@ def test_every_table_arrives_with_its_meaning(tmp_path: Path, pg_url: str) -> No
     before = snapshot(str(source))
     copied = copy_state(source, pg_url)
     assert copied == {"feeds": 1, "articles": 4, "failures": 2, "hosts": 1, "robots": 1, "aliases": 2,
-                      "simhash_clusters": 2, "websub": 1}
+                      "simhash_clusters": 2, "websub": 1, "sitemap_urls": 1}
     assert snapshot(pg_url) == before
     state = StateStore(pg_url)
     try:
+        bumped = [(entry(1), "doc1", "2025-02-01T00:00:00Z")]  # later than the lastmod that came along
+        assert [e.url for e in state.add_sitemap_entries("http://paper.test/sitemap.xml", bumped, limit=10)[1]] == [
+            entry(1).url]
+        state.mark_done([entry(1).url])
         claimed = [e.url for e in state.claim_due("run-y", 60)]
         assert claimed == [entry(2).url]  # its retry is due; run-x's lease on 4 came along
         new = state.record_failure("index", entry(4).url, OSError("x"), retryable=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import ConfigError
-from newsflow.models import iso
+from newsflow.models import FeedEntry, iso
 from newsflow.state import SCHEMA_VERSION, StateStore
 
 # The version-3 schema, as newsflow before version 4 created it.
@@ -121,7 +121,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         state.close()
 
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         for table, columns in TIME_COLUMNS.items():
             declared = {row[1]: row[2] for row in raw.execute(f"PRAGMA table_info({table})")}
             for column in columns:
@@ -131,7 +131,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"articles_status", "aliases_doc"} <= indexes
         leftovers = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace", "websub"}
+        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace", "websub", "sitemap_urls"}
         assert raw.execute("SELECT seen_at FROM simhash_clusters").fetchone()[0] == t["past"], "not a state table"
         polled = raw.execute("SELECT last_polled_at FROM feeds").fetchone()[0]
         assert polled == datetime.fromisoformat(t["now"]).timestamp()
@@ -188,7 +188,7 @@ def test_a_version_4_file_gains_the_host_slot_tables_and_keeps_its_rows(tmp_path
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -207,7 +207,7 @@ def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
 
 
 def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -> None:
@@ -231,4 +231,50 @@ def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(3,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(4,)]
+
+
+def _listed(store: StateStore) -> tuple[list[str], list[str]]:
+    entry = FeedEntry(url="http://a.test/story", feed_url="http://a.test/sitemap.xml", source="A")
+    new, refreshed = store.add_sitemap_entries(entry.feed_url, [(entry, "doc1", "2025-01-01T00:00:00Z")], limit=5)
+    return [e.url for e in new], [e.url for e in refreshed]
+
+
+def test_a_version_6_file_gains_the_sitemap_urls_table_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = StateStore(path)
+    store.store_robots("http://a.test", 200, "User-agent: *", ttl=3600)
+    store.close()
+    with sqlite3.connect(path) as raw:  # as the version-6 newsflow left it
+        raw.execute("DROP TABLE sitemap_urls")
+        raw.execute("PRAGMA user_version = 6")
+    store = StateStore(path)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+        assert _listed(store) == (["http://a.test/story"], []) and store.sitemap_urls_known() == 1
+    finally:
+        store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+
+
+def test_a_version_3_postgres_database_gains_the_sitemap_urls_table(pg_url: str) -> None:
+    import psycopg
+
+    from newsflow.state.postgres import MIGRATIONS
+
+    with psycopg.connect(pg_url, autocommit=True) as raw:  # as the version-3 newsflow created it
+        for version in (1, 2, 3):
+            for statement in MIGRATIONS[version]:
+                raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (3)")
+        raw.execute("INSERT INTO robots VALUES ('http://a.test', 200, 'User-agent: *', 0, 1e12)")
+    store = StateStore(pg_url)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+        assert _listed(store) == (["http://a.test/story"], []) and store.sitemap_urls_known() == 1
+    finally:
+        store.close()
+    with psycopg.connect(pg_url) as raw:
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(4,)]

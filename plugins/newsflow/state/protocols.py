@@ -183,6 +183,16 @@ class WebSubTable(Protocol):
     def delete(self, feed_url: str) -> None: ...
 
 
+class SitemapURLsTable(Protocol):
+    def get(self, url: str) -> tuple[bool, Stamp | None]:
+        """(listed before, newest lastmod recorded or None)."""
+        ...
+
+    def put(self, url: str, sitemap: str, lastmod: Stamp | None, now: Stamp) -> None: ...
+
+    def count(self) -> int: ...
+
+
 class Tables(Protocol):
     """The table stores of one state database, all on its one connection."""
 
@@ -209,3 +219,6 @@ class Tables(Protocol):
 
     @property
     def websub(self) -> WebSubTable: ...
+
+    @property
+    def sitemap_urls(self) -> SitemapURLsTable: ...

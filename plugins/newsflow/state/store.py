@@ -131,6 +131,45 @@ class StateStore(PerHostState, SubscriptionState):
             return [entry for entry, doc_id in zip(entries, doc_ids, strict=True)
                     if self._tables.articles.insert_new(entry, doc_id, now, "done")]
 
+    def add_sitemap_entries(
+        self, sitemap: str, found: Sequence[tuple[FeedEntry, str, str | None]], *, limit: int
+    ) -> tuple[list[FeedEntry], list[FeedEntry]]:
+        """Record what ``sitemap`` lists: ``found`` is (entry, doc id, lastmod ISO 8601 or None)
+        in sitemap order. Returns ``(new, refreshed)``, together at most ``limit`` entries.
+
+        A URL not known at all is queued like a feed entry (``new``). A URL a sitemap listed
+        before whose lastmod is later than the newest one recorded is *refreshed*: a done
+        article is queued again (its stored entry takes the sitemap's title and date when
+        given), so its one document is updated; a pending one just takes them. Equal, older
+        or missing lastmods change nothing; a URL first known from a feed starts its lastmod
+        record here. Once ``limit`` is reached the rest is left unrecorded (a later call takes
+        it). One transaction.
+        """
+        now = clock.now()
+        new: list[FeedEntry] = []
+        refreshed: list[FeedEntry] = []
+        with self._db.transaction():
+            for entry, doc_id, lastmod_iso in found:
+                if len(new) + len(refreshed) >= limit:
+                    break
+                lastmod = clock.from_iso(lastmod_iso) if lastmod_iso else None
+                listed, recorded = self._tables.sitemap_urls.get(entry.url)
+                if self._tables.articles.insert_new(entry, doc_id, now):
+                    new.append(entry)
+                elif listed and lastmod is not None and recorded is not None and lastmod > recorded:
+                    stored = self._tables.articles.stored(entry.url)
+                    if stored is not None and stored[1] != "failed":
+                        updated = _with_sitemap_fields(stored[0], entry)
+                        self._tables.articles.replace_entry(updated, now)
+                        refreshed.append(updated)
+                self._tables.sitemap_urls.put(entry.url, sitemap, lastmod, now)
+        return new, refreshed
+
+    def sitemap_urls_known(self) -> int:
+        """How many article URLs sitemaps have listed so far."""
+        with self._db.locked():
+            return self._tables.sitemap_urls.count()
+
     def _merge_aliases(self, entry: FeedEntry, now: clock.Stamp) -> None:
         stored = self._tables.articles.stored(entry.url)
         if stored is None:
@@ -295,3 +334,18 @@ class StateStore(PerHostState, SubscriptionState):
             articles = self._tables.articles.prune_done(cutoff)
             failures = self._tables.failures.prune_permanent(cutoff)
         return {"articles": articles, "failures": failures}
+
+
+def _with_sitemap_fields(stored: FeedEntry, listed: FeedEntry) -> FeedEntry:
+    """``stored`` with the title, date and language a sitemap gives for it (its own where the
+    sitemap gives none)."""
+    dated = listed.published_at is not None
+    return replace(
+        stored,
+        title=listed.title or stored.title,
+        published_at=listed.published_at if dated else stored.published_at,
+        published_day=listed.published_day if dated else stored.published_day,
+        published_offset=listed.published_offset if dated else stored.published_offset,
+        published_raw=listed.published_raw if dated else stored.published_raw,
+        language=listed.language or stored.language,
+    )

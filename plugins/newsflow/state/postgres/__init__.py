@@ -19,17 +19,20 @@ from newsflow.state.postgres import (
     host_slots,
     hosts,
     robots_cache,
+    sitemap_urls,
     websub,
 )
 from newsflow.state.postgres.schema import SCHEMA_VERSION, migrations, open_schema
 from newsflow.state.tables.bundle import Tables
 
-TABLES = ("feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters", "websub")
+TABLES = (
+    "feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters", "websub", "sitemap_urls",
+)
 """Every state table (the order they are created and copied in)."""
 
 MIGRATIONS = migrations(
     [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL],
-    {2: host_slots.DDL, 3: websub.DDL},
+    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL},
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"
@@ -67,6 +70,7 @@ def open_state(url: str) -> tuple[Database, Tables]:
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
         failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
         websub.Subscriptions(conn),
+        sitemap_urls.SitemapURLs(conn),
     )
 
 

@@ -21,6 +21,7 @@ from newsflow.state.sqlite import (
     host_slots,
     hosts,
     robots_cache,
+    sitemap_urls,
     websub,
 )
 from newsflow.state.sqlite.schema import SCHEMA_VERSION, open_schema
@@ -28,7 +29,7 @@ from newsflow.state.tables.bundle import Tables
 
 TABLES = (
     feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE,
-    host_slots.SLOTS, host_slots.PACE, websub.TABLE,
+    host_slots.SLOTS, host_slots.PACE, websub.TABLE, sitemap_urls.TABLE,
 )
 """Every table of the state file (the order they are created in)."""
 
@@ -58,6 +59,7 @@ def open_state(path: str | Path) -> tuple[Database, Tables]:
         feeds.Feeds(conn), articles.Articles(conn), aliases.Aliases(conn),
         failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
         websub.Subscriptions(conn),
+        sitemap_urls.SitemapURLs(conn),
     )
 
 

@@ -12,6 +12,7 @@ from newsflow.state.protocols import (
     HostSlotsTable,
     HostsTable,
     RobotsTable,
+    SitemapURLsTable,
     WebSubTable,
 )
 
@@ -29,3 +30,4 @@ class Tables:
     robots: RobotsTable
     host_slots: HostSlotsTable
     websub: WebSubTable
+    sitemap_urls: SitemapURLsTable
