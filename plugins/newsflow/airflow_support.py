@@ -147,7 +147,8 @@ def feed_batches(batch_size: int = FEED_BATCH) -> list[list[dict[str, Any]]]:
     from newsflow.politeness import host_of
 
     feeds = load_feed_list(settings().feeds_path)
-    rows = [{"url": f.url, "name": f.name, "language": f.language, "tags": list(f.tags)} for f in feeds]
+    rows = [{"url": f.url, "name": f.name, "language": f.language, "tags": list(f.tags), "type": f.type}
+            for f in feeds]
     return mapped_batches(rows, lambda row: host_of(row["url"]), batch_size)
 
 
@@ -159,7 +160,7 @@ def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
     rules = {f.url: f.rules for f in load_feed_list(settings().feeds_path)}  # not passed through XCom
     feeds = [FeedSource(url=f["url"], name=f["name"], language=f.get("language"), tags=tuple(f.get("tags") or ()),
-                        rules=rules.get(f["url"])) for f in batch]
+                        rules=rules.get(f["url"]), type=f.get("type") or "feed") for f in batch]
     summary = pipeline.RunSummary()
     with pipeline.Resources(settings()) as res:
         # scheduled polling honours each feed's adaptive interval (a quiet feed is polled less)

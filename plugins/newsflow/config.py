@@ -67,6 +67,12 @@ def _above(minimum: float, unit: str = "") -> Check:
     return check
 
 
+def _between(minimum: int, maximum: int, unit: str = "") -> Check:
+    def check(value: Any) -> str | None:
+        return None if minimum <= value <= maximum else f"must be between {minimum:,} and {maximum:,}{unit}"
+    return check
+
+
 def _not_blank(value: Any) -> str | None:
     return None if str(value).strip() else "must not be empty"
 
@@ -207,6 +213,17 @@ class Settings:
     """Lease asked of a hub (it may grant another); renewed at 80% of the lease it granted."""
     websub_poll_interval: float = _setting(21_600.0, _at_least(0, SECONDS))
     """A feed with an active WebSub subscription is polled (as a fallback) at most this often."""
+    sitemap_max_depth: int = _setting(2, _between(0, 5))
+    """Levels of sitemap indexes followed below a sitemap source (0: only the sitemap itself;
+    2: an index of indexes of sitemaps)."""
+    sitemap_max_files: int = _setting(50, _between(1, 50_000))
+    """Sitemap files fetched per sitemap source and run (an index lists up to 50,000)."""
+    sitemap_max_urls: int = _setting(50_000, _between(1, 50_000))
+    """Entries read from one sitemap file (sitemaps.org allows 50,000); the rest are not read."""
+    sitemap_max_urls_per_run: int = _setting(10_000, _between(1, 10_000_000))
+    """New or updated article URLs one run takes from all sitemaps together; the rest wait for the next run."""
+    sitemap_max_bytes: int = _setting(52_428_800, _between(1, 1_073_741_824, " bytes"))
+    """A sitemap file larger than this (after decompression: gzip bombs) is that sitemap's failure."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -23,7 +23,8 @@
             ├── RedirectError       redirect loop, too many redirects, bad Location
             ├── DisallowedByRobots  robots.txt disallows the URL for our User-Agent
             ├── FeedParseError      not a feed / no entries
-            │   └── UnsafeFeed      the feed declares XML entities or an external DTD
+            │   ├── UnsafeFeed      the feed declares XML entities or an external DTD
+            │   └── SitemapError    a sitemap that is broken, too large, too deep or not a sitemap
             ├── ExtractionError     trafilatura found no main text
             ├── OverBudget          a CPU stage took longer than its per-article time budget
             ├── DocumentRejected    the index refused the document (mapping conflict, too large)
@@ -145,6 +146,11 @@ class EntrySkipped(FeedParseError):
 
 class UnsafeFeed(FeedParseError):
     """The feed declares XML entities or references an external DTD (refused before parsing)."""
+
+
+class SitemapError(FeedParseError):
+    """A sitemap that cannot be read: broken XML or gzip, a DTD, too large once decompressed,
+    not a ``<urlset>``/``<sitemapindex>``, an index nested deeper than ``sitemap_max_depth``."""
 
 
 class ExtractionError(PermanentError):

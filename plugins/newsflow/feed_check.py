@@ -15,10 +15,10 @@ import yaml
 
 from newsflow.feed_rules import RULE_KEYS, Rules
 from newsflow.langtags import normalize_language
-from newsflow.models import FeedSource
+from newsflow.models import SOURCE_TYPES, FeedSource
 from newsflow.urls import normalize_url
 
-ALLOWED_KEYS = ("name", "url", "language", "tags", *RULE_KEYS)
+ALLOWED_KEYS = ("name", "url", "language", "tags", "type", *RULE_KEYS)
 TOP_LEVEL_KEYS = ("feeds", "sites")
 REQUIRED_KEYS = ("name", "url")
 BASE_PLACEHOLDER = "{{BASE}}"
@@ -170,9 +170,10 @@ class Checker:
         language = self.language(label, fields.get("language"))
         tags = self.tags(label, fields.get("tags"))
         rules = self.rules(label, fields)
+        source_type = self.source_type(label, fields.get("type"))
         if len(self.errors) > before or name is None or url is None:
             return None
-        return FeedSource(url=url, name=name, language=language, tags=tags, rules=rules)
+        return FeedSource(url=url, name=name, language=language, tags=tags, rules=rules, type=source_type)
 
     def rules(self, label: str, fields: dict[str, yaml.Node]) -> Rules | None:
         """The feed's own include/exclude, selector and paywall rules (None when it has none)."""
@@ -181,6 +182,21 @@ class Checker:
 
         own = check_rule(self.error, label, fields)
         return Rules(own) if own is not None else None
+
+    def source_type(self, label: str, node: yaml.Node | None) -> str:
+        """``feed`` when absent; else one of :data:`~newsflow.models.SOURCE_TYPES` (error recorded otherwise)."""
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+            return "feed"
+        raw = _text(node)
+        if raw is None or not isinstance(node, yaml.ScalarNode) or raw.lower() not in SOURCE_TYPES:
+            shown = repr(raw) if raw is not None else _kind(node)
+            self.error(
+                node,
+                f"{label}: type {shown} is not one of {', '.join(SOURCE_TYPES)}; write 'type: sitemap' for an "
+                "XML sitemap (or index) at url, 'type: site' to read the sitemaps the site's robots.txt declares",
+            )
+            return "feed"
+        return raw.lower()
 
     def url(self, label: str, entry: yaml.Node, node: yaml.Node | None) -> str | None:
         if node is not None and not isinstance(node, yaml.ScalarNode):

@@ -7,6 +7,7 @@ The YAML schema is exactly::
         url: https://feeds.bbci.co.uk/news/world/rss.xml   # required, http(s), unique
         language: en               # optional, ISO 639 code (2–3 letters)
         tags: [world]              # optional, list of strings
+        type: feed                 # optional: feed (default), sitemap or site (see newsflow.sitemap_poll)
         exclude: [{section: /sport/}]  # optional rules: include, exclude, selector, paywall
     sites:                         # optional: rules per site, for every feed's entries on it
       example.com: {selector: "article .story-body", paywall: true}
@@ -112,6 +113,8 @@ def dump_feed_list(feeds: Iterable[FeedSource], path: str | os.PathLike[str]) ->
             entry["tags"] = _FlowList(feed.tags)
         if feed.rules is not None and feed.rules.own is not None:
             entry.update(feed.rules.own.as_yaml())
+        if feed.type != "feed":
+            entry["type"] = feed.type
         entries.append(entry)
     document: dict[str, Any] = {"feeds": entries}
     sites = next((f.rules.sites for f in feeds if f.rules is not None and f.rules.sites), ())

@@ -42,11 +42,12 @@ from newsflow.safety import GuardedTransport, parse_allow_hosts
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["feed", "page", "robots"]
+Kind = Literal["feed", "page", "robots", "sitemap"]
 __all__ = ["HostPacer", "Response", "build_client", "decode_html", "decode_page", "fetch"]
 
 FEED_TYPES = ("xml", "rss", "atom", "rdf", "json", "text/plain", "octet-stream")
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
+SITEMAP_TYPES = ("xml", "gzip", "text/plain", "octet-stream")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +219,7 @@ def _complete(resp: httpx.Response, url: str, final: str, kind: Kind, max_bytes:
         _check_type(content_type, kind, url)
     body = b"" if status == 304 else read_limited(resp, max_bytes=max_bytes, deadline=deadline, url=url,
                                                        truncate=truncate)
-    binary = sniff_binary(body) if kind != "robots" else None
+    binary = sniff_binary(body) if kind not in ("robots", "sitemap") else None  # sitemaps may be gzip files
     if binary:
         mime = content_type.split(";")[0].strip().lower() or "no content type"
         raise BadContent(f"body is {binary} although served as {mime} ({url})", url=url)
@@ -270,6 +271,8 @@ def _accept(kind: Kind) -> str:
         return "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
     if kind == "robots":
         return "text/plain, */*;q=0.5"
+    if kind == "sitemap":
+        return "application/xml, text/xml;q=0.9, application/gzip;q=0.8, */*;q=0.5"
     return "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 
@@ -307,7 +310,7 @@ def _check_type(content_type: str, kind: Kind, url: str) -> None:
     mime = content_type.split(";")[0].strip().lower()
     if not mime or kind == "robots":
         return  # many servers omit it; the parser decides
-    allowed = FEED_TYPES if kind == "feed" else PAGE_TYPES
+    allowed = FEED_TYPES if kind == "feed" else SITEMAP_TYPES if kind == "sitemap" else PAGE_TYPES
     if not any(token in mime for token in allowed):
         raise BadContent(f"content type {mime!r} is not a {kind} ({url})", url=url)
 

@@ -46,6 +46,13 @@ class FeedSource:
     rules: Rules | None = None
     """Its include/exclude, selector and paywall rules and the file's site rules
     (:mod:`newsflow.feed_rules`); None when none apply."""
+    type: str = "feed"
+    """``feed`` (RSS/Atom/JSON Feed), ``sitemap`` (an XML sitemap or index at ``url``) or
+    ``site`` (the sitemaps its robots.txt declares); see :data:`SOURCE_TYPES`."""
+
+
+SOURCE_TYPES = ("feed", "sitemap", "site")
+"""The kinds of feed-list entry (the feed list's ``type:`` key)."""
 
 
 @dataclass(frozen=True, slots=True)

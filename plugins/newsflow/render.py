@@ -84,7 +84,7 @@ class StageBars:
 
 SUMMARY_COUNTS = (
     "feeds_polled", "feeds_changed", "feeds_unchanged", "feeds_failed", "feeds_skipped",
-    "entries_new", "entries_skipped", "entries_excluded",
+    "entries_new", "entries_refreshed", "entries_skipped", "entries_excluded",
     "articles_new", "articles_updated", "articles_unchanged", "articles_failed", "articles_deferred",
     "extractor_errors", "pages_archived", "archive_errors",
 )
@@ -93,6 +93,7 @@ _COUNT_NOTES = {
     "feeds_unchanged": "304 / same body",
     "feeds_skipped": "not due / host backed off / pushed",
     "entries_new": "queued",
+    "entries_refreshed": "sitemap lastmod moved",
     "entries_skipped": "no usable link",
     "entries_excluded": "feed-list rules",
     "articles_deferred": "host backed off",

@@ -12,8 +12,9 @@ longest matching rule wins, ``Allow`` over ``Disallow`` on a tie, ``*`` and ``$`
   Such an answer is remembered for the rest of the run only. A host that does not resolve fails
   the article with the transient :class:`~newsflow.errors.DNSError` itself.
 
-Applies to article pages. Feeds are not checked: the feed list is a subscription a person
-made, like a feed reader's.
+Applies to article pages. Feeds and sitemaps are not checked: the feed list is a subscription
+a person made, like a feed reader's. :meth:`RobotsPolicy.sitemaps` reads the file's
+``Sitemap:`` lines (a ``type: site`` source of the feed list).
 """
 
 from __future__ import annotations
@@ -77,6 +78,14 @@ class RobotsPolicy:
             raise RobotsUnavailable(f"{parser} (needed before fetching {url})", url=url)
         if not parser.can_fetch(url, self._agent):
             raise DisallowedByRobots(f"disallowed by robots.txt: {origin}/robots.txt forbids {url}", url=url)
+
+    def sitemaps(self, origin: str) -> list[str]:
+        """The ``Sitemap:`` URLs of ``origin``'s robots.txt (``https://host[:port]``), in file
+        order; none when it has none or answers 4xx. Raises RobotsUnavailable like :meth:`check`."""
+        parser = self._parser(origin)
+        if isinstance(parser, RobotsUnavailable):
+            raise RobotsUnavailable(f"{parser} (needed to find its sitemaps)", url=f"{origin}/robots.txt")
+        return list(dict.fromkeys(parser.sitemaps))
 
     def _parser(self, origin: str) -> Protego | RobotsUnavailable:
         with self._lock:

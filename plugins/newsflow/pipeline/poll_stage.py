@@ -11,6 +11,7 @@ from newsflow.feed_rules import screen_entries
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.pipeline.context import Resources, RunContext
 from newsflow.pipeline.hosts import concurrently, host_outcome
+from newsflow.pipeline.sitemap_stage import poll_sitemap_sources
 from newsflow.pipeline.summary import Progress, RunSummary
 from newsflow.politeness import host_of
 from newsflow.polling import PollResult, next_poll_interval, poll_feed
@@ -57,7 +58,11 @@ def poll(
 def poll_feeds(ctx: RunContext, feeds: Sequence[FeedSource], respect_intervals: bool | None = None) -> None:
     """:func:`poll` within a run (its wall time counted as stage ``poll``)."""
     with ctx.summary.timed("poll"):
-        _poll(ctx, feeds, respect_intervals)
+        _poll(ctx, [f for f in feeds if f.type == "feed"], respect_intervals)
+        sitemap_sources = [f for f in feeds if f.type != "feed"]  # sitemaps and sites
+        if sitemap_sources:
+            respect = ctx.settings.respect_poll_intervals if respect_intervals is None else respect_intervals
+            poll_sitemap_sources(ctx, sitemap_sources, respect)
 
 
 def _poll(ctx: RunContext, feeds: Sequence[FeedSource], respect_intervals: bool | None) -> None:

@@ -47,6 +47,9 @@ class RunSummary:
     they are pushed to us (WebSub) and were polled less than ``websub_poll_interval`` ago."""
     entries_new: int = 0
     """Entries seen for the first time (queued as pending work)."""
+    entries_refreshed: int = 0
+    """Sitemap URLs already indexed whose ``<lastmod>`` moved forward: queued again, so their
+    one document is updated."""
     entries_skipped: int = 0
     """Entries of changed feeds that name no fetchable article (no http(s) link, an invalid URL,
     an unreadable entry): each recorded as a failure of stage ``entry``."""
