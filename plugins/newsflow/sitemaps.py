@@ -12,7 +12,8 @@ Pure functions over bytes (fetching and walking an index live in :mod:`newsflow.
   ``news:news``, ``news:title``, ``news:publication_date`` and ``news:publication/news:language``
   (namespace :data:`NEWS_NS`).
 
-A ``loc`` is stripped of surrounding whitespace; it must be an absolute http(s) URL on the
+A ``loc`` is stripped of surrounding whitespace (whitespace inside it is refused: sitemaps.org
+asks for escaped URLs); it must be an absolute http(s) URL on the
 sitemap's own host (sitemaps.org: a sitemap lists URLs of a single host; either scheme is
 accepted, and the path rule is not applied because news sites serve ``/sitemaps/*.xml`` for
 articles elsewhere). Any other ``loc`` is rejected with its reason, the others go on.
@@ -173,6 +174,8 @@ def _take(sitemap: Sitemap, element: Element, base: str, allowed: set[str], seen
 
 def _checked(loc: str, allowed: set[str]) -> tuple[str, str | None]:
     """(why it is refused, None) or ("", the normalised URL) for a ``<loc>`` value."""
+    if any(ch.isspace() for ch in loc):
+        return "contains whitespace inside it (a sitemap must URL-escape it, e.g. %20)", None
     try:
         parts = urlsplit(loc)
     except ValueError as exc:
