@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsflow.errors import ConfigError, SitemapError
-from newsflow.feeds import dump_feed_list, load_feed_list
+from newsflow.feeds import dump_feed_list, export_opml, load_feed_list
 from newsflow.sitemap_poll import entry_of
 from newsflow.sitemaps import NEWS_NS, SITEMAP_NS, SitemapURL, parse_sitemap, unpack
 
@@ -161,6 +161,8 @@ def test_the_feed_list_declares_sitemaps_and_sites_and_writes_them_back(tmp_path
     assert [f.type for f in feeds] == ["sitemap", "site", "feed"]
     dump_feed_list(feeds, tmp_path / "again.yaml")
     assert load_feed_list(tmp_path / "again.yaml") == feeds
+    opml = export_opml(feeds)
+    assert "https://paper.test/rss" in opml and "sitemap" not in opml, "OPML lists feeds only"
 
 
 def test_an_unknown_type_is_reported_with_its_line(tmp_path: Path) -> None:

@@ -127,13 +127,16 @@ def _categories(value: str) -> list[str]:
 
 
 def export_opml(feeds: Iterable[FeedSource], title: str = "newsflow feeds") -> str:
-    """The feeds as an OPML 2.0 document, tags in each outline's ``category`` attribute."""
+    """The feeds as an OPML 2.0 document, tags in each outline's ``category`` attribute.
+
+    Sitemap and site sources (``type: sitemap``/``site``) are left out: OPML lists feeds, and a
+    feed reader would poll a sitemap as one."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
     ET.SubElement(head, "dateCreated").text = formatdate(usegmt=True)
     body = ET.SubElement(root, "body")
-    for feed in feeds:
+    for feed in (f for f in feeds if f.type == "feed"):
         attrs = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url}
         if feed.language:
             attrs["language"] = feed.language

@@ -31,9 +31,11 @@ def feeds_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     def lines() -> None:
         for feed in feed_list:
-            out.print(esc(f"{feed.name:<40} {feed.language or '-':<3} {feed.url}"), soft_wrap=True)
+            kind = "" if feed.type == "feed" else f" ({feed.type})"
+            out.print(esc(f"{feed.name:<40} {feed.language or '-':<3} {feed.url}{kind}"), soft_wrap=True)
 
-    data = [{"name": f.name, "url": f.url, "language": f.language, "tags": list(f.tags)} for f in feed_list]
+    data = [{"name": f.name, "url": f.url, "language": f.language, "tags": list(f.tags), "type": f.type}
+            for f in feed_list]
     emit(data, as_json=as_json, text=lines)
 
 
