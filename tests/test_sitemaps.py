@@ -8,6 +8,8 @@ import gzip
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsflow.errors import ConfigError, SitemapError
 from newsflow.feeds import dump_feed_list, export_opml, load_feed_list
@@ -107,6 +109,7 @@ def test_entries_past_max_urls_are_not_read() -> None:
     (b'<!DOCTYPE urlset [<!ENTITY x "y">]><urlset><url><loc>https://paper.test/&x;</loc></url></urlset>',
      "DTDs and entities are not accepted"),
     (b'<!DOCTYPE urlset SYSTEM "http://10.0.0.1/evil.dtd"><urlset/>', "DTDs and entities are not accepted"),
+    (b'<?xml version="1.0" encoding="x-no-such-codec"?><urlset/>', "cannot be decoded"),
 ])
 def test_broken_or_unsafe_xml_is_a_sitemap_error(xml: bytes, words: str) -> None:
     with pytest.raises(SitemapError, match=words):
@@ -175,3 +178,28 @@ def test_an_unknown_type_is_reported_with_its_line(tmp_path: Path) -> None:
     message = str(excinfo.value)
     assert f"{path}:6: feed 2 (B): type 'sitemaps' is not one of feed, sitemap, site" in message
     assert f"{path}:9: feed 3 (C): type a list is not one of" in message
+
+
+# --- mutated sitemaps --------------------------------------------------------------------
+
+_GOOD = urlset(f"""<url><loc>{BASE}/a</loc><lastmod>2025-01-01</lastmod><news:news><news:publication>
+<news:language>en</news:language></news:publication><news:publication_date>2025-01-01</news:publication_date>
+<news:title>A</news:title></news:news></url><url><loc>{BASE}/b</loc></url>""")
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=300,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, len(_GOOD)), st.integers(0, 40), st.binary(max_size=12)), max_size=6),
+       st.booleans())
+def test_a_mutated_sitemap_is_read_or_refused_never_crashes(edits: list[tuple[int, int, bytes]], zipped: bool) -> None:
+    """Any cut, splice or garbage in a sitemap (gzip or plain) gives a Sitemap or a SitemapError."""
+    body = _GOOD
+    for at, cut, insert in edits:
+        body = body[:at] + insert + body[at + cut:]
+    if zipped:
+        body = gzip.compress(body)[: len(body) // 2 + 20] if edits and edits[0][2][:1] == b"\0" else gzip.compress(body)
+    try:
+        found = parse_sitemap(unpack(body, f"{BASE}/s.xml.gz", None, max_bytes=100_000), f"{BASE}/s.xml", max_urls=10)
+    except SitemapError:
+        return
+    assert all(u.url.startswith(("http://paper.test/", "https://paper.test/")) for u in found.urls)

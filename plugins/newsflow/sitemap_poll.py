@@ -16,6 +16,7 @@ gzip, too big, too deep) is that file's failure: the other files of the source g
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from newsflow.langtags import normalize_language
 from newsflow.models import FeedEntry, FeedSource
 from newsflow.sitemaps import Sitemap, SitemapURL, parse_sitemap, unpack
 from newsflow.state import FeedState
+
+log = logging.getLogger(__name__)
 
 Getter = Callable[[str, str | None, str | None], Response]
 """GET a sitemap: (url, ETag, Last-Modified to send or None) → response; raises StageError."""
@@ -106,7 +109,10 @@ def poll_source(
             break
         try:
             outcome, sitemap = _read(url, previous(url), get, settings)
-        except StageError as exc:
+        except Exception as exc:  # one file's failure, whatever it is; the source's others go on
+            if not isinstance(exc, StageError):
+                log.error("unexpected error reading sitemap %s", url, exc_info=exc)
+                exc = SitemapError(f"sitemap {url} could not be read: {type(exc).__name__}: {exc}", url=url)
             poll.files.append(FileOutcome(url, "failed", error=exc))
             continue
         if sitemap is not None and sitemap.kind == "index" and depth >= settings.sitemap_max_depth:

@@ -110,7 +110,8 @@ def parse_sitemap(xml: bytes, url: str, *, max_urls: int, hosts: frozenset[str] 
 
     ``url``: where the body came from (its host is the one allowed in ``loc``; ``hosts`` adds
     others, e.g. the host a redirect ended on). Raises :class:`SitemapError` for XML that is
-    broken, declares a DTD or entities, or whose root is neither ``urlset`` nor ``sitemapindex``.
+    broken, declares a DTD or entities or an unknown encoding, or whose root is neither
+    ``urlset`` nor ``sitemapindex``.
     """
     allowed = {h.lower() for h in hosts} | {(urlsplit(url).hostname or "").lower()}
     sitemap: Sitemap | None = None
@@ -132,6 +133,8 @@ def parse_sitemap(xml: bytes, url: str, *, max_urls: int, hosts: frozenset[str] 
         raise SitemapError(f"sitemap {url} refused: {exc}; DTDs and entities are not accepted", url=url) from None
     except ParseError as exc:
         raise SitemapError(f"sitemap {url} is not well-formed XML ({exc})", url=url) from None
+    except (LookupError, ValueError) as exc:  # an encoding declaration no codec answers to
+        raise SitemapError(f"sitemap {url} cannot be decoded ({exc})", url=url) from None
     if sitemap is None:
         raise SitemapError(f"sitemap {url} is empty", url=url)
     return sitemap
