@@ -247,3 +247,20 @@ def test_a_site_whose_robots_declares_no_sitemap_fails_alone(site: Site, tmp_pat
     summary = pipeline.run(settings, feeds=feeds)
     assert summary.feeds_failed == 1 and summary.articles_new == 2
     assert "declares no Sitemap: lines" in failures(settings)[("sitemap", "")]
+
+
+def test_scheduled_polling_honours_a_sitemap_sources_interval(site: Site, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, respect_poll_intervals=True, min_poll_interval=3600)
+    sources = [FeedSource(url=f"{site.base}/", name="Site", type="site"),
+               FeedSource(url=f"{site.base}/sitemaps/news.xml", name="News", type="sitemap")]
+    assert pipeline.run(settings, feeds=sources).entries_new == 4
+    hits = dict(site.hits)
+    again = pipeline.run(settings, feeds=sources)
+    assert again.feeds_skipped == 2 and again.feeds_polled == 0 and site.hits == hits
+    state = StateStore(settings.state_file)
+    try:
+        rows = {f.url: f for f in state.feeds()}
+    finally:
+        state.close()
+    assert rows[f"{site.base}/"].last_status == "changed: 6 sitemap file(s)"
+    assert rows[f"{site.base}/sitemaps/news.xml"].poll_interval == 3600

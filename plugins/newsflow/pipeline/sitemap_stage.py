@@ -24,7 +24,8 @@ from newsflow.pipeline.hosts import concurrently, host_outcome
 from newsflow.politeness import host_of
 from newsflow.polling import next_poll_interval
 from newsflow.robots import RobotsPolicy
-from newsflow.sitemap_poll import FileOutcome, SitemapPoll, entry_of, poll_source
+from newsflow.sitemap_poll import SitemapPoll, entry_of, poll_source
+from newsflow.sitemaps import SitemapURL
 from newsflow.urls import doc_id
 
 STAGE = "sitemap"
@@ -79,6 +80,9 @@ def _store(ctx: RunContext, poll: SitemapPoll, budget: list[int]) -> None:
     for loc, error in poll.rejected:
         summary.entries_skipped += 1
         ctx.record("entry", loc, error)
+    listed: dict[str, list[SitemapURL]] = {}
+    for where, item in poll.found:
+        listed.setdefault(where, []).append(item)
     changed = any(f.status == "changed" for f in poll.files)
     failed = bool(poll.files) and all(f.error is not None for f in poll.files)
     previous = state.feed(source.url)
@@ -101,7 +105,7 @@ def _store(ctx: RunContext, poll: SitemapPoll, budget: list[int]) -> None:
                               conditional=file.conditional, poll_interval=schedule)
             continue
         summary.feeds_changed += 1
-        taken, complete = _queue(ctx, poll, file, budget)
+        taken, complete = _queue(ctx, poll.source, file.url, listed.get(file.url, []), budget)
         note = "; ".join(n for n in (file.note, None if complete else "cut at sitemap_max_urls_per_run") if n)
         state.record_feed(
             file.url, name, status=f"changed ({note})" if note else "changed", http_status=file.http_status,
@@ -118,17 +122,18 @@ def _store(ctx: RunContext, poll: SitemapPoll, budget: list[int]) -> None:
                           status=f"{outcome}: {len(poll.files)} sitemap file(s){left}")
 
 
-def _queue(ctx: RunContext, poll: SitemapPoll, file: FileOutcome, budget: list[int]) -> tuple[int, bool]:
-    """Queue the URLs ``file`` listed within what is left of the run's budget; (taken, whether
-    every one was looked at)."""
-    found = [entry_of(poll.source, item) for where, item in poll.found if where == file.url]
+def _queue(ctx: RunContext, source: FeedSource, file_url: str, items: list[SitemapURL],
+           budget: list[int]) -> tuple[int, bool]:
+    """Queue the URLs one sitemap file listed within what is left of the run's budget; (taken,
+    whether every one was looked at)."""
+    found = [entry_of(source, item) for item in items]
     if not found:
         return 0, True
     if budget[0] <= 0:
         return 0, False
     before = budget[0]
     new, refreshed = ctx.state.add_sitemap_entries(
-        file.url, [(entry, doc_id(entry.url), lastmod) for entry, lastmod in found], limit=before)
+        file_url, [(entry, doc_id(entry.url), lastmod) for entry, lastmod in found], limit=before)
     taken = len(new) + len(refreshed)
     budget[0] -= taken
     ctx.summary.entries_new += len(new)
