@@ -1,4 +1,4 @@
-"""Checking a parsed YAML feed list: every entry's keys, name, url, language and tags, with
+"""Checking a parsed YAML feed list: every entry's keys, name, url, language, tags and type, with
 *all* problems collected as ``FILE:LINE: what is wrong; how to fix it`` lines (the schema is
 in :mod:`newsflow.feeds`), and :func:`url_problem`, the one test of a usable feed address.
 """
