@@ -264,3 +264,16 @@ def test_scheduled_polling_honours_a_sitemap_sources_interval(site: Site, tmp_pa
         state.close()
     assert rows[f"{site.base}/"].last_status == "changed: 6 sitemap file(s)"
     assert rows[f"{site.base}/sitemaps/news.xml"].poll_interval == 3600
+
+
+def test_the_feed_lists_rules_screen_a_sitemaps_urls(site: Site, tmp_path: Path) -> None:
+    from newsflow.feeds import load_feed_list
+
+    feeds_file = tmp_path / "feeds.yaml"
+    feeds_file.write_text("feeds:\n  - name: Courier news\n    url: '{{BASE}}/sitemaps/news.xml'\n    type: sitemap\n"
+                          "    exclude: [{section: /local/school}]\n", encoding="utf-8")
+    settings = settings_for(tmp_path)
+    summary = pipeline.run(settings, feeds=load_feed_list(feeds_file, base_url=site.base))
+    assert (summary.entries_new, summary.entries_excluded) == (1, 1)
+    assert set(documents(settings)) == {"local/market.html"} and "/local/school.html" not in site.hits
+    assert pipeline.run(settings, feeds=load_feed_list(feeds_file, base_url=site.base)).entries_excluded == 0

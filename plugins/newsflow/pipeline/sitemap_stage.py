@@ -7,7 +7,8 @@ status) and counted like one in the run summary (``feeds_polled``/``changed``/``
 and the source's other files and the run go on. New URLs go through the same door as feed
 entries (:meth:`~newsflow.state.StateStore.add_sitemap_entries`): a URL already known is
 never queued twice, and one whose ``<lastmod>`` moved forward is queued again
-(``entries_refreshed``) so its one document is updated. At most ``sitemap_max_urls_per_run``
+(``entries_refreshed``) so its one document is updated; the feed list's rules screen them as
+they screen a feed's entries. At most ``sitemap_max_urls_per_run``
 URLs are taken per run; a file cut short keeps no validators, so the next run reads it again
 and takes the rest.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newsflow.errors import StageError
+from newsflow.feed_rules import screen_entries
 from newsflow.fetching import Response, fetch
 from newsflow.models import FeedSource
 from newsflow.pipeline.context import RunContext
@@ -125,15 +127,21 @@ def _store(ctx: RunContext, poll: SitemapPoll, budget: list[int]) -> None:
 def _queue(ctx: RunContext, source: FeedSource, file_url: str, items: list[SitemapURL],
            budget: list[int]) -> tuple[int, bool]:
     """Queue the URLs one sitemap file listed within what is left of the run's budget; (taken,
-    whether every one was looked at)."""
+    whether every one was looked at). The feed list's rules apply as to a feed's entries: an
+    excluded URL is remembered as seen (done, without a document) and counted in ``entries_excluded``."""
     found = [entry_of(source, item) for item in items]
-    if not found:
+    lastmods = {entry.url: lastmod for entry, lastmod in found}
+    kept, excluded = screen_entries(source, [entry for entry, _ in found])
+    if excluded:
+        seen = ctx.state.add_seen([e for e, _ in excluded], [doc_id(e.url) for e, _ in excluded])
+        ctx.summary.entries_excluded += len(seen)
+    if not kept:
         return 0, True
     if budget[0] <= 0:
         return 0, False
     before = budget[0]
     new, refreshed = ctx.state.add_sitemap_entries(
-        file_url, [(entry, doc_id(entry.url), lastmod) for entry, lastmod in found], limit=before)
+        file_url, [(entry, doc_id(entry.url), lastmods[entry.url]) for entry in kept], limit=before)
     taken = len(new) + len(refreshed)
     budget[0] -= taken
     ctx.summary.entries_new += len(new)
