@@ -11,8 +11,6 @@ every entry point uses.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
@@ -32,7 +30,7 @@ from newsflow.index import IndexBackend, open_backend
 from newsflow.pipeline.summary import NO_PROGRESS, Progress, RunSummary
 from newsflow.politeness import HostGate, HostPacer, RunStrikes
 from newsflow.robots import RobotsPolicy
-from newsflow.state import StateStore
+from newsflow.state import StateStore, owners
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +58,9 @@ class Resources:
         self._client = client
         self.strikes = RunStrikes()
         """Hosts that failed in this run (all their failures count as one) or answered (reset at the end)."""
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        """This run's name on the articles and host slots it claims."""
+        self.owner = owners.owner(uuid.uuid4().hex[:8])
+        """This run's name on the articles and host slots it claims: its process
+        (:mod:`newsflow.state.owners`: a dead one's host slots are freed without waiting)."""
         self.pacer = HostPacer(settings.per_host_delay)
         self.gate = HostGate(
             self.pacer, settings.per_host_concurrency, lambda: self.state, owner=self.owner,

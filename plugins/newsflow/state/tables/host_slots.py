@@ -40,6 +40,11 @@ class HostSlots(TableStore):
         )
         return 0.0
 
+    def owners(self, host: str) -> list[tuple[str, str]]:
+        """``(token, owner)`` of every slot of ``host`` held now or expired."""
+        return [(str(r["token"]), str(r["owner"])) for r in self.run(
+            "SELECT token, owner FROM host_slots WHERE host = ?", (host,))]
+
     def release(self, token: str) -> None:
         self.run("DELETE FROM host_slots WHERE token = ?", (token,))
 
