@@ -40,7 +40,7 @@ before the next batch looks. The table's SQL is each dialect's ``clusters`` modu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +50,7 @@ from typing import Protocol
 from newsflow.models import iso, utcnow
 from newsflow.postgres_db import is_postgres_url
 from newsflow.state.protocols import Database as StateDatabase
+from newsflow.state.reconnect import reconnecting, retrying
 
 DEFAULT_MAX_DISTANCE = 3
 BANDS = 4
@@ -137,31 +138,40 @@ class ClusterStore(AbstractContextManager["ClusterStore"]):
                 sqlite_clusters.create(conn)
             self.db, self.table = sqlite_db, sqlite_clusters.Clusters(sqlite_db.conn)
 
+    @property
+    def _db(self) -> StateDatabase:  # what :func:`~newsflow.state.reconnect.reconnecting` retries on
+        return self.db
+
     def close(self) -> None:
         self.db.close()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @reconnecting
     def get(self, doc_id: str) -> Member | None:
         with self.db.locked():
             row = self.table.get(doc_id)
         return _member(row) if row else None
 
+    @reconnecting
     def members(self, cluster_id: str) -> list[Member]:
         """The members of a cluster, first-seen first."""
         with self.db.locked():
             return [_member(row) for row in self.table.members(cluster_id)]
 
-    def cluster_ids(self, doc_ids: Iterable[str]) -> dict[str, str]:
+    @reconnecting
+    def cluster_ids(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """The stored ``cluster_id`` of each of ``doc_ids`` that has a signature stored."""
         with self.db.locked():
             return self.table.cluster_ids(list(doc_ids))
 
+    @reconnecting
     def count(self) -> int:
         with self.db.locked():
             return self.table.count()
 
+    @reconnecting
     def remove(self, doc_id: str) -> dict[str, str]:
         """Forget a document; its cluster's other members are split into the components they
         form without it. Returns the members whose ``cluster_id`` changed (``doc_id →`` new id)."""
@@ -282,6 +292,10 @@ def assign_clusters(store: ClusterStore, items: Iterable[ClusterItem]) -> dict[s
     ``ValueError`` for a signature that is not 64 bits.
     """
     batch = list(items)
+    return retrying(store.db, "assign_clusters", lambda: _assign(store, batch))
+
+
+def _assign(store: ClusterStore, batch: list[ClusterItem]) -> dict[str, str]:
     out: dict[str, str] = {}
     moved: dict[str, str] = {}
     ordered = sorted(

@@ -24,7 +24,7 @@ import httpx
 from newsflow.archive import WarcArchive, open_archive
 from newsflow.clustering import ClusterStore
 from newsflow.config import Settings
-from newsflow.errors import StageError
+from newsflow.errors import StageError, StateUnavailable
 from newsflow.fetching import build_client
 from newsflow.index import IndexBackend, open_backend
 from newsflow.pipeline.summary import NO_PROGRESS, Progress, RunSummary
@@ -160,7 +160,11 @@ class RunContext:
         """Record ``url``'s failure in ``stage`` in the state store and the summary, and log it.
 
         ``retryable`` defaults to the error's own ``retryable``; an error that is not a
-        :class:`~newsflow.errors.StageError` is a bug and is logged with its traceback."""
+        :class:`~newsflow.errors.StageError` is a bug and is logged with its traceback, save
+        :class:`~newsflow.errors.StateUnavailable`, which is raised again: with no state store
+        nothing can be recorded, and the run stops with that one message."""
+        if isinstance(error, StateUnavailable):
+            raise error
         if not isinstance(error, StageError):
             log.error("unexpected error in stage %s for %s", stage, url, exc_info=error)
         can_retry = retryable if retryable is not None else bool(getattr(error, "retryable", False))

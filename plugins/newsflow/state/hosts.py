@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from newsflow.state import clock, owners
 from newsflow.state.protocols import Database, Tables
+from newsflow.state.reconnect import reconnecting_methods
 from newsflow.state.records import HostState
 from newsflow.state.retry import RetryPolicy
 
 
+@reconnecting_methods()
 class PerHostState:
     """Per-host state over the store's database (see :class:`~newsflow.state.store.StateStore`)."""
 

@@ -37,6 +37,15 @@ class Database(Protocol):
         """The connection inside one transaction; rolled back on any exception."""
         ...
 
+    def lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the connection is gone (:meth:`reconnect` may help)."""
+        ...
+
+    def reconnect(self) -> None:
+        """A new connection for a lost one; :class:`~newsflow.errors.StateUnavailable` when
+        the server stays unreachable."""
+        ...
+
     def close(self) -> None: ...
 
 
