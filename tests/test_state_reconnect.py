@@ -91,6 +91,61 @@ def test_a_transaction_cut_halfway_is_applied_once(pg_url: str, caplog: pytest.L
         store.close()
 
 
+def test_threads_sharing_the_store_all_go_on_after_a_terminated_connection(pg_url: str) -> None:
+    """Four threads share the store's one connection while it is cut three times: whichever
+    thread reconnects, the others' failed operations are run again too, none is lost."""
+    store = StateStore(pg_url)
+    errors: list[BaseException] = []
+
+    def work(t: int) -> None:
+        try:
+            for n in range(60):
+                store.add_entries([_entry(t * 1000 + n)], [f"d{t}-{n}"])
+                time.sleep(0.005)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        cuts = 0
+        for _ in range(3):
+            time.sleep(0.15)
+            cuts += _terminate_others(pg_url)
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        assert cuts >= 1
+        assert store.counts()["pending"] == 4 * 60
+    finally:
+        store.close()
+
+
+def test_a_lost_connection_is_told_apart_from_other_operational_errors(pg_url: str) -> None:
+    """Judged by the error too, not only by the current connection: a thread whose statement
+    failed on a connection that another thread has replaced meanwhile still retries; a
+    lock timeout (also an OperationalError) is not a lost connection."""
+    store = StateStore(pg_url)
+    cut, holder, waiter = (psycopg.connect(pg_url, autocommit=True) for _ in range(3))
+    try:
+        pid = cut.info.backend_pid
+        holder.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(psycopg.OperationalError) as gone:
+            cut.execute("SELECT 1")
+        assert store._db.lost(gone.value), "the store's own connection is fine: judged by the error"
+        holder.execute("SELECT pg_advisory_lock(42)")
+        waiter.execute("SET lock_timeout = '100ms'")
+        with pytest.raises(psycopg.OperationalError) as timed_out:
+            waiter.execute("SELECT pg_advisory_lock(42)")
+        assert not store._db.lost(timed_out.value)
+        store.close()
+        assert not store._db.lost(gone.value), "a store closed by its owner is not reopened"
+    finally:
+        for conn in (cut, holder, waiter):
+            conn.close()
+
+
 def test_a_server_that_stays_away_is_state_unavailable(caplog: pytest.LogCaptureFixture) -> None:
     server = launcher.start()
     try:

@@ -69,6 +69,10 @@ def _psycopg() -> Any:
     return psycopg
 
 
+_SHUTDOWN = frozenset({"57P01", "57P02", "57P03"})
+"""SQLSTATEs of a server going away: admin_shutdown, crash_shutdown, cannot_connect_now."""
+
+
 class Live:
     """The current connection of a :class:`Database`: every attribute is the connection's, and
     :meth:`Database.reconnect` swaps the connection underneath, so the table stores built on
@@ -100,6 +104,7 @@ class Database(SharedConnection[Any], AbstractContextManager["Database"]):
         self.connect_timeout = connect_timeout
         self.reconnect_for = reconnect_for
         self._gave_up = False
+        self._closed = False
         self.conn = Live(self._connect())
         self.lock = threading.RLock()
 
@@ -123,9 +128,16 @@ class Database(SharedConnection[Any], AbstractContextManager["Database"]):
 
     def lost(self, exc: BaseException) -> bool:
         """Whether ``exc`` means the connection is gone (the server restarted, the backend was
-        terminated, the network dropped): an ``OperationalError`` with the connection broken."""
+        terminated, the network dropped): an ``OperationalError`` with the connection broken,
+        or one that says so itself (no SQLSTATE: the socket closed; class 08, connection
+        exception; 57P01–57P03, the server shutting down), since another thread may have
+        reconnected already. Other operational errors (a lock timeout) are not."""
+        if self._closed or not isinstance(exc, self._operational):
+            return False  # closed by its owner: not to be reopened behind its back
         conn = self.conn.current
-        return isinstance(exc, self._operational) and bool(conn.broken or conn.closed)
+        state = getattr(exc, "sqlstate", None)
+        return bool(conn.broken or conn.closed) or state is None or state.startswith("08") or state in _SHUTDOWN
+
 
     def reconnect(self) -> None:
         """Replace a lost connection with a new one, trying for ``reconnect_for`` seconds
@@ -156,4 +168,5 @@ class Database(SharedConnection[Any], AbstractContextManager["Database"]):
 
     def close(self) -> None:
         with self.lock:
+            self._closed = True
             self.conn.current.close()
