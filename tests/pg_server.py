@@ -106,9 +106,26 @@ class PgServer:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def stop(self) -> None:
-        """Shut the server down (``pg_ctl stop -m fast``, which waits until it has exited; a
-        signal to ``runuser`` would not wait for postgres) and remove its directory."""
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait until the server accepts connections; :class:`PgUnavailable` (and the server
+        stopped) if it exits or does not within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                text = (self.root / "server.log").read_text(errors="replace")[-2000:]
+                shutil.rmtree(self.root, ignore_errors=True)
+                raise PgUnavailable(f"postgres exited with {self.process.returncode}: {text}")
+            ready = subprocess.run([str(self.bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"],
+                                   check=False)
+            if ready.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                self.stop()
+                raise PgUnavailable(f"postgres did not accept connections within {timeout:.0f}s")
+            time.sleep(0.1)
+
+    def halt(self) -> None:
+        """Shut the server down (fast: open connections are cut) and keep its directory."""
         if self.process.poll() is None:
             subprocess.run(
                 _as_service_user([str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w",
@@ -120,6 +137,19 @@ class PgServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+    def restart(self, *, down_for: float = 0.0) -> None:
+        """Stop the server (every connection is cut), wait ``down_for`` seconds, start it again
+        on the same data and port and wait until it accepts connections."""
+        self.halt()
+        time.sleep(down_for)
+        self.process = _spawn(self.bindir, self.root, self.port)
+        self.wait_ready()
+
+    def stop(self) -> None:
+        """Shut the server down (``pg_ctl stop -m fast``, which waits until it has exited; a
+        signal to ``runuser`` would not wait for postgres) and remove its directory."""
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -128,7 +158,7 @@ def start(*, timeout: float = 60.0) -> PgServer:
     cannot, with initdb's or the server's own output."""
     binaries = bindir()
     root = Path(tempfile.mkdtemp(prefix="newsflow-pg-", dir=_parent_dir()))
-    data, pwfile, log = root / "data", root / "pwfile", root / "server.log"
+    data, pwfile = root / "data", root / "pwfile"
     pwfile.write_text(SUPERUSER_PASSWORD + "\n")
     if os.geteuid() == 0:
         shutil.chown(root, SERVICE_USER, SERVICE_USER)
@@ -143,31 +173,25 @@ def start(*, timeout: float = 60.0) -> PgServer:
         shutil.rmtree(root, ignore_errors=True)
         raise PgUnavailable(f"initdb failed ({init.returncode}): {init.stderr.strip()[-2000:]}")
     port = _free_port()
-    with open(log, "wb") as out:
+    server = PgServer(root, port, _spawn(binaries, root, port), binaries)
+    server.wait_ready(timeout)
+    return server
+
+
+def _spawn(binaries: Path, root: Path, port: int) -> subprocess.Popen[bytes]:
+    """The postgres process on ``root``'s data directory, its output appended to server.log."""
+    log = root / "server.log"
+    with open(log, "ab") as out:
         if os.geteuid() == 0:
             shutil.chown(log, SERVICE_USER, SERVICE_USER)
-        process = subprocess.Popen(
+        return subprocess.Popen(
             _as_service_user([
-                str(binaries / "postgres"), "-D", str(data), "-k", str(root), "-h", "127.0.0.1", "-p", str(port),
-                "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                str(binaries / "postgres"), "-D", str(root / "data"), "-k", str(root), "-h", "127.0.0.1",
+                "-p", str(port), "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                 "-c", "max_connections=50", "-c", "shared_buffers=32MB",
             ]),
             stdout=out, stderr=subprocess.STDOUT,
         )
-    server = PgServer(root, port, process, binaries)
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            text = log.read_text(errors="replace")[-2000:]
-            shutil.rmtree(root, ignore_errors=True)
-            raise PgUnavailable(f"postgres exited with {process.returncode}: {text}")
-        ready = subprocess.run([str(binaries / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"], check=False)
-        if ready.returncode == 0:
-            return server
-        if time.monotonic() > deadline:
-            server.stop()
-            raise PgUnavailable(f"postgres did not accept connections within {timeout:.0f}s")
-        time.sleep(0.1)
 
 
 if __name__ == "__main__":

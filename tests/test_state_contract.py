@@ -7,8 +7,12 @@ facade only, so a dialect that drifts from the other fails the same test.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -547,6 +551,49 @@ def test_clusters_live_in_the_state_database_on_either_backend(state_target: str
     StateStore(state_target).close()
 
 
+CLUSTER_WORKER = """
+import json, sys
+from newsflow.clustering import ClusterStore, assign_clusters
+target, batch, items = sys.argv[1], int(sys.argv[2]), json.loads(sys.stdin.read())
+with ClusterStore(target) as store:
+    for start in range(0, len(items), batch):
+        assign_clusters(store, [(d, v, None) for d, v in items[start:start + batch]])
+"""
+
+
+def test_two_processes_in_opposite_orders_give_the_single_process_cluster_ids(
+    state_target: str, tmp_path: Path
+) -> None:
+    """Two real processes share one store and take the same articles (families of near
+    copies joined only through a member in the middle) in opposite orders, three at a
+    time, at once: the stored ids equal a single process's."""
+    from newsflow.clustering import ClusterStore, assign_clusters
+
+    items: list[tuple[str, int]] = []
+    for family in range(8):
+        base = (0x9E37_79B9_7F4A_7C15 * (family + 1)) & (2**64 - 1)
+        # x - y - z: x and z are 6 bits apart (not near), y 3 bits from each
+        items += [(f"f{family}-x", base), (f"f{family}-y", base ^ 0b111), (f"f{family}-z", base ^ 0b111111),
+                  (f"f{family}-alone", base ^ (2**64 - 1))]
+    with ClusterStore(tmp_path / "reference.db") as store:
+        reference = assign_clusters(store, [(d, v, None) for d, v in items])
+    assert reference["f3-z"] == reference["f3-x"] == "f3-x" and reference["f3-alone"] == "f3-alone"
+
+    StateStore(state_target).close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    orders = [items, list(reversed(items))]
+    procs = [subprocess.Popen([sys.executable, "-c", CLUSTER_WORKER, state_target, "3"], stdin=subprocess.PIPE,
+                              env=env, text=True) for _ in orders]
+    for proc, order in zip(procs, orders, strict=True):
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(order))
+        proc.stdin.close()
+    assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
+    with ClusterStore(state_target) as store:
+        assert store.count() == len(items)
+        assert store.cluster_ids([d for d, _ in items]) == reference
+
+
 def test_concurrent_cluster_batches_found_one_cluster(state_target: str) -> None:
     from newsflow.clustering import ClusterStore, assign_clusters
 
@@ -561,9 +608,11 @@ def test_concurrent_cluster_batches_found_one_cluster(state_target: str) -> None
 
     try:
         _in_threads(len(stores), assign)
-        founders = {cluster for answer in answers for cluster in answer.values()}
-        assert len(founders) == 1
-        assert len(stores[0].members(founders.pop())) == 4
+        # whatever the order, one cluster with the smallest id; the batch of "copy-0" reports
+        # the members stored before it as moved to it
+        assert stores[0].cluster_ids([f"copy-{i}" for i in range(4)]) == {f"copy-{i}": "copy-0" for i in range(4)}
+        assert len(stores[0].members("copy-0")) == 4
+        assert set(answers[0].values()) == {"copy-0"} and "copy-0" in answers[0]
     finally:
         for store in stores:
             store.close()

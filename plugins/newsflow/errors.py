@@ -51,6 +51,11 @@ class QueryError(NewsflowError):
     """A search request cannot be run as given."""
 
 
+class StateUnavailable(NewsflowError):
+    """The state store's database server cannot be reached, even after reconnecting: the run
+    stops with this message (its work so far is kept; the next run resumes)."""
+
+
 class StageError(NewsflowError):
     """One item (feed, page, document) failed in one stage of the pipeline."""
 

@@ -182,7 +182,7 @@ FIELDS: tuple[Field, ...] = (
        "embedding", doc="hash of model, version and embedded text: unchanged, not re-embedded"),
     # -- later stages -------------------------------------------------------------------
     _f("cluster_id", "str", KEYWORD, CLUSTERING, facet=True,
-       doc="id of the first-seen member of the article's near-duplicate cluster"),
+       doc="smallest document id of the article's near-duplicate cluster"),
     _f("indexed_at", "str", DATE, INDEX),
     _f("content_hash", "str", {"type": "keyword", "index": False}, INDEX, internal=True,
        doc="SHA-256 of the content, the Elasticsearch backend's change detector"),

@@ -29,6 +29,14 @@ class SharedConnection(Generic[C]):
         with self.lock:
             yield self.conn
 
+    def lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the connection is gone and :meth:`reconnect` may bring it back
+        (a server database's; a file's connection is never lost)."""
+        return False
+
+    def reconnect(self) -> None:
+        """Replace a lost connection (nothing to do for a file)."""
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()

@@ -11,8 +11,6 @@ every entry point uses.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
@@ -26,13 +24,13 @@ import httpx
 from newsflow.archive import WarcArchive, open_archive
 from newsflow.clustering import ClusterStore
 from newsflow.config import Settings
-from newsflow.errors import StageError
+from newsflow.errors import StageError, StateUnavailable
 from newsflow.fetching import build_client
 from newsflow.index import IndexBackend, open_backend
 from newsflow.pipeline.summary import NO_PROGRESS, Progress, RunSummary
 from newsflow.politeness import HostGate, HostPacer, RunStrikes
 from newsflow.robots import RobotsPolicy
-from newsflow.state import StateStore
+from newsflow.state import StateStore, owners
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +58,9 @@ class Resources:
         self._client = client
         self.strikes = RunStrikes()
         """Hosts that failed in this run (all their failures count as one) or answered (reset at the end)."""
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        """This run's name on the articles and host slots it claims."""
+        self.owner = owners.owner(uuid.uuid4().hex[:8])
+        """This run's name on the articles and host slots it claims: its process
+        (:mod:`newsflow.state.owners`: a dead one's host slots are freed without waiting)."""
         self.pacer = HostPacer(settings.per_host_delay)
         self.gate = HostGate(
             self.pacer, settings.per_host_concurrency, lambda: self.state, owner=self.owner,
@@ -161,7 +160,11 @@ class RunContext:
         """Record ``url``'s failure in ``stage`` in the state store and the summary, and log it.
 
         ``retryable`` defaults to the error's own ``retryable``; an error that is not a
-        :class:`~newsflow.errors.StageError` is a bug and is logged with its traceback."""
+        :class:`~newsflow.errors.StageError` is a bug and is logged with its traceback, save
+        :class:`~newsflow.errors.StateUnavailable`, which is raised again: with no state store
+        nothing can be recorded, and the run stops with that one message."""
+        if isinstance(error, StateUnavailable):
+            raise error
         if not isinstance(error, StageError):
             log.error("unexpected error in stage %s for %s", stage, url, exc_info=error)
         can_retry = retryable if retryable is not None else bool(getattr(error, "retryable", False))

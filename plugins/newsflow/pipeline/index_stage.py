@@ -3,6 +3,7 @@ clusters, write the documents to the index and settle their entries in the state
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from newsflow.clustering import assign_clusters
@@ -10,6 +11,10 @@ from newsflow.errors import DocumentRejected, IndexUnavailable
 from newsflow.index import IndexReport
 from newsflow.models import Article
 from newsflow.pipeline.context import RunContext
+
+log = logging.getLogger(__name__)
+SYNC_ROUNDS = 5
+"""How often :func:`sync_cluster_ids` re-reads the state store after its own writes."""
 
 
 def identify(
@@ -34,11 +39,13 @@ def identify(
 
 
 def cluster(ctx: RunContext, articles: Sequence[Article]) -> None:
-    """Give near-identical articles (syndication) the first-seen member's ``cluster_id``.
+    """Give near-identical articles (syndication) their cluster's ``cluster_id`` (its smallest
+    member id, :mod:`newsflow.clustering`).
 
     Runs after the extractors because it needs every article's ``simhash`` and the
-    signatures of earlier runs; assignment is idempotent, so reprocessing is safe. Its wall
-    time counts as stage ``cluster``.
+    signatures of earlier runs; assignment is idempotent, so reprocessing is safe. Indexed
+    documents of other batches that this batch merged into another cluster are rewritten
+    with their new id (:func:`sync_cluster_ids`). Its wall time counts as stage ``cluster``.
     """
     with ctx.summary.timed("cluster"):
         _cluster(ctx, articles)
@@ -53,8 +60,54 @@ def _cluster(ctx: RunContext, articles: Sequence[Article]) -> None:
     if not items:
         return
     by_id = {a.id: a for a in articles}
+    moved: dict[str, str] = {}
     for member, cluster_id in assign_clusters(ctx.res.clusters, items).items():
-        by_id[member].enrichments["cluster_id"] = cluster_id
+        if member in by_id:
+            by_id[member].enrichments["cluster_id"] = cluster_id
+        else:
+            moved[member] = cluster_id
+    if moved:
+        try:
+            sync_cluster_ids(ctx, {}, list(moved))
+        except IndexUnavailable as exc:
+            log.warning("could not rewrite the cluster_id of %d indexed documents merged into another "
+                        "cluster: %s", len(moved), exc)
+
+
+def sync_cluster_ids(ctx: RunContext, written: dict[str, str], others: Sequence[str] = ()) -> None:
+    """Make the ``cluster_id`` of indexed documents the state store's.
+
+    ``written``: doc id → the ``cluster_id`` this process just wrote to the index;
+    ``others``: ids of indexed documents (of other batches) whose stored cluster changed.
+    Documents whose index value differs from the state store's are upserted again with it,
+    then the state is read again, up to :data:`SYNC_ROUNDS` times: a concurrent batch may
+    merge clusters between this process's assignment and its write, and each writer checks
+    its own writes after making them, so the last write of every document carries its final
+    id (ids only ever change in a committed transaction, before the writer that changed
+    them rewrites). Raises :class:`~newsflow.errors.IndexUnavailable` from the index.
+    """
+    backend = ctx.res.backend
+    pending = dict(written)
+    unknown = list(others)
+    for _ in range(SYNC_ROUNDS):
+        state = ctx.res.clusters.cluster_ids([*pending, *unknown])
+        stale = []
+        for doc_id in unknown:
+            doc = backend.get(doc_id)
+            if doc is not None and doc_id in state and doc.get("cluster_id") != state[doc_id]:
+                stale.append({**doc, "cluster_id": state[doc_id]})
+        stale_ids = {d["id"] for d in stale}
+        for doc_id, value in pending.items():
+            if doc_id in state and state[doc_id] != value and doc_id not in stale_ids:
+                doc = backend.get(doc_id)
+                if doc is not None:
+                    stale.append({**doc, "cluster_id": state[doc_id]})
+        if not stale:
+            return
+        backend.upsert(stale)
+        pending = {d["id"]: d["cluster_id"] for d in stale}
+        unknown = []
+    log.warning("cluster ids of %d documents still moving after %d rounds", len(pending), SYNC_ROUNDS)
 
 
 def index_articles(ctx: RunContext, articles: Sequence[Article], entry_urls: dict[str, list[str]] | None = None) -> None:
@@ -71,6 +124,12 @@ def index_articles(ctx: RunContext, articles: Sequence[Article], entry_urls: dic
                     ctx.fail_article("index", url, exc)
             return
         settle(ctx, report, keys)
+        written = {a.id: str(a.enrichments["cluster_id"]) for a in articles if a.enrichments.get("cluster_id")}
+        if written:
+            try:
+                sync_cluster_ids(ctx, written)
+            except IndexUnavailable as exc:
+                log.warning("could not check the cluster_id of %d documents just indexed: %s", len(written), exc)
 
 
 def settle(ctx: RunContext, report: IndexReport, keys: dict[str, list[str]]) -> None:

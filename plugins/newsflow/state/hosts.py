@@ -7,12 +7,14 @@ hosts rather than articles; it works on the same database and table stores.
 
 from __future__ import annotations
 
-from newsflow.state import clock
+from newsflow.state import clock, owners
 from newsflow.state.protocols import Database, Tables
+from newsflow.state.reconnect import reconnecting_methods
 from newsflow.state.records import HostState
 from newsflow.state.retry import RetryPolicy
 
 
+@reconnecting_methods()
 class PerHostState:
     """Per-host state over the store's database (see :class:`~newsflow.state.store.StateStore`)."""
 
@@ -60,13 +62,19 @@ class PerHostState:
         Taken (returns 0.0) only when fewer than ``limit`` unexpired slots are held and the
         host's next allowed start has come; that start then moves ``delay`` seconds ahead
         (the gap between two requests' starts). The slot is held until :meth:`release_host_slot`
-        or, should its process die, ``lease_seconds`` from now. Not taken: the seconds until
-        the next allowed start, or a negative number when every slot is held (poll again).
+        or, should its process die, ``lease_seconds`` from now; a slot whose owner
+        (:func:`newsflow.state.owners.owner`) is a dead process of this machine is freed at
+        once instead. Not taken: the seconds until the next allowed start, or a negative
+        number when every slot is held (poll again).
         """
         with self._db.transaction():
-            self._tables.host_slots.lock(host)
+            slots = self._tables.host_slots
+            slots.lock(host)
             now = clock.now()  # once the host is ours: a wait for the lock must not count as the gap
-            return self._tables.host_slots.acquire(
+            for held, name in slots.owners(host):
+                if owners.is_dead_here(name):
+                    slots.release(held)
+            return slots.acquire(
                 host, owner, token, now, limit=max(1, limit), delay=delay, until=now + lease_seconds
             )
 

@@ -37,6 +37,15 @@ class Database(Protocol):
         """The connection inside one transaction; rolled back on any exception."""
         ...
 
+    def lost(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the connection is gone (:meth:`reconnect` may help)."""
+        ...
+
+    def reconnect(self) -> None:
+        """A new connection for a lost one; :class:`~newsflow.errors.StateUnavailable` when
+        the server stays unreachable."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -149,6 +158,10 @@ class HostSlotsTable(Protocol):
         """Lease a slot of ``host`` (0.0) when fewer than ``limit`` are held and its next allowed
         start has come (it moves to ``now + delay``); else the seconds until that start, or a
         negative number when the slots are full. Runs after :meth:`lock` in one transaction."""
+        ...
+
+    def owners(self, host: str) -> list[tuple[str, str]]:
+        """``(token, owner)`` of every slot row of ``host``."""
         ...
 
     def release(self, token: str) -> None: ...

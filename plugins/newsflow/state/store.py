@@ -16,12 +16,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from newsflow.errors import StateUnavailable
 from newsflow.models import FeedEntry
 from newsflow.politeness import host_of
 from newsflow.postgres_db import is_postgres_url, redact_url
 from newsflow.state import clock
 from newsflow.state.hosts import PerHostState
 from newsflow.state.protocols import Database, Tables
+from newsflow.state.reconnect import reconnecting_methods
 from newsflow.state.records import Failure, FeedState
 from newsflow.state.retry import RetryPolicy
 from newsflow.state.subscriptions import SubscriptionState
@@ -42,6 +44,7 @@ def open_state(target: Path | str) -> tuple[Database, Tables]:
     return sqlite.open_state(target)
 
 
+@reconnecting_methods("close", "leased")
 class StateStore(PerHostState, SubscriptionState):
     """Thread-safe access to the state database (one connection, one lock).
 
@@ -49,7 +52,9 @@ class StateStore(PerHostState, SubscriptionState):
     ``state_url`` setting); :attr:`path` shows it without a password. ``retry_base_delay``, ``max_retry_delay``: seconds; ``max_attempts`` counts the first try
     (see :class:`~newsflow.state.retry.RetryPolicy`). Raises :class:`~newsflow.errors.ConfigError`
     when the database cannot be opened (the message names the setting, never a password) or
-    its schema is newer than this newsflow.
+    its schema is newer than this newsflow. A lost PostgreSQL connection is reopened and the
+    operation run once more (:mod:`newsflow.state.reconnect`); a server that stays away
+    raises :class:`~newsflow.errors.StateUnavailable`.
     """
 
     def __init__(
@@ -237,7 +242,7 @@ class StateStore(PerHostState, SubscriptionState):
             while not stop.wait(max(lease_seconds / 3, 0.05)):
                 try:
                     self.renew_leases(owner, lease_seconds)
-                except self._db.Error:  # a busy database: the next beat tries again
+                except (self._db.Error, StateUnavailable):  # busy or away: the next beat tries again
                     continue
 
         thread = threading.Thread(target=heartbeat, name=f"lease-{owner}", daemon=True)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from newsflow.state import clock
 from newsflow.state.protocols import Database, Tables
+from newsflow.state.reconnect import reconnecting_methods
 from newsflow.state.records import Subscription
 
 
+@reconnecting_methods()
 class SubscriptionState:
     """WebSub subscriptions over the store's database (see :class:`~newsflow.state.store.StateStore`)."""
 

@@ -74,6 +74,25 @@ class Clusters(TableStore):
     def last_seq(self) -> int:
         return int(self.run("SELECT coalesce(max(seq), 0) AS n FROM simhash_clusters").fetchone()["n"])
 
+    def rename(self, cluster_id: str, new_id: str) -> None:
+        """Re-point every member of cluster ``cluster_id`` to ``new_id`` (a merge)."""
+        self.run("UPDATE simhash_clusters SET cluster_id = ? WHERE cluster_id = ?", (new_id, cluster_id))
+
+    def set_cluster(self, doc_ids: list[str], cluster_id: str) -> None:
+        """Point the rows ``doc_ids`` at ``cluster_id`` (a split)."""
+        for doc_id in doc_ids:
+            self.run("UPDATE simhash_clusters SET cluster_id = ? WHERE doc_id = ?", (cluster_id, doc_id))
+
+    def cluster_ids(self, doc_ids: list[str]) -> dict[str, str]:
+        """``doc_id → cluster_id`` of the stored rows among ``doc_ids``."""
+        out: dict[str, str] = {}
+        for start in range(0, len(doc_ids), 500):
+            chunk = doc_ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.run(f"SELECT doc_id, cluster_id FROM simhash_clusters WHERE doc_id IN ({marks})", chunk):
+                out[str(row["doc_id"])] = str(row["cluster_id"])
+        return out
+
     def update(self, doc_id: str, simhash: str, bands: tuple[int, int, int, int], cluster_id: str) -> None:
         self.run(
             "UPDATE simhash_clusters SET simhash = ?, band0 = ?, band1 = ?, band2 = ?, band3 = ?, cluster_id = ?"

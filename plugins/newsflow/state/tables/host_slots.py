@@ -24,8 +24,11 @@ class HostSlots(TableStore):
         """Take a slot of ``host`` (lease ``token`` until ``until``) when fewer than ``limit``
         unexpired ones are held and ``now`` is at or past its next allowed start, which becomes
         ``now + delay``: returns 0.0. Otherwise takes nothing and returns the seconds until
-        the next allowed start, or :data:`FULL` when every slot is held."""
+        the next allowed start, or :data:`FULL` when every slot is held. A ``token`` already
+        held returns 0.0 (the same request asking again: a retry after a lost ``COMMIT``)."""
         run = self.run
+        if run("SELECT 1 AS held FROM host_slots WHERE token = ?", (token,)).fetchone() is not None:
+            return 0.0
         run("DELETE FROM host_slots WHERE host = ? AND expires_at <= ?", (host, now))
         row = run("SELECT next_allowed_at FROM host_pace WHERE host = ?", (host,)).fetchone()
         if row is not None and row["next_allowed_at"] > now:
@@ -39,6 +42,11 @@ class HostSlots(TableStore):
             (host, now + max(delay, 0.0)),
         )
         return 0.0
+
+    def owners(self, host: str) -> list[tuple[str, str]]:
+        """``(token, owner)`` of every slot of ``host`` held now or expired."""
+        return [(str(r["token"]), str(r["owner"])) for r in self.run(
+            "SELECT token, owner FROM host_slots WHERE host = ?", (host,))]
 
     def release(self, token: str) -> None:
         self.run("DELETE FROM host_slots WHERE token = ?", (token,))
