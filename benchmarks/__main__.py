@@ -164,6 +164,16 @@ def record(name: str, rows: list[dict[str, Any]] | str, header: str) -> None:
     readme.write_text(text, encoding="utf-8")
 
 
+def _chain_without(names: Sequence[str]) -> tuple[str, ...]:
+    """The default extractor chain less ``names`` (SystemExit naming an unknown one)."""
+    from extractors.builtin import CHAIN
+
+    unknown = set(names) - set(CHAIN)
+    if unknown:
+        sys.exit(f"--without: not in the chain: {', '.join(sorted(unknown))} (the chain: {', '.join(CHAIN)})")
+    return tuple(name for name in CHAIN if name not in names)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     every = [*THROUGHPUT, *SECTIONS]
@@ -178,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="rounds of the pipeline runs and the bare libraries; the best run of each counts")
     parser.add_argument("--memory-extractors", default="", help="extractors of the memory runs (default: all)")
     parser.add_argument("--profile-pages", type=int, default=200)
+    parser.add_argument("--without", default="",
+                        help="comma-separated extractors left out of the 'all extractors' runs (e.g. embedding)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave README.md and results alone")
     args = parser.parse_args(argv)
     if args.quick:
@@ -203,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             repeats=max(1, args.repeats),
             memory_chain=tuple(args.memory_extractors.split(",")) if args.memory_extractors else None,
             profile_pages=args.profile_pages, sections=throughput_sections,
+            full_chain=_chain_without(args.without.split(",")) if args.without else None,
         )
         produced.update(throughput.run(options))
     missing: list[str] = []
