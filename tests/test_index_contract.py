@@ -569,6 +569,15 @@ def test_facet_on_a_field_no_document_has_is_empty(loaded: IndexBackend) -> None
     assert search(loaded, facets=("quote_speakers",)).facets["quote_speakers"] == []
 
 
+def test_a_boolean_facet_counts_and_filters_by_true_and_false(backend: IndexBackend) -> None:
+    docs = copy.deepcopy(DOCS[:3])
+    docs[1]["paywalled"] = True
+    backend.upsert(docs)
+    assert search(backend, facets=("paywalled",)).facets["paywalled"] == [("false", 2), ("true", 1)]
+    assert ids(search(backend, filters={"paywalled": ("true",)})) == [docs[1]["id"]]
+    assert set(ids(search(backend, filters={"paywalled": ("false",)}))) == {docs[0]["id"], docs[2]["id"]}
+
+
 def test_histogram_by_day(loaded: IndexBackend) -> None:
     assert search(loaded, histogram="day").histogram == [
         ("2024-01-15", 1), ("2024-02-20", 1), ("2024-02-28", 1), ("2024-03-04", 2),
