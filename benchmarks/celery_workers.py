@@ -8,7 +8,7 @@ served on loopback). The polling DAG runs once; the figure is the processing run
 Politeness is off (no per-host delay, 8 requests at once): all pages come from one loopback host,
 and the question is how the workers scale, not how fast one host may be asked.
 
-Run ``python -m benchmarks --only celery`` (about 10 minutes at N = 300 on 2 cores).
+Run ``python -m benchmarks --only celery [--celery-articles N]`` (about 10 minutes at N = 300 on 2 cores).
 """
 
 from __future__ import annotations
