@@ -37,21 +37,18 @@ def retrying(db: Database, what: str, operation: Callable[[], T]) -> T:
     """``operation()``; if it fails because ``db``'s connection was lost, reconnect and run it
     once more. Raises :class:`~newsflow.errors.StateUnavailable` when the server cannot be
     reached again or the connection is lost a second time; any other error unchanged."""
-    try:
-        return operation()
-    except Exception as exc:
-        if not db.lost(exc):
-            raise
-        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    db.reconnect()
-    log.warning("the state store's connection was lost during %s (%s); reconnected, running it again",
-                what, reason)
-    try:
-        return operation()
-    except Exception as exc:
-        if not db.lost(exc):
-            raise
-        reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    reason = ""
+    for attempt in (1, 2):
+        if attempt == 2:
+            db.reconnect()
+            log.warning("the state store's connection was lost during %s (%s); reconnected, running it again",
+                        what, reason)
+        try:
+            return operation()
+        except Exception as exc:
+            if not db.lost(exc):
+                raise
+            reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
     raise StateUnavailable(f"the state store's connection was lost twice during {what}: {reason}")
 
 
