@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pg_server as launcher
@@ -198,19 +198,27 @@ def _wait_for_work(url: str, run: subprocess.Popen[str]) -> None:
     raise AssertionError("the run never got under way")
 
 
-def test_a_run_goes_on_across_a_server_restart(
-    tmp_path: Path, private_pg: launcher.PgServer, demo_server: DemoServer, demo_feeds: list[FeedSource]
-) -> None:
-    url = private_pg.url(private_pg.create_database("state"))
-    run = _start_run(tmp_path, demo_feeds, url)
+def _run_disrupted(tmp_path: Path, feeds: list[FeedSource], url: str,
+                   disrupt: Callable[[], object]) -> tuple[str, str, subprocess.Popen[str]]:
+    """A ``newsflow run`` on state ``url``, ``disrupt()`` once it is under way: its stdout,
+    stderr and process (killed if still running)."""
+    run = _start_run(tmp_path, feeds, url)
     try:
         _wait_for_work(url, run)
-        private_pg.restart(down_for=1.0)
+        disrupt()
         out, err = run.communicate(timeout=300)
     finally:
         if run.poll() is None:
             run.kill()
             run.communicate()
+    return out, err, run
+
+
+def test_a_run_goes_on_across_a_server_restart(
+    tmp_path: Path, private_pg: launcher.PgServer, demo_server: DemoServer, demo_feeds: list[FeedSource]
+) -> None:
+    url = private_pg.url(private_pg.create_database("state"))
+    out, err, run = _run_disrupted(tmp_path, demo_feeds, url, lambda: private_pg.restart(down_for=1.0))
     assert run.returncode == 0, err[-3000:]
     assert "reconnected" in err and "Traceback" not in err
     summary = json.loads(out)
@@ -225,15 +233,7 @@ def test_a_run_whose_server_stays_down_ends_with_one_clear_error(
     tmp_path: Path, private_pg: launcher.PgServer, demo_server: DemoServer, demo_feeds: list[FeedSource]
 ) -> None:
     url = private_pg.url(private_pg.create_database("state"))
-    run = _start_run(tmp_path, demo_feeds, url)
-    try:
-        _wait_for_work(url, run)
-        private_pg.halt()
-        _out, err = run.communicate(timeout=300)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.communicate()
+    _out, err, run = _run_disrupted(tmp_path, demo_feeds, url, private_pg.halt)
     assert run.returncode == 1, err[-3000:]
     assert "Traceback" not in err
     last = err.strip().splitlines()[-1]
