@@ -49,12 +49,23 @@ def test_hub_discovery_reads_link_headers_first_then_the_feeds_own_links() -> No
     assert discover(fetched(json_feed, content_type="application/feed+json")) == Hub("https://hub.test/json", FEED)
 
 
+def test_hub_discovery_reads_feeds_in_encodings_expat_lacks() -> None:
+    body = ('<?xml version="1.0" encoding="Shift_JIS"?><rss xmlns:atom="http://www.w3.org/2005/Atom">'
+            '<channel><title>朝のニュース</title><atom:link rel="hub" href="https://hub.test/jp"/>'
+            "<item><title>記事</title></item></channel></rss>").encode("shift_jis")
+    assert discover(fetched(body)) == Hub("https://hub.test/jp", FEED)
+
+
 def test_a_feed_without_a_hub_or_with_an_unusable_one_declares_none() -> None:
     plain = RSS.replace(b'<atom:link rel="hub" href="https://hub.test/"/>', b"")
     assert discover(fetched(plain)) is None, "a hub inside an item is not the feed's"
     assert discover(fetched(RSS.replace(b"https://hub.test/", b"javascript:alert(1)"))) is None
-    assert discover(fetched(b"<rss><channel><link rel='hub' href='https://hub.test/'")) == Hub(
+    assert discover(fetched(b"<rss><channel><link rel='hub' href='https://hub.test/'/><title>cut sh")) == Hub(
         "https://hub.test/", FEED), "a truncated body: what was read stands"
+    assert discover(fetched(b"<rss><channel><link rel='hub' href='https://hub.test/'")) is None, \
+        "a tag cut before its end is not read: its attributes may be cut too"
+    assert discover(fetched(b"<rss><channel><atom:link rel='hub' href='https://hub.test/u'/>")) == Hub(
+        "https://hub.test/u", FEED), "an undeclared atom: prefix is still a link"
     assert discover(fetched(b"{not json", content_type="application/json")) is None
 
 

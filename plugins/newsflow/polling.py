@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from typing import Any, Literal
 
 import feedparser
 import httpx
-import lxml.etree
-import lxml.html
 
 from newsflow import jsonfeed
 from newsflow.dates import entry_date
@@ -306,11 +306,46 @@ def _date_language(configured: str | None, declared: Any) -> str | None:
 
 
 def _plain(html: str | None) -> str | None:
-    """Feed summaries are often HTML: keep their text only."""
+    """Feed summaries are often HTML: keep their text only (entities decoded, tags dropped, a
+    space at each block boundary, script and style left out), control characters and runs of
+    whitespace made one space.
+
+    The standard library's parser, not lxml: polling runs on the poll stage's threads, and
+    lxml is kept to one thread per process (the CPU stage). Never raises."""
     if not html:
         return None
-    try:
-        text = lxml.html.fromstring(html).text_content()
-    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):  # junk markup: keep the raw text
-        text = html
-    return " ".join(text.split()) or None
+    reader = _TextOnly()
+    reader.feed(html)
+    reader.close()
+    return " ".join(_CONTROL.sub(" ", "".join(reader.parts)).split()) or None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class _TextOnly(HTMLParser):
+    _BLOCKS = frozenset({"address", "article", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+                         "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre",
+                         "section", "table", "td", "th", "tr", "ul"})
+    _SKIPPED = frozenset({"script", "style", "template"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIPPED:
+            self._skipping += 1
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCKS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)

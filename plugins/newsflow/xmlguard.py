@@ -60,11 +60,11 @@ def dtd_problem(body: bytes, *, allow_doctype: bool = True) -> str | None:
         return str(exc)
     except (expat.ExpatError, ValueError, LookupError) as exc:  # a codec expat lacks, or nobody knows
         error = exc
-    if not isinstance(error, expat.ExpatError) or error.code in _TRANSCODE_ERRORS:
-        transcoded = _transcode(body)
-        if transcoded is not None:
+    if is_transcode_error(error):
+        utf8 = transcoded(body)
+        if utf8 is not None:
             try:
-                _scan(transcoded, "UTF-8", allow_doctype)
+                _scan(utf8, "UTF-8", allow_doctype)
                 return None
             except _Refused as refused:
                 return str(refused)
@@ -83,6 +83,11 @@ def check_feed_xml(body: bytes, url: str) -> None:
     if problem:
         raise UnsafeFeed(f"feed {url} refused: {problem}; entity expansion, external entities and "
                          "DTDs are not accepted from feeds", url=url)
+
+
+def is_transcode_error(error: BaseException) -> bool:
+    """Whether expat stopped because it does not know the document's declared encoding."""
+    return not isinstance(error, expat.ExpatError) or error.code in _TRANSCODE_ERRORS
 
 
 def _scan(body: bytes, encoding: str | None, allow_doctype: bool) -> None:
@@ -122,9 +127,9 @@ def _scan(body: bytes, encoding: str | None, allow_doctype: bool) -> None:
         return
 
 
-def _transcode(body: bytes) -> bytes | None:
-    """``body`` re-encoded as UTF-8 from its declared encoding (expat knows no multi-byte
-    codecs but UTF-8/16); None when Python does not know that encoding either."""
+def transcoded(body: bytes) -> bytes | None:
+    """``body`` re-encoded as UTF-8 from the encoding its XML declaration names (expat knows
+    no multi-byte codecs but UTF-8/16); None when Python does not know that encoding either."""
     match = _ENCODING.match(body[:200])
     if not match:
         return None

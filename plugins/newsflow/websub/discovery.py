@@ -4,21 +4,24 @@ W3C WebSub §4: a subscriber looks at the HTTP ``Link`` headers first and, when 
 hub, at the feed's own links: ``<atom:link rel="hub">`` in RSS, ``<link rel="hub">`` in Atom
 (both before the first item or entry), a JSON Feed's ``hubs``. The topic is the
 ``rel="self"`` URL (headers, then body), else the URL the feed was fetched from.
+
+The body is read with expat (the standard library's parser), not lxml: discovery runs on the
+poll stage's threads, and lxml is kept to one thread per process (the CPU stage).
 """
 
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import lxml.etree
+from xml.parsers import expat
 
 from newsflow import jsonfeed
 from newsflow.fetching import Response
 from newsflow.urls import resolve_url
+from newsflow.xmlguard import CHUNK, is_transcode_error, transcoded
 
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,<]*(?:\"[^\"]*\")?)*)")
 _REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.IGNORECASE)
@@ -66,29 +69,49 @@ def _from_headers(values: Iterable[str]) -> tuple[str | None, str | None]:
     return hub, self_url
 
 
+class _FeedLinksRead(Exception):
+    """The first item or entry started: the feed-level links are all read."""
+
+
 def _from_body(response: Response) -> tuple[str | None, str | None]:
     if jsonfeed.looks_like_json(response.body, response.content_type):
         return _from_json(response.body)
-    hub = self_url = None
+    found: dict[str, str] = {}
     try:
-        for _, element in lxml.etree.iterparse(
-            io.BytesIO(response.body), events=("start",), resolve_entities=False, no_network=True,
-            load_dtd=False, huge_tree=False, recover=True,
-        ):
-            name = lxml.etree.QName(element).localname if isinstance(element.tag, str) else ""
-            if name in _STOP:
-                break
-            if name != "link":
-                continue
-            rels = str(element.get("rel") or "").lower().split()
-            href = element.get("href")
-            if href and "hub" in rels and hub is None:
-                hub = href
-            if href and "self" in rels and self_url is None:
-                self_url = href
-    except lxml.etree.LxmlError:  # a body feedparser read anyway: what was found so far stands
-        pass
-    return hub, self_url
+        _read_links(response.body, None, found)
+    except (expat.ExpatError, ValueError, LookupError) as exc:  # broken or truncated: what was read stands
+        utf8 = transcoded(response.body) if is_transcode_error(exc) and not found else None
+        if utf8 is not None:
+            with contextlib.suppress(expat.ExpatError, ValueError, LookupError):
+                _read_links(utf8, "UTF-8", found)
+    return found.get("hub"), found.get("self")
+
+
+def _read_links(body: bytes, encoding: str | None, found: dict[str, str]) -> None:
+    """Put the first ``hub`` and ``self`` link hrefs before the first item/entry into ``found``.
+    Raises ``expat.ExpatError`` (or ``ValueError``/``LookupError`` for an encoding) where
+    the body stops being XML; the links read before that stay in ``found``."""
+    parser = expat.ParserCreate(encoding)  # no namespace processing: an undeclared atom: prefix is common
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        name = tag.rpartition(":")[2]
+        if name in _STOP:
+            raise _FeedLinksRead
+        href = attributes.get("href")
+        if name != "link" or not href:
+            return
+        for rel in str(attributes.get("rel") or "").lower().split():
+            if rel in ("hub", "self"):
+                found.setdefault(rel, href)
+
+    parser.StartElementHandler = start
+    try:
+        for offset in range(0, len(body), CHUNK):
+            parser.Parse(body[offset : offset + CHUNK], False)
+        parser.Parse(b"", True)
+    except _FeedLinksRead:
+        return
 
 
 def _from_json(body: bytes) -> tuple[str | None, str | None]:
