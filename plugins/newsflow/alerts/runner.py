@@ -6,7 +6,7 @@ One alert's run, in order:
 1. claim the alert (a lease of ``lease_seconds``, renewed per delivery) so two runs never
    work on it at once; a killed run's claim lapses;
 2. search the documents indexed from ``alert_lookback`` seconds before its previous run
-   started on (its creation for the first run; :mod:`newsflow.alerts.matching`);
+   started on, never before the alert was created (:mod:`newsflow.alerts.matching`);
 3. record every match it never had as ``pending``, with the payload and ``delivery_id`` it
    will be sent with, and this run's start as the alert's last run, in one transaction;
 4. deliver every match still waiting (this run's and any an earlier run could not send),
@@ -41,7 +41,7 @@ from newsflow.config import Settings
 from newsflow.errors import NewsflowError
 from newsflow.index.base import IndexBackend
 from newsflow.state import StateStore
-from newsflow.state.clock import now, to_iso
+from newsflow.state.clock import from_iso, now, to_iso
 from newsflow.state.tables.alerts import Alert, Delivery
 
 log = logging.getLogger(__name__)
@@ -148,8 +148,8 @@ class _Runner:
     def _search(self, alert: Alert, outcome: AlertOutcome) -> None:
         search = SavedSearch.from_json(alert.search)
         started = now()
-        checked = self.state.alert_checked_at(alert.name)
-        since = datetime.fromtimestamp((checked or started) - self.settings.alert_lookback, UTC)
+        checked = self.state.alert_checked_at(alert.name) or started
+        since = datetime.fromtimestamp(max(from_iso(alert.created_at), checked - self.settings.alert_lookback), UTC)
         found_at = to_iso(started) or ""
         matches = []
         for hit in new_matches(self.backend, search, since):
