@@ -37,7 +37,7 @@ def receiver(status: int | None = 200) -> Iterator[Receiver]:
     rec = Receiver(url="", status=status)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
             rec.received.append((self.headers.get("Idempotency-Key", ""), body))
             if rec.status is None:
