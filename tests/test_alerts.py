@@ -196,3 +196,24 @@ def test_an_unwritable_file_is_recorded_and_retried(world: World) -> None:
     target.parent.mkdir()
     assert world.run()["delivered"] == 1
     assert len(target.read_text().splitlines()) == 1
+
+
+def test_every_page_of_matches_is_delivered(world: World) -> None:
+    from newsflow.alerts.matching import PAGE
+
+    target = world.settings.data_dir / "many.jsonl"
+    world.add("many", str(target))
+    world.index.upsert([doc(f"d{n:04d}", "flood") for n in range(2 * PAGE + 5)])
+    assert world.run()["delivered"] == 2 * PAGE + 5
+    ids = [json.loads(line)["document"]["id"] for line in target.read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == 2 * PAGE + 5
+
+
+def test_a_line_a_killed_writer_left_unfinished_stays_apart_from_the_next(world: World) -> None:
+    target = world.settings.data_dir / "floods.jsonl"
+    target.write_text('{"delivery_id":"x","alert":"flo', encoding="utf-8")  # cut off mid-line
+    world.add("floods", str(target))
+    world.index.upsert([doc("d1", "flood")])
+    assert world.run()["delivered"] == 1
+    torn, line = target.read_text(encoding="utf-8").split("\n")[:2]
+    assert torn == '{"delivery_id":"x","alert":"flo' and json.loads(line)["document"]["id"] == "d1"

@@ -58,7 +58,7 @@ class AlertOutcome:
     waiting: int = 0
     error: str | None = None
     skipped: str | None = None
-    """Why the alert was not run (another run holds it)."""
+    """Why the alert was not run, or not to the end (another run holds it)."""
 
 
 @dataclass(slots=True)
@@ -169,7 +169,9 @@ class _Runner:
     def _post_each(self, alert: Alert, waiting: Sequence[Delivery], outcome: AlertOutcome) -> None:
         s = self.settings
         for item in waiting:
-            self._hold(alert.name)
+            if not self._hold(alert.name):  # held past its lease and taken over: leave the rest to that run
+                outcome.skipped = "another run took it over"
+                return
             self.state.delivery_sending(item.delivery_id)
             deliver.post(self.client, alert.target, item.payload, item.delivery_id, attempts=s.alert_attempts,
                          retry_delay=s.alert_retry_delay, timeout=s.total_timeout)
