@@ -152,6 +152,19 @@ def test_a_client_error_is_not_retried_within_the_run(world: World) -> None:
         assert "answered 410" in error and len(hook.received) == 1
 
 
+def test_a_receiver_that_never_answers_times_out_and_is_tried_again(tmp_path: Path) -> None:
+    w = World(tmp_path / "data", read_timeout=0.5, alert_attempts=2)
+    try:
+        with receiver(status=None) as hook:
+            w.add("silent", hook.url)
+            w.index.upsert([doc("d1", "flood")])
+            failed = outcome(w.run(), "silent")
+            assert "ReadTimeout" in failed["error"] and "after 2 attempts" in failed["error"]
+            assert len(hook.received) == 2 and failed["waiting"] == 1
+    finally:
+        w.close()
+
+
 def test_a_dead_receiver_is_the_alerts_failure_with_its_reason(world: World) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

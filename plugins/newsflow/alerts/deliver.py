@@ -2,8 +2,8 @@
 
 Webhook: one POST per match, the payload as the JSON body, its ``delivery_id`` also in the
 ``Idempotency-Key`` header; sent by our client (:func:`newsflow.fetching.build_client`: the
-SSRF guard, so a loopback or private receiver needs ``allow_hosts``; our User-Agent; the
-connect/read timeouts; redirects not followed). A 2xx answer delivers it; a network error, a
+SSRF guard, so a loopback or private receiver needs ``allow_hosts``; our User-Agent; its
+``connect_timeout`` and ``read_timeout``; redirects not followed). A 2xx answer delivers it; a network error, a
 timeout, 408, 425, 429 or 5xx is tried again up to ``alert_attempts`` times in all, waiting
 ``alert_retry_delay`` seconds and doubling; any other answer fails at once.
 :class:`DeliveryFailed` carries the reason.
@@ -39,18 +39,16 @@ class DeliveryFailed(NewsflowError):
         self.delivery_id = delivery_id
 
 
-def post(
-    client: httpx.Client, url: str, body: str, key: str, *, attempts: int, retry_delay: float, timeout: float
-) -> None:
+def post(client: httpx.Client, url: str, body: str, key: str, *, attempts: int, retry_delay: float) -> None:
     """POST ``body`` (JSON) to ``url`` with ``Idempotency-Key: key`` until a 2xx answer (see the
-    module docstring); ``timeout``: seconds for each attempt. Raises :class:`DeliveryFailed`."""
+    module docstring); each attempt has the client's timeouts. Raises :class:`DeliveryFailed`."""
     headers = {"Content-Type": "application/json", "Idempotency-Key": key}
     reason = ""
     for attempt in range(max(attempts, 1)):
         if attempt:
             time.sleep(retry_delay * 2 ** (attempt - 1))
         try:
-            resp = client.post(url, content=body.encode("utf-8"), headers=headers, timeout=timeout)
+            resp = client.post(url, content=body.encode("utf-8"), headers=headers)
         except NewsflowError as exc:  # the SSRF guard: refused before connecting, never retried
             raise DeliveryFailed(f"webhook {url}: {exc}", key) from exc
         except httpx.HTTPError as exc:

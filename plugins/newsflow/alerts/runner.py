@@ -174,7 +174,7 @@ class _Runner:
                 return
             self.state.delivery_sending(item.delivery_id)
             deliver.post(self.client, alert.target, item.payload, item.delivery_id, attempts=s.alert_attempts,
-                         retry_delay=s.alert_retry_delay, timeout=s.total_timeout)
+                         retry_delay=s.alert_retry_delay)
             self.state.deliveries_done(alert.name, [item.delivery_id])
             outcome.delivered += 1
 
