@@ -130,3 +130,28 @@ def test_a_version_4_postgres_database_gains_the_alert_tables(pg_url: str) -> No
         store.close()
     with psycopg.connect(pg_url) as raw:
         assert raw.execute("SELECT version FROM schema_version").fetchall() == [(5,)]
+
+
+def test_a_run_delivers_each_match_once_on_either_state_backend(state_target: str, tmp_path: Path) -> None:
+    from alert_receiver import receiver
+    from conftest import make_settings
+    from test_alerts import doc
+
+    from newsflow.alerts import SavedSearch, run_alerts
+    from newsflow.index.embedded import EmbeddedBackend
+
+    settings = make_settings(tmp_path, alert_retry_delay=0.01)
+    store = StateStore(state_target)
+    index = EmbeddedBackend(tmp_path / "index.db")
+    try:
+        with receiver(status=500) as hook:
+            store.add_alert("floods", SavedSearch(text="flood").to_json(), hook.url)
+            index.upsert([doc("d1", "flood"), doc("d2", "flood"), doc("b1", "bank")])
+            assert run_alerts(settings, state=store, backend=index).failed  # the receiver is down
+            hook.status = 200
+            reports = [run_alerts(settings, state=store, backend=index).as_dict() for _ in range(2)]
+        assert [(r["found"], r["delivered"]) for r in reports] == [(0, 2), (0, 0)]
+        assert sorted(hook.by_doc()) == ["d1", "d2"] and all(len(k) == 1 for k in hook.by_doc().values())
+    finally:
+        index.close()
+        store.close()
