@@ -13,7 +13,9 @@ Stages (module, function, and whether the pause comes before or after the call):
 - ``after-poll``: every feed polled and stored, nothing fetched;
 - ``mid-fetch``: the first download of the first batch finished, before it is recorded;
 - ``before-index``: a batch cleaned, enriched and clustered, before it is written;
-- ``mid-index``: a batch written to the index, its entries not yet marked done.
+- ``mid-index``: a batch written to the index, its entries not yet marked done;
+- ``alert-sent``: an alert's webhook answered a match's POST, before it is recorded delivered;
+- ``alert-appended``: an alert's matches appended to its JSONL file, before they are recorded.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ BOUNDARIES: dict[str, tuple[str, str, str]] = {
     "mid-fetch": ("newsflow.pipeline.fetch_stage", "take_download", "before"),
     "before-index": ("newsflow.pipeline.process_stage", "index_articles", "before"),
     "mid-index": ("newsflow.pipeline.index_stage", "settle", "before"),
+    "alert-sent": ("newsflow.alerts.deliver", "post", "after"),
+    "alert-appended": ("newsflow.alerts.deliver", "append", "after"),
 }
 
 

@@ -23,7 +23,7 @@ from newsflow.urls import doc_id
 pytestmark = pytest.mark.airflow
 SEED_PATH = "/meridian-post/world/2025/12/06/russia-strikes-fastiv.html"
 DAG_IDS = {"newsflow_poll_feeds", "newsflow_process_articles", "newsflow_ingest", "newsflow_inbox",
-           "newsflow_maintenance", "newsflow_index_stats"}
+           "newsflow_maintenance", "newsflow_index_stats", "newsflow_alerts"}
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +195,23 @@ def test_index_stats_reports_what_the_index_holds(af: dict[str, Any], tmp_path: 
     done = airflow(env, "dags", "test", "newsflow_index_stats")
     output = done.stdout + done.stderr
     assert "'documents': 0" in output and "'triggered_by': []" in output
+
+
+def test_alerts_deliver_the_new_matches_after_an_index_update(af: dict[str, Any], tmp_path: Path) -> None:
+    from newsflow.alerts import SavedSearch
+
+    env = with_data_dir(af, tmp_path)
+    target = tmp_path / "floods.jsonl"
+    state = StateStore(tmp_path / "state.db")
+    state.add_alert("floods", SavedSearch(text="flood").to_json(), str(target))
+    state.close()
+    index = EmbeddedBackend(tmp_path / "index.db")
+    index.upsert([{"id": f"d{n}", "url": f"http://paper.test/{n}", "title": title, "text": title, "source": "P"}
+                  for n, title in enumerate(["River flood in town", "Bank rates"])])
+    index.close()
+    for _ in range(2):  # the second index update finds nothing new
+        airflow(env, "dags", "test", "newsflow_alerts")
+    assert [json.loads(line)["document"]["id"] for line in target.read_text().splitlines()] == ["d0"]
 
 
 def test_maintenance_retries_and_prunes(af: dict[str, Any], tmp_path: Path) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -534,6 +535,23 @@ def test_dates_combine_with_text(loaded: IndexBackend) -> None:
     result = search(loaded, "flood", since=utc("2024-03-05T00:00:00"),
                     until=utc("2024-04-01T00:00:00"))
     assert set(ids(result)) == {"d02", "d04", "d11"}
+
+
+def test_indexed_since_keeps_documents_written_from_then_on(loaded: IndexBackend) -> None:
+    """Alerts' "new documents": a changed document is written again, an unchanged one is not."""
+    first = loaded.get("d01")
+    assert first is not None
+    written = datetime.fromisoformat(first["indexed_at"].replace("Z", "+00:00"))
+    time.sleep(1.1)  # indexed_at keeps whole seconds
+    changed = copy.deepcopy(next(d for d in DOCS if d["id"] == "d02"))
+    changed["title"] += " (updated)"
+    report = loaded.upsert([changed, copy.deepcopy(next(d for d in DOCS if d["id"] == "d03"))])
+    assert (report.updated, report.unchanged) == (["d02"], ["d03"])
+    later = written + timedelta(seconds=1)
+    assert ids(search(loaded, indexed_since=later)) == ["d02"]
+    assert set(ids(search(loaded, indexed_since=written))) == ALL_IDS
+    assert ids(search(loaded, "flood", indexed_since=later)) == ["d02"]
+    assert ids(search(loaded, "inflation", indexed_since=later)) == []  # d03: not written again
 
 
 # ---------------------------------------------------------------------------------------

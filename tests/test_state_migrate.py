@@ -51,6 +51,9 @@ def fill(path: Path) -> None:
         state.subscription_verified(FEED, 3600)
         state.add_sitemap_entries("http://paper.test/sitemap.xml", [(entry(1), "doc1", "2025-01-01T00:00:00Z")],
                                   limit=10)  # known from the feed: its lastmod is recorded
+        state.add_alert("floods", '{"text": "flood"}', "http://127.0.0.1:9/hook")
+        state.record_matches("floods", [("doc1", "k1", "{}"), ("doc4", "k4", "{}")], 1.7e9)
+        state.deliveries_done("floods", ["k1"])
     finally:
         state.close()
     with ClusterStore(path) as clusters:
@@ -68,6 +71,7 @@ def snapshot(target: str) -> dict[str, object]:
             "identity": state.claim_identity("other", ["http://proxy.test/1"]),
             "websub": [(s, s.secret) for s in state.subscriptions()], "pushed": state.pushed_feeds(),
             "sitemap_urls": state.sitemap_urls_known(),
+            "alerts": state.alerts(), "deliveries": state.alert_deliveries("floods"),
         }
     finally:
         state.close()
@@ -82,7 +86,8 @@ def test_every_table_arrives_with_its_meaning(tmp_path: Path, pg_url: str) -> No
     before = snapshot(str(source))
     copied = copy_state(source, pg_url)
     assert copied == {"feeds": 1, "articles": 4, "failures": 2, "hosts": 1, "robots": 1, "aliases": 2,
-                      "simhash_clusters": 2, "websub": 1, "sitemap_urls": 1}
+                      "simhash_clusters": 2, "websub": 1, "sitemap_urls": 1,
+                      "alerts": 1, "alert_deliveries": 2}
     assert snapshot(pg_url) == before
     state = StateStore(pg_url)
     try:

@@ -121,7 +121,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         state.close()
 
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
         for table, columns in TIME_COLUMNS.items():
             declared = {row[1]: row[2] for row in raw.execute(f"PRAGMA table_info({table})")}
             for column in columns:
@@ -131,7 +131,8 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert {"articles_status", "aliases_doc"} <= indexes
         leftovers = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace", "websub", "sitemap_urls"}
+        assert leftovers == {*TIME_COLUMNS, "simhash_clusters", "host_slots", "host_pace", "websub", "sitemap_urls",
+                             "alerts", "alert_deliveries"}
         assert raw.execute("SELECT seen_at FROM simhash_clusters").fetchone()[0] == t["past"], "not a state table"
         polled = raw.execute("SELECT last_polled_at FROM feeds").fetchone()[0]
         assert polled == datetime.fromisoformat(t["now"]).timestamp()
@@ -188,7 +189,7 @@ def test_a_version_4_file_gains_the_host_slot_tables_and_keeps_its_rows(tmp_path
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -207,7 +208,7 @@ def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -> None:
@@ -231,7 +232,7 @@ def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(4,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(5,)]
 
 
 def _listed(store: StateStore) -> tuple[list[str], list[str]]:
@@ -255,7 +256,7 @@ def test_a_version_6_file_gains_the_sitemap_urls_table_and_keeps_its_rows(tmp_pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
 
 
 def test_a_version_3_postgres_database_gains_the_sitemap_urls_table(pg_url: str) -> None:
@@ -277,4 +278,4 @@ def test_a_version_3_postgres_database_gains_the_sitemap_urls_table(pg_url: str)
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(4,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(5,)]

@@ -224,6 +224,16 @@ class Settings:
     """New or updated article URLs one run takes from all sitemaps together; the rest wait for the next run."""
     sitemap_max_bytes: int = _setting(52_428_800, _between(1, 1_073_741_824, " bytes"))
     """A sitemap file larger than this (after decompression: gzip bombs) is that sitemap's failure."""
+    alerts_after_run: bool = True
+    """``newsflow run`` runs the saved-search alerts (``newsflow alerts run``) after indexing."""
+    alert_lookback: float = _setting(3_600.0, _at_least(0, SECONDS))
+    """An alert run searches the documents indexed from this many seconds before the previous
+    run started on (a margin for documents written but not yet searchable then; a document
+    already matched is never delivered again)."""
+    alert_attempts: int = _setting(3, _between(1, 20))
+    """POSTs of one match to a webhook per run (first try included) before it waits for the next run."""
+    alert_retry_delay: float = _setting(1.0, _at_least(0, SECONDS))
+    """Seconds before a webhook POST is tried again; doubles with each further attempt."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

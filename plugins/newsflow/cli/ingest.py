@@ -39,11 +39,17 @@ def run(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Poll the feeds, then fetch, clean, enrich and index every new article."""
+    """Poll the feeds, then fetch, clean, enrich and index every new article; then run the alerts."""
+    from newsflow.cli.alerts import after_run
+
     settings = settings_of(ctx).replace(feeds_file=feeds, respect_poll_intervals=respect_intervals or None)
     with StageBars(err) as bars:
         summary = pipeline.run(settings, progress=bars)
-    finish(summary, as_json=as_json)
+    alerts = after_run(settings)  # each failing alert is recorded; the run's exit code says so
+    try:
+        finish(summary, as_json=as_json)
+    except typer.Exit as done:
+        raise typer.Exit(max(done.exit_code, alerts.exit_code if alerts else 0)) from None
 
 
 @app.command()

@@ -73,6 +73,9 @@ class SearchQuery:
     """Inclusive lower bound on ``published_at``."""
     until: datetime | None = None
     """Exclusive upper bound on ``published_at``."""
+    indexed_since: datetime | None = None
+    """Inclusive lower bound on ``indexed_at`` (when the backend last wrote the document, whole
+    seconds): how saved-search alerts (:mod:`newsflow.alerts`) search only new documents."""
     near: tuple[float, float, float] | None = None
     """(latitude, longitude, km): only documents with a point of ``place_points`` within
     ``km`` kilometres (great-circle distance) of the point."""

@@ -76,6 +76,8 @@ def conditions(q: SearchQuery) -> tuple[dict[str, Any] | None, list[dict[str, An
         if q.until is not None:
             rng["lt"] = iso(q.until)
         filters.append({"range": {"published_at": rng}})
+    if q.indexed_since is not None:
+        filters.append({"range": {"indexed_at": {"gte": iso(q.indexed_since)}}})
     try:
         near = check_near(q.near)
     except ValueError as exc:

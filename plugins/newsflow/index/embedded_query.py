@@ -137,6 +137,9 @@ def _conditions(query: SearchQuery, text: TextQuery) -> tuple[list[str], list[An
     if query.until is not None:
         where.append(f"d.{TIME_COLUMN} < ?")
         params.append(iso(query.until))
+    if query.indexed_since is not None:
+        where.append("d.indexed_at >= ?")
+        params.append(iso(query.indexed_since))
     near = check_near(query.near)
     if near is not None:
         lat, lon, km = near

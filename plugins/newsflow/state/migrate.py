@@ -9,7 +9,8 @@ rows go over as they are (SQLite's 0/1 flags become booleans).
 - A target holding any row is refused (:class:`ConfigError` with its counts) unless
   ``merge=True``: then each source row replaces the target's row with the same key (an
   article's or alias's URL, a failure's stage and URL, a host, a robots origin, a feed URL,
-  a SimHash's doc id, a WebSub subscription's feed URL, a sitemap URL) and rows only the
+  a SimHash's doc id, a WebSub subscription's feed URL, a sitemap URL, an alert's name, a delivery's alert and
+  doc id) and rows only the
   target has are kept; merged failures take new ids.
   Merging the same source again changes nothing (idempotent).
 """
@@ -48,6 +49,8 @@ TABLES = (
     Copied("simhash_clusters", ("doc_id",), order="seq"),
     Copied("websub", ("feed_url",), order="feed_url"),
     Copied("sitemap_urls", ("url",)),
+    Copied("alerts", ("name",), order="name"),
+    Copied("alert_deliveries", ("alert", "doc_id"), order="found_at, alert, doc_id"),
 )
 """Every state table, in copy order (the SimHash clusters are copied when the file has them)."""
 

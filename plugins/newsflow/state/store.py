@@ -21,6 +21,7 @@ from newsflow.models import FeedEntry
 from newsflow.politeness import host_of
 from newsflow.postgres_db import is_postgres_url, redact_url
 from newsflow.state import clock
+from newsflow.state.alerting import AlertState
 from newsflow.state.hosts import PerHostState
 from newsflow.state.protocols import Database, Tables
 from newsflow.state.reconnect import reconnecting_methods
@@ -45,7 +46,7 @@ def open_state(target: Path | str) -> tuple[Database, Tables]:
 
 
 @reconnecting_methods("close", "leased")
-class StateStore(PerHostState, SubscriptionState):
+class StateStore(PerHostState, SubscriptionState, AlertState):
     """Thread-safe access to the state database (one connection, one lock).
 
     ``target``: a SQLite file path, or a ``postgresql://user:pass@host:port/db`` URL (the

@@ -11,6 +11,7 @@ from __future__ import annotations
 from newsflow.errors import ConfigError
 from newsflow.postgres_db import Database, redact_url, scrub
 from newsflow.state.postgres import (
+    alerts,
     aliases,
     articles,
     clusters,
@@ -27,12 +28,13 @@ from newsflow.state.tables.bundle import Tables
 
 TABLES = (
     "feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters", "websub", "sitemap_urls",
+    "alerts", "alert_deliveries",
 )
 """Every state table (the order they are created and copied in)."""
 
 MIGRATIONS = migrations(
     [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL],
-    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL},
+    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL, 5: alerts.DDL},
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"
@@ -71,6 +73,7 @@ def open_state(url: str) -> tuple[Database, Tables]:
         failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
         websub.Subscriptions(conn),
         sitemap_urls.SitemapURLs(conn),
+        alerts.Alerts(conn),
     )
 
 

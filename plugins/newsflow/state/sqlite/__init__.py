@@ -14,6 +14,7 @@ from pathlib import Path
 from newsflow.errors import ConfigError
 from newsflow.sqlite_db import Database
 from newsflow.state.sqlite import (
+    alerts,
     aliases,
     articles,
     failures,
@@ -30,6 +31,7 @@ from newsflow.state.tables.bundle import Tables
 TABLES = (
     feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE,
     host_slots.SLOTS, host_slots.PACE, websub.TABLE, sitemap_urls.TABLE,
+    alerts.ALERTS, alerts.DELIVERIES,
 )
 """Every table of the state file (the order they are created in)."""
 
@@ -60,6 +62,7 @@ def open_state(path: str | Path) -> tuple[Database, Tables]:
         failures.Failures(conn), hosts.Hosts(conn), robots_cache.Robots(conn), host_slots.HostSlots(conn),
         websub.Subscriptions(conn),
         sitemap_urls.SitemapURLs(conn),
+        alerts.Alerts(conn),
     )
 
 

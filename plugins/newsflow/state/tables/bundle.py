@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from newsflow.state.protocols import (
+    AlertsTable,
     AliasesTable,
     ArticlesTable,
     FailuresTable,
@@ -31,3 +32,4 @@ class Tables:
     host_slots: HostSlotsTable
     websub: WebSubTable
     sitemap_urls: SitemapURLsTable
+    alerts: AlertsTable
