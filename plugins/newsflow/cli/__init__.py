@@ -5,7 +5,7 @@ The Typer application and its shared options live in :mod:`newsflow.cli.root`; t
 are grouped by job: :mod:`~newsflow.cli.ingest` (run, retry, reprocess, demo),
 :mod:`~newsflow.cli.archive` (import-warc),
 :mod:`~newsflow.cli.reading` (search, show, stats, failures) and :mod:`~newsflow.cli.admin`
-(feeds, es, config), :mod:`~newsflow.cli.state` (state migrate), :mod:`~newsflow.cli.websub` (serve-websub). :func:`main` (the console script) turns every error into one message
+(feeds, es, config), :mod:`~newsflow.cli.state` (state migrate), :mod:`~newsflow.cli.websub` (serve-websub), :mod:`~newsflow.cli.serve` (serve). :func:`main` (the console script) turns every error into one message
 and an exit code (:mod:`~newsflow.cli.exits`).
 """
 
@@ -28,6 +28,9 @@ from newsflow.cli import state  # noqa: F401
 
 # isort: split
 from newsflow.cli import websub  # noqa: F401
+
+# isort: split
+from newsflow.cli import serve  # noqa: F401
 
 # isort: split
 from newsflow.cli.exits import EXIT_BUG, crash_log, main
