@@ -18,8 +18,10 @@ from newsflow.render import esc
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on (0: any free port).")] = 8770,
+    host: Annotated[str | None, typer.Option(
+        help="Address to listen on (default: the web_host setting, 127.0.0.1: this machine only).")] = None,
+    port: Annotated[int | None, typer.Option(
+        min=0, max=65535, help="Port to listen on (default: the web_port setting, 8770; 0: any free port).")] = None,
 ) -> None:
     """Serve the search page, entity timelines and the JSON API (/api, schema at /openapi.json).
 
@@ -30,6 +32,8 @@ def serve(
     from newsflow.web.app import create_app
 
     settings = settings_of(ctx)
+    host = settings.web_host if host is None else host
+    port = settings.web_port if port is None else port
     with contextlib.closing(open_backend(settings)) as index:  # fail here, not on the first page
         where = getattr(index, "path", None) or settings.es_url
     web = create_app(functools.partial(open_backend, settings))

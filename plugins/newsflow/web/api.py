@@ -32,6 +32,20 @@ def index_of(request: Request) -> Iterator[IndexBackend]:
 Index = Annotated[IndexBackend, Depends(index_of)]
 
 
+class ErrorOut(BaseModel):
+    """Why a request could not be answered."""
+
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A query the index cannot run (the reason says what is accepted)"},
+    500: {"model": ErrorOut, "description": "An unexpected error (the server log has the details)"},
+    503: {"model": ErrorOut, "description": "The index or the embedding model is not available"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such document"}}
+
+
 class FacetCount(BaseModel):
     value: str
     count: int
@@ -83,7 +97,8 @@ class TimelineOut(BaseModel):
     places: list[PlaceOut]
 
 
-@router.get("/search", response_model=SearchOut, summary="Search the index (as newsflow search --json)")
+@router.get("/search", response_model=SearchOut, responses=ERRORS,
+            summary="Search the index (as newsflow search --json)")
 def search(
     index: Index,
     q: Annotated[str, Query(description='Words (ANDed), "phrases", OR, -excluded.')] = "",
@@ -105,7 +120,8 @@ def search(
     return index.search(request).as_dict()
 
 
-@router.get("/documents/{doc_id}", summary="One document with its enrichments and provenance (as newsflow show --json)")
+@router.get("/documents/{doc_id}", responses={**ERRORS, **NOT_FOUND},
+            summary="One document with its enrichments and provenance (as newsflow show --json)")
 def document(doc_id: str, index: Index) -> dict[str, Any]:
     doc = index.get(doc_id)
     if doc is None:
@@ -113,7 +129,7 @@ def document(doc_id: str, index: Index) -> dict[str, Any]:
     return doc
 
 
-@router.get("/entities/{kind}/{name}", response_model=TimelineOut,
+@router.get("/entities/{kind}/{name}", response_model=TimelineOut, responses=ERRORS,
             summary="An entity's timeline: mentions per day, co-occurring entities, quotes, places")
 def entity(kind: Literal["person", "organization", "place"], name: str, index: Index) -> dict[str, Any]:
     return timelines.timeline(index, kind, name).as_dict()

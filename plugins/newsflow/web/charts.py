@@ -15,6 +15,8 @@ from importlib import resources
 MAP_W, MAP_H = 720, 360
 """The map's size in SVG units: equirectangular, 2 units per degree."""
 HIST_W, HIST_H = 720, 120
+MAX_BAR = 24.0
+"""The widest a histogram bar gets (few buckets)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +25,22 @@ class Bar:
     width: float
     height: float
     y: float
+    count: int
     label: str
     """``YYYY-MM-DD: N``."""
     start: str
     end: str
     """The bucket's first day and the day after its last (``YYYY-MM-DD``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Map:
+    view: tuple[float, float, float, float]
+    """The SVG viewBox: :func:`view` of the places."""
+    dots: list[Dot]
+    """Most named first (the page labels the first few)."""
+    font: float
+    """Label size for the zoom."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +68,32 @@ def world_path() -> str:
     return "".join(parts)
 
 
-def dots(places: Sequence[tuple[str, float, float, int]]) -> list[Dot]:
-    """Map markers for (name, lat, lon, count): radius grows with the square root of count."""
+def view(places: Sequence[tuple[str, float, float, int]]) -> tuple[float, float, float, float]:
+    """The map's viewBox (x, y, width, height): the whole world, or the region around the
+    places with a margin, at least a sixth of the world wide and 2:1 like the map."""
+    if not places:
+        return 0.0, 0.0, float(MAP_W), float(MAP_H)
+    xs, ys = zip(*(project(lat, lon) for _, lat, lon, _ in places), strict=True)
+    width = min(max(max(xs) - min(xs), 2 * (max(ys) - min(ys)), MAP_W / 6) * 1.5, MAP_W)
+    height = width / 2
+    x = min(max((max(xs) + min(xs) - width) / 2, 0.0), MAP_W - width)
+    y = min(max((max(ys) + min(ys) - height) / 2, 0.0), MAP_H - height)
+    return round(x, 1), round(y, 1), round(width, 1), round(height, 1)
+
+
+def map_of(places: Sequence[tuple[str, float, float, int]]) -> Map:
+    """The map of (name, lat, lon, count): zoomed by :func:`view`, a marker per place whose
+    radius grows with the square root of its count."""
     top = max((c for *_, c in places), default=1) or 1
-    out = []
+    box = view(places)
+    scale = box[2] / MAP_W
+    dots = []
     for name, lat, lon, count in places:
         x, y = project(lat, lon)
-        out.append(Dot(x, y, round(3.0 + 6.0 * math.sqrt(max(count, 0) / top), 1), name, count))
-    return out
+        r = (3.0 + 6.0 * math.sqrt(max(count, 0) / top)) * scale
+        dots.append(Dot(x, y, round(r, 2), name, count))
+    dots.sort(key=lambda d: (-d.count, d.name))
+    return Map(box, dots, round(11.0 * scale, 2))
 
 
 def bars(buckets: Sequence[tuple[str, int]], interval: str = "day") -> list[Bar]:
@@ -79,10 +110,10 @@ def bars(buckets: Sequence[tuple[str, int]], interval: str = "day") -> list[Bar]
     for (day, count), start in zip(buckets, starts, strict=True):
         end = step(start)
         x = (start - first).days * HIST_W / span
-        width = max((end - start).days * HIST_W / span - 1.0, 1.0)
+        width = min(max((end - start).days * HIST_W / span - 1.0, 1.0), MAX_BAR)
         height = round(max(count / top * (HIST_H - 20), 1.0), 1)
         out.append(Bar(round(x, 1), round(width, 1), height, round(HIST_H - 14 - height, 1),
-                       f"{day}: {count}", day, end.isoformat()))
+                       count, f"{day}: {count}", day, end.isoformat()))
     return out
 
 

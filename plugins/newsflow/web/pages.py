@@ -77,7 +77,7 @@ def search_page(
         params=params, filters=[(k, v) for k, v in params if k == "filter"],
         since=since, until=until, page=page, page_size=PAGE_SIZE,
         bars=charts.bars(result.histogram, interval), bar_link=bar_link,
-        dots=charts.dots([(p.name, p.lat, p.lon, p.count) for p in places]))
+        geo=charts.map_of([(p.name, p.lat, p.lon, p.count) for p in places]))
 
 
 @router.get("/article/{doc_id}", response_class=HTMLResponse)
@@ -90,7 +90,7 @@ def article_page(request: Request, doc_id: str, index: Index) -> HTMLResponse:
               if isinstance(loc, dict) and isinstance(loc.get("location"), dict)]
     shown = {"id", "title", "text", "url", "embedding", "embedding_key", "extractors",
              "field_sources", "quotes", "locations", "place_points"}
-    return render(request, "article.html", doc=doc, dots=charts.dots(points),
+    return render(request, "article.html", doc=doc, geo=charts.map_of(points),
                   other=sorted((k, v) for k, v in doc.items() if k not in shown and v not in (None, [], {}, "")))
 
 
@@ -99,7 +99,7 @@ def entity_page(request: Request, kind: str, name: str, index: Index) -> HTMLRes
     line = timelines.timeline(index, kind, name)
     return render(request, "entity.html", line=line, field=timelines.field_of(kind),
                   bars=charts.bars(line.per_day, "day"),
-                  dots=charts.dots([(p.name, p.lat, p.lon, p.count) for p in line.places]))
+                  geo=charts.map_of([(p.name, p.lat, p.lon, p.count) for p in line.places]))
 
 
 def _day(value: date | None) -> datetime | None:
