@@ -170,9 +170,15 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(index_path: Path) -> N
 @pytest.mark.elasticsearch
 def test_the_app_over_elasticsearch(request: pytest.FixtureRequest, tmp_path: Path, index_path: Path,
                                     client: TestClient) -> None:
+    from newsflow.index.elastic import ElasticBackend
+
     es = FACTORIES["elasticsearch"](request, tmp_path)
+    assert isinstance(es, ElasticBackend)
     assert not es.upsert(docs()).failed
-    with TestClient(create_app(lambda: es, semantic_available=True)) as over_es:
+    es_url, alias = request.getfixturevalue("es_url"), es.alias
+    es.close()
+    # as newsflow serve does: a backend per request, closed after it
+    with TestClient(create_app(lambda: ElasticBackend(es_url, index_alias=alias), semantic_available=True)) as over_es:
         for url in ("/api/search?q=water&facet=persons&histogram=day", "/api/entities/person/Maria%20Lopez"):
             got, want = over_es.get(url).json(), client.get(url).json()
             if "hits" in got:  # BM25 scores differ between the backends; ids, facets and dates do not
@@ -183,8 +189,9 @@ def test_the_app_over_elasticsearch(request: pytest.FixtureRequest, tmp_path: Pa
 
 
 def test_newsflow_serve_listens_on_loopback(index_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-    proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "--index", str(index_path), "serve", "--port", "0"],
+    """By default on 127.0.0.1; the port from the web_port setting (0: a free one)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {"NEWSFLOW_WEB_PORT": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli", "--index", str(index_path), "serve"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import socket
 from typing import Annotated
 
 import typer
 
-from newsflow.cli.root import app, out, settings_of
+from newsflow.cli.root import app, err, out, settings_of
 from newsflow.errors import ConfigError
 from newsflow.index import open_backend
 from newsflow.render import esc
@@ -44,6 +45,9 @@ def serve(
     bound = sock.getsockname()[1]
     url = f"http://[{host}]:{bound}/" if ":" in host else f"http://{host}:{bound}/"
     out.print(f"newsflow search page on {esc(url)} over {esc(str(where))} until Ctrl-C", soft_wrap=True)
+    if not ipaddress.ip_address(sock.getsockname()[0]).is_loopback:
+        err.print(f"listening on {esc(host)}, not loopback only: anyone who can reach this port can read the index "
+                  "(the page has no login)", soft_wrap=True)
     out.file.flush()
     with sock:
         uvicorn.Server(uvicorn.Config(web, log_level="warning")).run(sockets=[sock])
