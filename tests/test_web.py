@@ -93,6 +93,21 @@ def test_the_entity_page_has_the_timeline_quotes_and_map(client: TestClient) -> 
     assert 'href="/entity/person/Jon%20Berg"' in html
 
 
+def test_an_entity_name_may_hold_a_slash(client: TestClient) -> None:
+    page = client.get("/entity/organization/" + quote("AC/DC", safe=""))
+    assert page.status_code == 200 and 'data-testid="entity">AC/DC' in page.text
+    assert client.get("/api/entities/organization/AC%2FDC").json()["name"] == "AC/DC"
+
+
+def test_a_histogram_bar_filters_to_its_day(client: TestClient) -> None:
+    html = client.get("/", params={"q": "water"}).text
+    bar = re.search(r'<a href="([^"]*since=2024-05-03[^"]*)"><rect', html)
+    assert bar and "until=2024-05-04" in bar[1]
+    day = client.get(bar[1].replace("&amp;", "&")).text
+    assert 'data-testid="total">1 article<' in day  # w3; w4 says "watering"
+    assert "since 2024-05-03" in day
+
+
 def test_the_article_view_shows_enrichments_and_provenance(client: TestClient) -> None:
     html = client.get("/article/w2").text
     assert "Madrid and Valencia share a drought plan" in html

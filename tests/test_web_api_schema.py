@@ -3,6 +3,9 @@ or not, no 500, a declared status and content type, and a body of the declared s
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from web_app import app_over, embedded_index
 
-INDEX = embedded_index(Path(__import__("tempfile").mkdtemp(prefix="nf-web-schema-")) / "index.db")
+_DIR = tempfile.mkdtemp(prefix="nf-web-schema-")  # the schema's app exists at import: so does its index
+atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
+INDEX = embedded_index(Path(_DIR) / "index.db")
 schema = schemathesis.openapi.from_asgi("/openapi.json", app_over(INDEX, semantic_available=False))
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]

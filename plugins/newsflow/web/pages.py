@@ -94,7 +94,7 @@ def article_page(request: Request, doc_id: str, index: Index) -> HTMLResponse:
                   other=sorted((k, v) for k, v in doc.items() if k not in shown and v not in (None, [], {}, "")))
 
 
-@router.get("/entity/{kind}/{name}", response_class=HTMLResponse)
+@router.get("/entity/{kind}/{name:path}", response_class=HTMLResponse)
 def entity_page(request: Request, kind: str, name: str, index: Index) -> HTMLResponse:
     line = timelines.timeline(index, kind, name)
     return render(request, "entity.html", line=line, field=timelines.field_of(kind),
