@@ -29,5 +29,6 @@ def test_query_facet_entity_page_and_map_in_chromium(tmp_path: Path) -> None:
     # the first timeline link of the faceted page: the people facet's top value
     assert seen["entity"].startswith("Jon Berg")
     assert seen["map_dots"] == "3" and float(seen["map_width"]) > 300  # Madrid, Valencia, Lisbon
+    assert seen["elsewhere"] == ""  # no tiles, fonts or scripts from anywhere else
     for name in ("search.png", "facet.png", "entity.png"):
         assert (out / name).stat().st_size > 10_000, name

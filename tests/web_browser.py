@@ -43,7 +43,8 @@ def serving(app: FastAPI) -> Iterator[str]:
 
 
 def walk(base: str, out: Path, query: str, facet_value: str) -> dict[str, str]:
-    """The walk through the page; returns what it saw (texts to assert on) and writes
+    """The walk through the page; returns what it saw (texts to assert on; ``elsewhere``: every
+    URL the browser requested outside ``base``) and writes
     ``search.png``, ``facet.png``, ``entity.png`` under ``out``."""
     from playwright.sync_api import sync_playwright
 
@@ -55,6 +56,8 @@ def walk(base: str, out: Path, query: str, facet_value: str) -> dict[str, str]:
             viewport={"width": 1280, "height": 900})
         try:
             page = browser.new_page()
+            requested: list[str] = []
+            page.on("request", lambda r: requested.append(r.url))
             page.goto(base + "/")
             page.get_by_label("query").fill(query)
             page.get_by_label("query").press("Enter")
@@ -75,6 +78,7 @@ def walk(base: str, out: Path, query: str, facet_value: str) -> dict[str, str]:
             box = page.get_by_test_id("map").bounding_box()
             seen["map_width"] = str(box["width"] if box else 0)
             page.screenshot(path=str(out / "entity.png"), full_page=True)
+            seen["elsewhere"] = " ".join(u for u in requested if not u.startswith(base + "/"))
         finally:
             browser.close()
     return seen

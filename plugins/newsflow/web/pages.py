@@ -36,7 +36,8 @@ templates.globals.update(entity_url=links.entity_url, article_url=links.article_
                          search_url=links.search_url, highlighted=links.highlighted,
                          world_path=charts.world_path, MAP_W=charts.MAP_W, MAP_H=charts.MAP_H,
                          HIST_W=charts.HIST_W, HIST_H=charts.HIST_H, LABELS=LABELS,
-                         KIND_OF_FIELD=timelines.KIND_OF_FIELD)
+                         KIND_OF_FIELD=timelines.KIND_OF_FIELD,
+                         STORIES="story_id" in FACET_FIELDS)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
