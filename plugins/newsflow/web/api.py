@@ -129,7 +129,8 @@ def document(doc_id: str, index: Index) -> dict[str, Any]:
     return doc
 
 
-@router.get("/entities/{kind}/{name:path}", response_model=TimelineOut, responses=ERRORS,
+@router.get("/entities/{kind}/{name:path}", response_model=TimelineOut,
+            responses={**ERRORS, 404: {"model": ErrorOut, "description": "No such route (a name with a line break)"}},
             summary="An entity's timeline: mentions per day, co-occurring entities, quotes, places")
 def entity(kind: Literal["person", "organization", "place"], name: str, index: Index) -> dict[str, Any]:
     return timelines.timeline(index, kind, name).as_dict()
