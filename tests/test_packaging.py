@@ -77,6 +77,9 @@ def test_plain_install_carries_its_runtime_data(tmp_path: Path) -> None:
     assert installed.returncode == 0, installed.stderr[-2000:]
     assert not (site / "newsflow" / "seeds").is_symlink()
     assert (site / "newsflow" / "seeds" / "elasticsearch" / "index-template.json").is_file()
+    # the search page's templates and world outline (newsflow serve)
+    assert (site / "newsflow" / "web" / "templates" / "search.html").is_file()
+    assert (site / "newsflow" / "web" / "data" / "world.json").is_file()
 
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()

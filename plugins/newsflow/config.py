@@ -213,6 +213,10 @@ class Settings:
     """Lease asked of a hub (it may grant another); renewed at 80% of the lease it granted."""
     websub_poll_interval: float = _setting(21_600.0, _at_least(0, SECONDS))
     """A feed with an active WebSub subscription is polled (as a fallback) at most this often."""
+    web_host: str = _setting("127.0.0.1", _not_blank)
+    """Address ``newsflow serve`` listens on (127.0.0.1: this machine only)."""
+    web_port: int = _setting(8770, _between(0, 65535))
+    """Port ``newsflow serve`` listens on (0: any free port)."""
     sitemap_max_depth: int = _setting(2, _between(0, 5))
     """Levels of sitemap indexes followed below a sitemap source (0: only the sitemap itself;
     2: an index of indexes of sitemaps)."""

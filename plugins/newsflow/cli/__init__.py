@@ -5,7 +5,8 @@ The Typer application and its shared options live in :mod:`newsflow.cli.root`; t
 are grouped by job: :mod:`~newsflow.cli.ingest` (run, retry, reprocess, demo),
 :mod:`~newsflow.cli.archive` (import-warc),
 :mod:`~newsflow.cli.reading` (search, show, stats, failures) and :mod:`~newsflow.cli.admin`
-(feeds, es, config), :mod:`~newsflow.cli.state` (state migrate), :mod:`~newsflow.cli.websub` (serve-websub), :mod:`~newsflow.cli.alerts` (alerts). :func:`main` (the console script) turns every error into one message
+(feeds, es, config), :mod:`~newsflow.cli.state` (state migrate), :mod:`~newsflow.cli.websub` (serve-websub),
+:mod:`~newsflow.cli.alerts` (alerts), :mod:`~newsflow.cli.serve` (serve). :func:`main` (the console script) turns every error into one message
 and an exit code (:mod:`~newsflow.cli.exits`).
 """
 
@@ -31,6 +32,7 @@ from newsflow.cli import websub  # noqa: F401
 
 # isort: split
 from newsflow.cli import alerts  # noqa: F401
+from newsflow.cli import serve  # noqa: F401
 
 # isort: split
 from newsflow.cli.exits import EXIT_BUG, crash_log, main

@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from newsflow.cli.root import JsonOpt, app, emit, err, out, settings_of, utc
-from newsflow.errors import QueryError
-from newsflow.index import FACET_FIELDS, SearchQuery, open_backend
+from newsflow.cli.root import JsonOpt, app, emit, err, out, settings_of
+from newsflow.index import SearchQuery, open_backend
+from newsflow.index.request import search_request
 from newsflow.render import (
     esc,
     looks_offline,
@@ -47,24 +47,9 @@ def search(
 ) -> None:
     """Full-text or semantic search with filters, facets, geo distance and highlights."""
     query = _query_text(words or [])
-    if sort not in ("relevance", "date"):
-        raise QueryError("--sort must be relevance or date")
-    if histogram not in (None, "day", "week", "month", "year"):
-        raise QueryError("--histogram must be day, week, month or year")
-    request = SearchQuery(
-        text=query,
-        filters=_filters(filter_ or []),
-        since=utc(since),
-        until=utc(until),
-        facets=tuple(facet or ()),
-        sort=sort,  # type: ignore[arg-type]
-        size=size,
-        offset=(max(page, 1) - 1) * size,
-        search_after=cursor,
-        histogram=histogram,  # type: ignore[arg-type]
-        near=_near(near),
-        mode=mode,  # type: ignore[arg-type]  # checked by the backend (fusion.check_mode)
-    )
+    request = search_request(query, filters=filter_ or [], facets=facet or [], since=since, until=until,
+                             sort=sort, size=size, page=page, cursor=cursor, histogram=histogram,
+                             near=near, mode=mode)
     with contextlib.closing(open_backend(settings_of(ctx))) as backend:
         result = backend.search(request)
     emit(result.as_dict(), as_json=as_json, text=lambda: print_search(out, query, result))
@@ -78,26 +63,6 @@ def _query_text(words: list[str]) -> str:
         if word.startswith("--") and not literal:
             raise typer.BadParameter(f"no such option {word} (to search for it, put it after --)", param_hint="QUERY")
     return " ".join(words)
-
-
-def _filters(pairs: list[str]) -> dict[str, tuple[str, ...]]:
-    filters: dict[str, list[str]] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key or not value:
-            raise QueryError(f"--filter {pair!r}: expected FIELD=VALUE, FIELD one of {', '.join(FACET_FIELDS)}")
-        filters.setdefault(key.strip(), []).append(value.strip())
-    return {k: tuple(v) for k, v in filters.items()}
-
-
-def _near(value: str | None) -> tuple[float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        lat, lon, km = (float(part) for part in value.split(","))
-    except ValueError as exc:
-        raise QueryError(f"--near {value!r}: expected LAT,LON,KM, e.g. 50.45,30.52,100") from exc
-    return lat, lon, km
 
 
 @app.command()

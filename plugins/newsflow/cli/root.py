@@ -7,7 +7,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ import typer
 
 from newsflow import pipeline
 from newsflow.config import Settings, load_settings
+from newsflow.index.request import utc as utc  # a date option read as UTC (shared with the web API)
 from newsflow.render import make_console, print_failures_brief, summary_table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="newsflow: RSS/Atom feeds → clean, enriched articles → a searchable index.")
@@ -37,11 +37,6 @@ def emit(data: Any, *, as_json: bool, text: Callable[[], None]) -> None:
         out.print_json(json.dumps(data))
     else:
         text()
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """A date option as given, read as UTC when it carries no zone."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @app.callback()
