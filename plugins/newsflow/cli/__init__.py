@@ -31,8 +31,10 @@ from newsflow.cli import state  # noqa: F401
 from newsflow.cli import websub  # noqa: F401
 
 # isort: split
-from newsflow.cli import alerts  # noqa: F401
-from newsflow.cli import serve  # noqa: F401
+from newsflow.cli import (
+    alerts,  # noqa: F401
+    serve,  # noqa: F401
+)
 
 # isort: split
 from newsflow.cli.exits import EXIT_BUG, crash_log, main

@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from newsflow.alerts import AlertsReport, SavedSearch, check_name, check_target, run_alerts
-from newsflow.cli.reading import _filters, _query_text
+from newsflow.cli.reading import _query_text
 from newsflow.cli.root import JsonOpt, app, emit, err, out, settings_of
 from newsflow.config import Settings
+from newsflow.index.request import parse_filters
 from newsflow.render import esc
 from newsflow.state import StateStore
 
@@ -37,7 +38,7 @@ def add(
     """Save a search; from now on each newly indexed document it matches is delivered once."""
     if not to:
         raise typer.BadParameter("give where matches go: --to URL or --to FILE.jsonl", param_hint="--to")
-    saved = SavedSearch(text=_query_text(words or []), filters=_filters(filter_ or []), mode=mode,  # type: ignore[arg-type]
+    saved = SavedSearch(text=_query_text(words or []), filters=parse_filters(filter_ or []), mode=mode,  # type: ignore[arg-type]
                         **({} if min_score is None else {"min_score": min_score})).check()
     target = check_target(to)
     with _state(ctx) as state:
