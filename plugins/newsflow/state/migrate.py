@@ -10,9 +10,9 @@ rows go over as they are (SQLite's 0/1 flags become booleans).
   ``merge=True``: then each source row replaces the target's row with the same key (an
   article's or alias's URL, a failure's stage and URL, a host, a robots origin, a feed URL,
   a SimHash's doc id, a WebSub subscription's feed URL, a sitemap URL, an alert's name, a delivery's alert and
-  doc id, a story article's doc id or a thread's id;
-  story decisions are appended) and rows only the
-  target has are kept; merged failures take new ids.
+  doc id, a story article's doc id, a thread's id, a story decision's document, thread, action
+  and time; merged failures and decisions take new ids) and rows only the
+  target has are kept.
   Merging the same source again changes nothing (idempotent).
 """
 
@@ -54,7 +54,7 @@ TABLES = (
     Copied("alert_deliveries", ("alert", "doc_id"), order="found_at, alert, doc_id"),
     Copied("story_articles", ("doc_id",), order="seen_at, doc_id"),
     Copied("stories", ("story_id",), order="story_id"),
-    Copied("story_decisions", ("id",), drop_on_merge=("id",), order="id"),
+    Copied("story_decisions", ("doc_id", "story_id", "action", "decided_at"), drop_on_merge=("id",), order="id"),
 )
 """Every state table, in copy order (the SimHash clusters are copied when the file has them)."""
 

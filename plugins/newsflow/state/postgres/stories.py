@@ -48,7 +48,8 @@ DDL = (
         story_id text NOT NULL,
         action text NOT NULL,
         evidence text NOT NULL,
-        decided_at double precision NOT NULL
+        decided_at double precision NOT NULL,
+        UNIQUE (doc_id, story_id, action, decided_at)
     )""",
     "CREATE INDEX story_decisions_doc ON story_decisions (doc_id)",
 )

@@ -58,7 +58,8 @@ DECISIONS = Table(
         story_id TEXT NOT NULL,
         action TEXT NOT NULL,
         evidence TEXT NOT NULL,
-        decided_at REAL NOT NULL
+        decided_at REAL NOT NULL,
+        UNIQUE (doc_id, story_id, action, decided_at)
     )""",
     indexes=("CREATE INDEX IF NOT EXISTS story_decisions_doc ON story_decisions (doc_id)",),
     times=("decided_at",),
