@@ -33,6 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from newsflow.postgres_db import is_postgres_url
 from newsflow.state.protocols import Database as StateDatabase
 from newsflow.state.reconnect import reconnecting, retrying
@@ -155,12 +157,19 @@ def features(a: StoredArticle | StoryItem) -> Features:
 
 class _Window:
     """The stored articles a batch is compared with (loaded once per batch over its time
-    span plus the window either side), kept in step with the batch's own writes."""
+    span plus the window either side), kept in step with the batch's own writes. Their
+    vectors are kept as one matrix, so that an article is compared with all of them at once
+    and :func:`link` runs only on the pairs that could pass it."""
 
     def __init__(self, table: StoriesTable, items: Sequence[StoryItem], rule: Rule) -> None:
         self.table, self.rule = table, rule
         self.rows: dict[str, StoredArticle] = {}
         self.feats: dict[str, Features] = {}
+        self.fresh: set[str] = set()
+        """Articles this batch stored: compared one by one (the matrix holds those loaded)."""
+        self._matrix: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.floor = min(rule.similarity, rule.min_similarity, rule.same_language_similarity) - 1e-4
+        """No pair of vectors less similar than this can be linked (less a rounding margin)."""
         if items:
             low = min(i.seen_at for i in items) - rule.window_seconds
             high = max(i.seen_at for i in items) + rule.window_seconds
@@ -171,21 +180,46 @@ class _Window:
         self.rows[row.doc_id] = row
         self.feats[row.doc_id] = features(row)
 
-    def candidates(self, item: StoryItem) -> list[StoredArticle]:
+    def _arrays(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """(doc ids, their times, whether each has a vector, the vectors as rows; zeros for none)."""
+        if self._matrix is None:
+            ids = list(self.feats)
+            vectors = [self.feats[d].vector for d in ids]
+            matrix = np.zeros((len(ids), len(next((v for v in vectors if v is not None), ()))), dtype=np.float32)
+            for n, vector in enumerate(vectors):
+                if vector is not None and len(vector) == matrix.shape[1]:
+                    matrix[n] = vector
+            self._matrix = (ids, np.array([self.feats[d].seen_at for d in ids], dtype=np.float64),
+                            np.array([v is not None for v in vectors], dtype=bool), matrix)
+        return self._matrix
+
+    def candidates(self, item: StoryItem, mine: Features) -> list[StoredArticle]:
+        """The stored articles ``item`` could be linked to: its copies, and those within the
+        window that are close enough in meaning (or lack a vector, or it does)."""
         found = {r.doc_id: r for r in self.table.in_cluster(item.cluster_id)}
-        for row in self.rows.values():
-            if abs(row.seen_at - item.seen_at) <= self.rule.window_seconds:
-                found[row.doc_id] = row
+        ids, times, has_vector, matrix = self._arrays()
+        if ids:
+            possible = np.abs(times - item.seen_at) <= self.rule.window_seconds
+            if mine.vector is not None and matrix.shape[1] == len(mine.vector):
+                possible &= ~has_vector | (matrix @ mine.vector >= self.floor)
+            for n in np.flatnonzero(possible):
+                if ids[n] in self.rows:  # not removed since
+                    found[ids[n]] = self.rows[ids[n]]
+        for doc_id in self.fresh:
+            if doc_id in self.rows and abs(self.rows[doc_id].seen_at - item.seen_at) <= self.rule.window_seconds:
+                found[doc_id] = self.rows[doc_id]
         found.pop(item.doc_id, None)
         return [found[k] for k in sorted(found)]
 
     def feature(self, row: StoredArticle) -> Features:
         known = self.feats.get(row.doc_id)
-        return known if known is not None and self.rows[row.doc_id] == row else features(row)
+        return known if known is not None and self.rows[row.doc_id].fingerprint == row.fingerprint else features(row)
 
     def put(self, row: StoredArticle) -> None:
+        self._arrays()  # the matrix is of the articles loaded; this one is compared as fresh
         self.table.put(row)
         self._keep(row)
+        self.fresh.add(row.doc_id)
 
     def remove(self, doc_id: str) -> None:
         self.table.remove(doc_id)
@@ -243,7 +277,7 @@ def _join(window: _Window, item: StoryItem, out: Assignment, touched: set[str], 
     decision; returns its ``story_id``."""
     mine = features(item)
     best: dict[str, dict[str, Any]] = {}
-    for row in window.candidates(item):
+    for row in window.candidates(item, mine):
         evidence = link(mine, window.feature(row), window.rule)
         if evidence is None:
             continue
