@@ -213,3 +213,48 @@ def test_two_processes_in_opposite_orders_give_the_single_process_threads(
     with StoryStore(state_target) as store:
         assert store.count() == len(items)
         assert store.story_ids([i.doc_id for i in items]) == reference
+
+
+def test_a_version_8_state_file_gains_the_story_tables_and_keeps_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    from newsflow.state import SCHEMA_VERSION
+
+    path = tmp_path / "state.db"
+    store = StateStore(path)
+    store.store_robots("http://a.test", 200, "User-agent: *", ttl=3600)
+    store.close()
+    with sqlite3.connect(path) as raw:  # as the version-8 newsflow left it
+        for table in ("story_articles", "stories", "story_decisions"):
+            raw.execute(f"DROP TABLE {table}")
+        raw.execute("PRAGMA user_version = 8")
+    assert assign(str(path), [flood()[:2]]) == {"b-flood-en": "b-flood-en", "d-flood-de": "b-flood-en"}
+    store = StateStore(path)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+    finally:
+        store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+
+
+def test_a_version_5_postgres_database_gains_the_story_tables(pg_url: str) -> None:
+    import psycopg
+
+    from newsflow.state.postgres import MIGRATIONS
+
+    with psycopg.connect(pg_url, autocommit=True) as raw:  # as the version-5 newsflow created it
+        for version in (1, 2, 3, 4, 5):
+            for statement in MIGRATIONS[version]:
+                raw.execute(statement)
+        raw.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        raw.execute("INSERT INTO schema_version (version) VALUES (5)")
+        raw.execute("INSERT INTO robots VALUES ('http://a.test', 200, 'User-agent: *', 0, 1e12)")
+    assert assign(pg_url, [flood()[:2]]) == {"b-flood-en": "b-flood-en", "d-flood-de": "b-flood-en"}
+    store = StateStore(pg_url)
+    try:
+        assert store.robots("http://a.test") == (200, "User-agent: *")
+    finally:
+        store.close()
+    with psycopg.connect(pg_url) as raw:
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(6,)]
