@@ -45,8 +45,25 @@ def _article(doc_id: str, vector: bytes, hour: int, domain: str, language: str, 
     return article
 
 
-def test_a_merge_rewrites_the_story_id_of_documents_indexed_earlier(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path)
+@pytest.fixture(params=["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def index_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings whose index is an embedded file, or an alias of its own on the session's
+    Elasticsearch node (set up, and removed after the test)."""
+    if request.param == "embedded":
+        return Settings(data_dir=tmp_path)
+    from uuid import uuid4
+
+    from newsflow.index.elastic import ElasticBackend
+
+    es_url, client = request.getfixturevalue("es_url"), request.getfixturevalue("es_client")
+    alias = f"stories-{uuid4().hex[:8]}"
+    request.addfinalizer(lambda: client.indices.delete(index=f"{alias}-*", ignore_unavailable=True))
+    ElasticBackend(es_url, index_alias=alias, setup=True).close()
+    return Settings(data_dir=tmp_path, backend="elasticsearch", es_url=es_url, es_index=alias)
+
+
+def test_a_merge_rewrites_the_story_id_of_documents_indexed_earlier(index_settings: Settings) -> None:
+    settings = index_settings
     bridge = ((direction(5) + direction(6)) / np.sqrt(2)).astype(np.float32).tobytes()
     first = [_article("m-2", near(5, 0.9, 6), 8, "one.test", "en", "Ferry strike in Oslo"),
              _article("m-3", near(6, 0.9, 5), 9, "two.test", "de", "Fährstreik in Oslo")]
@@ -57,7 +74,13 @@ def test_a_merge_rewrites_the_story_id_of_documents_indexed_earlier(tmp_path: Pa
             index_articles(ctx, batch)
         assert ctx.summary.stage_seconds.get("stories", 0) > 0
     with open_backend(settings) as index:
-        assert {d["id"]: d["story_id"] for d in index.iter_documents()} == dict.fromkeys(("m-1", "m-2", "m-3"), "m-1")
+        docs = {doc_id: index.get(doc_id) for doc_id in ("m-1", "m-2", "m-3")}
+        assert {k: d["story_id"] if d else None for k, d in docs.items()} == dict.fromkeys(docs, "m-1")
+        if settings.backend == "elasticsearch":
+            from elasticsearch import Elasticsearch
+
+            with Elasticsearch(settings.es_url) as client:
+                client.indices.refresh(index=settings.es_index)
         result = search(index, facets=("story_id",))
         assert dict(result.facets["story_id"]) == {"m-1": 3}
 
