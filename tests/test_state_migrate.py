@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 
@@ -18,6 +19,7 @@ from newsflow.errors import ConfigError
 from newsflow.models import FeedEntry
 from newsflow.state import StateStore
 from newsflow.state.migrate import copy_state
+from newsflow.stories import StoryItem, StoryStore, assign_stories
 
 FEED = "http://paper.test/rss"
 
@@ -58,6 +60,8 @@ def fill(path: Path) -> None:
         state.close()
     with ClusterStore(path) as clusters:
         assign_clusters(clusters, [("doc1", 0xABCD, "2025-01-01T00:00:00Z"), ("doc4", 0xABCF, "2025-01-02T00:00:00Z")])
+    with StoryStore(path) as stories:  # a copy of doc1 (one cluster) joins its thread
+        assign_stories(stories, [story_item("doc1", "doc1", 0.0), story_item("doc4", "doc1", 3600.0)])
 
 
 def snapshot(target: str) -> dict[str, object]:
@@ -77,7 +81,14 @@ def snapshot(target: str) -> dict[str, object]:
         state.close()
     with ClusterStore(target) as clusters:
         data["clusters"] = [clusters.members("doc1"), clusters.count()]
+    with StoryStore(target) as stories:
+        data["stories"] = [stories.story_ids(["doc1", "doc4"]), stories.threads(), stories.decisions()]
     return data
+
+
+def story_item(doc_id: str, cluster_id: str, seconds: float) -> StoryItem:
+    return StoryItem(doc_id, cluster_id, 1_750_000_000.0 + seconds, "paper.test", "en", f"Item {doc_id}",
+                     ("Paris",), ("item",), np.ones(384, dtype=np.float32).tobytes(), f"key-{doc_id}")
 
 
 def test_every_table_arrives_with_its_meaning(tmp_path: Path, pg_url: str) -> None:
@@ -87,7 +98,7 @@ def test_every_table_arrives_with_its_meaning(tmp_path: Path, pg_url: str) -> No
     copied = copy_state(source, pg_url)
     assert copied == {"feeds": 1, "articles": 4, "failures": 2, "hosts": 1, "robots": 1, "aliases": 2,
                       "simhash_clusters": 2, "websub": 1, "sitemap_urls": 1,
-                      "alerts": 1, "alert_deliveries": 2}
+                      "alerts": 1, "alert_deliveries": 2, "story_articles": 2, "stories": 1, "story_decisions": 2}
     assert snapshot(pg_url) == before
     state = StateStore(pg_url)
     try:

@@ -238,6 +238,16 @@ class Settings:
     """POSTs of one match to a webhook per run (first try included) before it waits for the next run."""
     alert_retry_delay: float = _setting(1.0, _at_least(0, SECONDS))
     """Seconds before a webhook POST is tried again; doubles with each further attempt."""
+    story_window_hours: float = _setting(72.0, _above(0, " h"))
+    """Two articles further apart in time than this many hours are never linked into one story
+    thread (copies excepted); a thread is active while its last article is this recent."""
+    story_similarity: float = _setting(0.915, _between(0, 1))
+    """Embedding cosine similarity at which two articles are one story on their own."""
+    story_min_similarity: float = _setting(0.86, _between(0, 1))
+    """Embedding cosine similarity at which two articles in different languages that share a
+    person, organisation or place are one story."""
+    story_same_language_similarity: float = _setting(0.9, _between(0, 1))
+    """The same for two articles in one language (a multilingual model scores those higher)."""
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

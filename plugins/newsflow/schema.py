@@ -28,9 +28,11 @@ CLEANING = "cleaning"
 """Filled when the article is built from its feed entry and page (:mod:`newsflow.cleaning`)."""
 CLUSTERING = "clustering"
 """Filled by near-duplicate clustering after the extractors (:mod:`newsflow.clustering`)."""
+STORIES = "stories"
+"""Filled by the story-thread step after clustering (:mod:`newsflow.stories`)."""
 INDEX = "index"
 """Set by the index backend when it stores the document."""
-STAGES = (CLEANING, CLUSTERING, INDEX)
+STAGES = (CLEANING, CLUSTERING, STORIES, INDEX)
 """Fillers that are pipeline stages; any other filler is the name of an extractor."""
 
 
@@ -183,6 +185,8 @@ FIELDS: tuple[Field, ...] = (
     # -- later stages -------------------------------------------------------------------
     _f("cluster_id", "str", KEYWORD, CLUSTERING, facet=True,
        doc="smallest document id of the article's near-duplicate cluster"),
+    _f("story_id", "str", KEYWORD, STORIES, facet=True,
+       doc="smallest document id of the article's story thread across outlets (newsflow.stories)"),
     _f("indexed_at", "str", DATE, INDEX),
     _f("content_hash", "str", {"type": "keyword", "index": False}, INDEX, internal=True,
        doc="SHA-256 of the content, the Elasticsearch backend's change detector"),

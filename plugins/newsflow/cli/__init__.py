@@ -6,7 +6,8 @@ are grouped by job: :mod:`~newsflow.cli.ingest` (run, retry, reprocess, demo),
 :mod:`~newsflow.cli.archive` (import-warc),
 :mod:`~newsflow.cli.reading` (search, show, stats, failures) and :mod:`~newsflow.cli.admin`
 (feeds, es, config), :mod:`~newsflow.cli.state` (state migrate), :mod:`~newsflow.cli.websub` (serve-websub),
-:mod:`~newsflow.cli.alerts` (alerts), :mod:`~newsflow.cli.serve` (serve). :func:`main` (the console script) turns every error into one message
+:mod:`~newsflow.cli.alerts` (alerts), :mod:`~newsflow.cli.serve` (serve),
+:mod:`~newsflow.cli.stories` (stories). :func:`main` (the console script) turns every error into one message
 and an exit code (:mod:`~newsflow.cli.exits`).
 """
 
@@ -35,6 +36,9 @@ from newsflow.cli import (
     alerts,  # noqa: F401
     serve,  # noqa: F401
 )
+
+# isort: split
+from newsflow.cli import stories  # noqa: F401
 
 # isort: split
 from newsflow.cli.exits import EXIT_BUG, crash_log, main

@@ -31,6 +31,7 @@ from newsflow.pipeline.summary import NO_PROGRESS, Progress, RunSummary
 from newsflow.politeness import HostGate, HostPacer, RunStrikes
 from newsflow.robots import RobotsPolicy
 from newsflow.state import StateStore, owners
+from newsflow.stories import StoryStore
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Resources:
         """Per-host slots and pacing, shared with every process on the same state store."""
         self._robots: RobotsPolicy | None = None
         self._clusters: ClusterStore | None = None
+        self._stories: StoryStore | None = None
         self._archive: WarcArchive | None = None
         self._archive_lock = threading.Lock()
 
@@ -94,6 +96,13 @@ class Resources:
         if self._clusters is None:
             self._clusters = self._own(ClusterStore(self.settings.state_location))
         return self._clusters
+
+    @property
+    def stories(self) -> StoryStore:
+        """Story threads, kept in the state store's database."""
+        if self._stories is None:
+            self._stories = self._own(StoryStore(self.settings.state_location))
+        return self._stories
 
     @property
     def archive(self) -> WarcArchive | None:

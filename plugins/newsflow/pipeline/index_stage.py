@@ -4,17 +4,18 @@ clusters, write the documents to the index and settle their entries in the state
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from newsflow.clustering import assign_clusters
 from newsflow.errors import DocumentRejected, IndexUnavailable
 from newsflow.index import IndexReport
 from newsflow.models import Article
 from newsflow.pipeline.context import RunContext
+from newsflow.stories.step import assign_story_ids
 
 log = logging.getLogger(__name__)
 SYNC_ROUNDS = 5
-"""How often :func:`sync_cluster_ids` re-reads the state store after its own writes."""
+"""How often :func:`sync_ids` re-reads the state store after its own writes."""
 
 
 def identify(
@@ -40,7 +41,8 @@ def identify(
 
 def cluster(ctx: RunContext, articles: Sequence[Article]) -> None:
     """Give near-identical articles (syndication) their cluster's ``cluster_id`` (its smallest
-    member id, :mod:`newsflow.clustering`).
+    member id, :mod:`newsflow.clustering`), then each article its story thread's ``story_id``
+    (:mod:`newsflow.stories`).
 
     Runs after the extractors because it needs every article's ``simhash`` and the
     signatures of earlier runs; assignment is idempotent, so reprocessing is safe. Indexed
@@ -49,6 +51,13 @@ def cluster(ctx: RunContext, articles: Sequence[Article]) -> None:
     """
     with ctx.summary.timed("cluster"):
         _cluster(ctx, articles)
+    moved = assign_story_ids(ctx, articles)
+    if moved:
+        try:
+            sync_story_ids(ctx, {}, list(moved))
+        except IndexUnavailable as exc:
+            log.warning("could not rewrite the story_id of %d indexed documents whose thread merged or split: %s",
+                        len(moved), exc)
 
 
 def _cluster(ctx: RunContext, articles: Sequence[Article]) -> None:
@@ -75,39 +84,51 @@ def _cluster(ctx: RunContext, articles: Sequence[Article]) -> None:
 
 
 def sync_cluster_ids(ctx: RunContext, written: dict[str, str], others: Sequence[str] = ()) -> None:
-    """Make the ``cluster_id`` of indexed documents the state store's.
+    """Make the ``cluster_id`` of indexed documents the state store's (see :func:`sync_ids`)."""
+    sync_ids(ctx, "cluster_id", ctx.res.clusters.cluster_ids, written, others)
 
-    ``written``: doc id → the ``cluster_id`` this process just wrote to the index;
-    ``others``: ids of indexed documents (of other batches) whose stored cluster changed.
+
+def sync_story_ids(ctx: RunContext, written: dict[str, str], others: Sequence[str] = ()) -> None:
+    """Make the ``story_id`` of indexed documents the state store's (see :func:`sync_ids`)."""
+    sync_ids(ctx, "story_id", ctx.res.stories.story_ids, written, others)
+
+
+def sync_ids(ctx: RunContext, field: str, stored: Callable[[list[str]], dict[str, str]],
+             written: dict[str, str], others: Sequence[str] = ()) -> None:
+    """Make ``field`` (``cluster_id``, ``story_id``) of indexed documents what the state store
+    says (``stored``: doc ids → their stored value).
+
+    ``written``: doc id → the value this process just wrote to the index;
+    ``others``: ids of indexed documents (of other batches) whose stored value changed.
     Documents whose index value differs from the state store's are upserted again with it,
     then the state is read again, up to :data:`SYNC_ROUNDS` times: a concurrent batch may
-    merge clusters between this process's assignment and its write, and each writer checks
-    its own writes after making them, so the last write of every document carries its final
-    id (ids only ever change in a committed transaction, before the writer that changed
+    merge clusters (threads) between this process's assignment and its write, and each writer
+    checks its own writes after making them, so the last write of every document carries its
+    final id (ids only ever change in a committed transaction, before the writer that changed
     them rewrites). Raises :class:`~newsflow.errors.IndexUnavailable` from the index.
     """
     backend = ctx.res.backend
     pending = dict(written)
     unknown = list(others)
     for _ in range(SYNC_ROUNDS):
-        state = ctx.res.clusters.cluster_ids([*pending, *unknown])
+        state = stored([*pending, *unknown])
         stale = []
         for doc_id in unknown:
             doc = backend.get(doc_id)
-            if doc is not None and doc_id in state and doc.get("cluster_id") != state[doc_id]:
-                stale.append({**doc, "cluster_id": state[doc_id]})
+            if doc is not None and doc_id in state and doc.get(field) != state[doc_id]:
+                stale.append({**doc, field: state[doc_id]})
         stale_ids = {d["id"] for d in stale}
         for doc_id, value in pending.items():
             if doc_id in state and state[doc_id] != value and doc_id not in stale_ids:
                 doc = backend.get(doc_id)
                 if doc is not None:
-                    stale.append({**doc, "cluster_id": state[doc_id]})
+                    stale.append({**doc, field: state[doc_id]})
         if not stale:
             return
         backend.upsert(stale)
-        pending = {d["id"]: d["cluster_id"] for d in stale}
+        pending = {d["id"]: d[field] for d in stale}
         unknown = []
-    log.warning("cluster ids of %d documents still moving after %d rounds", len(pending), SYNC_ROUNDS)
+    log.warning("%s of %d documents still moving after %d rounds", field, len(pending), SYNC_ROUNDS)
 
 
 def index_articles(ctx: RunContext, articles: Sequence[Article], entry_urls: dict[str, list[str]] | None = None) -> None:
@@ -124,12 +145,13 @@ def index_articles(ctx: RunContext, articles: Sequence[Article], entry_urls: dic
                     ctx.fail_article("index", url, exc)
             return
         settle(ctx, report, keys)
-        written = {a.id: str(a.enrichments["cluster_id"]) for a in articles if a.enrichments.get("cluster_id")}
-        if written:
-            try:
-                sync_cluster_ids(ctx, written)
-            except IndexUnavailable as exc:
-                log.warning("could not check the cluster_id of %d documents just indexed: %s", len(written), exc)
+        for field, sync in (("cluster_id", sync_cluster_ids), ("story_id", sync_story_ids)):
+            written = {a.id: str(a.enrichments[field]) for a in articles if a.enrichments.get(field)}
+            if written:
+                try:
+                    sync(ctx, written)
+                except IndexUnavailable as exc:
+                    log.warning("could not check the %s of %d documents just indexed: %s", field, len(written), exc)
 
 
 def settle(ctx: RunContext, report: IndexReport, keys: dict[str, list[str]]) -> None:

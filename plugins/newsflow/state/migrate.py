@@ -10,8 +10,9 @@ rows go over as they are (SQLite's 0/1 flags become booleans).
   ``merge=True``: then each source row replaces the target's row with the same key (an
   article's or alias's URL, a failure's stage and URL, a host, a robots origin, a feed URL,
   a SimHash's doc id, a WebSub subscription's feed URL, a sitemap URL, an alert's name, a delivery's alert and
-  doc id) and rows only the
-  target has are kept; merged failures take new ids.
+  doc id, a story article's doc id, a thread's id, a story decision's document, thread, action
+  and time; merged failures and decisions take new ids) and rows only the
+  target has are kept.
   Merging the same source again changes nothing (idempotent).
 """
 
@@ -51,6 +52,9 @@ TABLES = (
     Copied("sitemap_urls", ("url",)),
     Copied("alerts", ("name",), order="name"),
     Copied("alert_deliveries", ("alert", "doc_id"), order="found_at, alert, doc_id"),
+    Copied("story_articles", ("doc_id",), order="seen_at, doc_id"),
+    Copied("stories", ("story_id",), order="story_id"),
+    Copied("story_decisions", ("doc_id", "story_id", "action", "decided_at"), drop_on_merge=("id",), order="id"),
 )
 """Every state table, in copy order (the SimHash clusters are copied when the file has them)."""
 
@@ -133,7 +137,7 @@ def _row(row: sqlite3.Row, columns: Sequence[str], flags: Sequence[str]) -> tupl
 
 def _reset_sequences(conn: Any) -> None:
     """After copying ids, new rows must not reuse them: each identity column continues past its maximum."""
-    for table, column in (("failures", "id"), ("aliases", "seq")):
+    for table, column in (("failures", "id"), ("aliases", "seq"), ("story_decisions", "id")):
         conn.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
             f" coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)"

@@ -21,6 +21,7 @@ from newsflow.state.postgres import (
     hosts,
     robots_cache,
     sitemap_urls,
+    stories,
     websub,
 )
 from newsflow.state.postgres.schema import SCHEMA_VERSION, migrations, open_schema
@@ -28,13 +29,13 @@ from newsflow.state.tables.bundle import Tables
 
 TABLES = (
     "feeds", "articles", "failures", "hosts", "robots", "aliases", "simhash_clusters", "websub", "sitemap_urls",
-    "alerts", "alert_deliveries",
+    "alerts", "alert_deliveries", "story_articles", "stories", "story_decisions",
 )
 """Every state table (the order they are created and copied in)."""
 
 MIGRATIONS = migrations(
     [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL],
-    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL, 5: alerts.DDL},
+    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL, 5: alerts.DDL, 6: stories.DDL},
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"

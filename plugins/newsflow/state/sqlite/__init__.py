@@ -23,6 +23,7 @@ from newsflow.state.sqlite import (
     hosts,
     robots_cache,
     sitemap_urls,
+    stories,
     websub,
 )
 from newsflow.state.sqlite.schema import SCHEMA_VERSION, open_schema
@@ -32,6 +33,7 @@ TABLES = (
     feeds.TABLE, articles.TABLE, failures.TABLE, hosts.TABLE, robots_cache.TABLE, aliases.TABLE,
     host_slots.SLOTS, host_slots.PACE, websub.TABLE, sitemap_urls.TABLE,
     alerts.ALERTS, alerts.DELIVERIES,
+    *stories.TABLES,
 )
 """Every table of the state file (the order they are created in)."""
 

@@ -16,7 +16,9 @@ Each table module declares its :class:`Table` (DDL, indexes, time columns) besid
 - version 6 → 7 added the ``sitemap_urls`` table (each URL a sitemap listed and its newest
   ``<lastmod>``): created, the others are left as they are;
 - version 7 → 8 added the ``alerts`` and ``alert_deliveries`` tables (saved searches and the
-  log of what each delivered): created, the others are left as they are.
+  log of what each delivered): created, the others are left as they are;
+- version 8 → 9 added the story-thread tables ``story_articles``, ``stories`` and
+  ``story_decisions`` (:mod:`newsflow.stories`): created.
 
 A migration is one ``BEGIN IMMEDIATE`` transaction that re-reads the version first, so two
 processes opening an old file at once migrate it once; a file newer than this code is refused.
@@ -32,7 +34,7 @@ from newsflow.errors import ConfigError
 from newsflow.sqlite_db import transaction
 from newsflow.state import clock, tables
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 @dataclass(frozen=True, slots=True)
