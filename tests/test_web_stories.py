@@ -1,11 +1,13 @@
 """Story threads in the web app: the Story facet shows thread titles (read from the state
 store, never written; ids when it cannot be read), ``/stories`` lists threads and links each
 to its articles in time order, ``/api/stories`` answers what ``newsflow stories --json``
-prints. The index and state store come from the pipeline's index stage (tests/web_stories.py)."""
+prints. The index and state store come from the pipeline's index stage (tests/web_stories.py)
+and, once, from a whole pipeline run over the demo corpus."""
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -16,12 +18,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import make_settings
 from fastapi.testclient import TestClient
 from test_cli import cli
 from web_stories import BRIDGE, FERRY, story_app, story_settings
 
+from newsflow import pipeline
 from newsflow.config import Settings
+from newsflow.demo_server import DemoServer
 from newsflow.index import open_backend
+from newsflow.models import FeedSource
 from newsflow.web.app import create_app
 from newsflow.web.stories import StorySource
 
@@ -134,3 +140,26 @@ def test_newsflow_serve_reads_the_threads_of_its_settings(settings: Settings) ->
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_demo_corpus_s_threads_on_the_page(tmp_path: Path, demo_server: DemoServer,
+                                               demo_feeds: list[FeedSource]) -> None:
+    """A whole pipeline run over the demo corpus: its threads (one told in three languages)
+    are listed as ``newsflow stories --all --json`` lists them, titled in the facet, and each
+    opens its articles."""
+    settings = make_settings(tmp_path)
+    pipeline.run(settings, feeds=demo_feeds)
+    want = json.loads(cli(settings, "stories", "--all", "--json").stdout)["threads"]
+    assert any(len(t["languages"]) >= 3 for t in want), want
+    with TestClient(story_app(settings), raise_server_exceptions=False) as c:
+        assert c.get("/api/stories?all=true").json()["threads"] == want
+        listing = c.get("/stories?all=true").text
+        assert re.findall(r'data-story="([^"]+)"', listing) == [t["story_id"] for t in want]
+        facet = c.get("/").text.split('data-facet="story_id"')[1].split("</section>")[0]
+        for t in want:
+            assert f"{html.escape(t['title'])}</span>" in facet, t["title"]
+            page = c.get(f"/api/search?filter=story_id%3D{t['story_id']}&sort=date&size=100").json()
+            assert page["total"] == t["size"]
+            assert sorted({h["document"]["language"] for h in page["hits"]}) == t["languages"]
+            dates = [h["document"]["published_at"] for h in page["hits"]]
+            assert dates == sorted(dates, reverse=True)
