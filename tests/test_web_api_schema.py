@@ -13,11 +13,16 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 from web_app import app_over, embedded_index
+from web_stories import story_settings
+
+from newsflow.web.stories import StorySource
 
 _DIR = tempfile.mkdtemp(prefix="nf-web-schema-")  # the schema's app exists at import: so does its index
 atexit.register(shutil.rmtree, _DIR, ignore_errors=True)
 INDEX = embedded_index(Path(_DIR) / "index.db")
-schema = schemathesis.openapi.from_asgi("/openapi.json", app_over(INDEX, semantic_available=False))
+THREADS = story_settings(Path(_DIR) / "stories")  # its state store's threads
+STORIES = StorySource(THREADS.state_location, THREADS.story_window_hours)
+schema = schemathesis.openapi.from_asgi("/openapi.json", app_over(INDEX, semantic_available=False, stories=STORIES))
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance]
 
@@ -30,7 +35,7 @@ def test_the_api_keeps_to_its_schema(case: schemathesis.Case) -> None:
 
 def test_the_schema_covers_the_api() -> None:
     paths = set(schema.raw_schema["paths"])
-    assert paths == {"/api/search", "/api/documents/{doc_id}", "/api/entities/{kind}/{name}"}, paths
+    assert paths == {"/api/search", "/api/documents/{doc_id}", "/api/entities/{kind}/{name}", "/api/stories"}, paths
 
 
 @pytest.mark.parametrize("query", ["q=%00", "q=%ff%fe", "filter=persons%3D%00", "q=%22%22%22-",

@@ -1,5 +1,6 @@
 """The search page in a real browser: Debian's chromium driven by Playwright types a query,
-clicks a facet, opens an entity page and sees its map. Screenshots go to
+clicks a facet, opens an entity page and sees its map, then opens the story threads and one
+thread's articles. Screenshots go to
 ``$NEWSFLOW_SCREENSHOTS`` (else the test's tmp dir). Without chromium or Playwright the test
 skips on a developer's machine and fails under CI (tests/ci.py)."""
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from ci import unavailable
 from web_app import app_over, embedded_index
-from web_browser import CHROMIUM, serving, walk
+from web_browser import CHROMIUM, serving, walk, walk_stories
+from web_stories import story_app, story_settings
 
 
 def test_query_facet_entity_page_and_map_in_chromium(tmp_path: Path) -> None:
@@ -31,4 +33,12 @@ def test_query_facet_entity_page_and_map_in_chromium(tmp_path: Path) -> None:
     assert seen["map_dots"] == "3" and float(seen["map_width"]) > 300  # Madrid, Valencia, Lisbon
     assert seen["elsewhere"] == ""  # no tiles, fonts or scripts from anywhere else
     for name in ("search.png", "facet.png", "entity.png"):
+        assert (out / name).stat().st_size > 10_000, name
+    with serving(story_app(story_settings(tmp_path / "stories"))) as base:
+        story = walk_stories(base, out)
+    assert story["threads"] == "Ferry crews strike in Bergen | Old bridge closed for repairs in Bergen"
+    assert story["total"] == "3 articles" and story["chips"] == "story: Ferry crews strike in Bergen ✕"
+    assert story["hits"] == ("Grève des équipages de ferry à Bergen | Fährpersonal streikt in Bergen"
+                             " | Ferry crews strike in Bergen")  # newest first
+    for name in ("stories.png", "story.png"):
         assert (out / name).stat().st_size > 10_000, name

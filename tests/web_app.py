@@ -10,6 +10,7 @@ from web_corpus import docs
 
 from newsflow.index.embedded import EmbeddedBackend
 from newsflow.web.app import create_app
+from newsflow.web.stories import StorySource
 
 
 def embedded_index(path: Path) -> Path:
@@ -20,5 +21,6 @@ def embedded_index(path: Path) -> Path:
     return path
 
 
-def app_over(path: Path, *, semantic_available: bool | None = None) -> FastAPI:
-    return create_app(functools.partial(EmbeddedBackend, path), semantic_available=semantic_available)
+def app_over(path: Path, *, semantic_available: bool | None = None, stories: StorySource | None = None) -> FastAPI:
+    return create_app(functools.partial(EmbeddedBackend, path), semantic_available=semantic_available,
+                      stories=stories)

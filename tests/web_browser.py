@@ -1,5 +1,6 @@
 """Drive Debian's chromium with Playwright (never a browser Playwright downloads) through the
-search page: type a query, click a facet, open an entity page, see its map. Used by
+search page: type a query, click a facet, open an entity page, see its map; open the story
+threads and one thread's articles. Used by
 ``tests/test_web_browser.py`` and, over the demo index, to make the README's screenshots::
 
     python tests/web_browser.py INDEX_FILE OUT_DIR "QUERY" FACET_VALUE
@@ -79,6 +80,35 @@ def walk(base: str, out: Path, query: str, facet_value: str) -> dict[str, str]:
             seen["map_width"] = str(box["width"] if box else 0)
             page.screenshot(path=str(out / "entity.png"), full_page=True)
             seen["elsewhere"] = " ".join(u for u in requested if not u.startswith(base + "/"))
+        finally:
+            browser.close()
+    return seen
+
+
+def walk_stories(base: str, out: Path) -> dict[str, str]:
+    """Open ``/stories`` from the search page's header, click the first thread and see its
+    articles; returns what it saw and writes ``stories.png`` and ``story.png`` under ``out``."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    seen: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="nf-chromium-") as profile, sync_playwright() as pw:
+        browser = pw.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), args=ARGS, headless=True,
+            viewport={"width": 1280, "height": 900})
+        try:
+            page = browser.new_page()
+            page.goto(base + "/")
+            page.locator("header a", has_text="Stories").click()
+            page.wait_for_url("**/stories")
+            seen["threads"] = " | ".join(page.locator("article.thread h2").all_inner_texts())
+            page.screenshot(path=str(out / "stories.png"), full_page=True)
+            page.locator("article.thread h2 a").first.click()
+            page.wait_for_url("**filter=story_id*")
+            seen["total"] = page.get_by_test_id("total").inner_text()
+            seen["chips"] = " | ".join(page.locator("a.chip").all_inner_texts())
+            seen["hits"] = " | ".join(page.locator("article.hit h2").all_inner_texts())
+            page.screenshot(path=str(out / "story.png"), full_page=True)
         finally:
             browser.close()
     return seen

@@ -24,20 +24,22 @@ def serve(
     port: Annotated[int | None, typer.Option(
         min=0, max=65535, help="Port to listen on (default: the web_port setting, 8770; 0: any free port).")] = None,
 ) -> None:
-    """Serve the search page, entity timelines and the JSON API (/api, schema at /openapi.json).
+    """Serve the search page, entity timelines, story threads and the JSON API (/api, schema at /openapi.json).
 
     Read-only: nothing on the page or in the API changes the index.
     """
     import uvicorn
 
     from newsflow.web.app import create_app
+    from newsflow.web.stories import StorySource
 
     settings = settings_of(ctx)
     host = settings.web_host if host is None else host
     port = settings.web_port if port is None else port
     with contextlib.closing(open_backend(settings)) as index:  # fail here, not on the first page
         where = getattr(index, "path", None) or settings.es_url
-    web = create_app(functools.partial(open_backend, settings))
+    web = create_app(functools.partial(open_backend, settings),
+                     stories=StorySource(settings.state_location, settings.story_window_hours))
     try:
         sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:

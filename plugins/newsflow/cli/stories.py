@@ -10,25 +10,16 @@ from rich.table import Table
 
 from newsflow.cli.root import JsonOpt, app, emit, out, settings_of
 from newsflow.render import esc
-from newsflow.state.clock import to_iso
-from newsflow.state.tables.stories import Thread
 from newsflow.stories import StoryStore
-
-
-def thread_dict(t: Thread) -> dict[str, Any]:
-    """A thread as ``--json`` prints it: ``story_id``, ``title``, ``first_seen``/``last_seen``
-    (ISO 8601 UTC), ``size``, ``outlets``, ``languages``, ``entities`` (top names)."""
-    return {"story_id": t.story_id, "title": t.title, "first_seen": to_iso(t.first_seen),
-            "last_seen": to_iso(t.last_seen), "size": t.size, "outlets": list(t.outlets),
-            "languages": list(t.languages), "entities": list(t.entities)}
+from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, listing
 
 
 @app.command()
 def stories(
     ctx: typer.Context,
     all_: Annotated[bool, typer.Option("--all", help="Every thread, not only the active ones.")] = False,
-    min_size: Annotated[int, typer.Option(min=1, help="Only threads of at least this many articles.")] = 2,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many threads.")] = 50,
+    min_size: Annotated[int, typer.Option(min=1, help="Only threads of at least this many articles.")] = DEFAULT_MIN_SIZE,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many threads.")] = DEFAULT_LIMIT,
     as_json: JsonOpt = False,
 ) -> None:
     """Story threads across outlets: title, first/last seen, outlets, languages, size, top entities.
@@ -38,9 +29,7 @@ def stories(
     """
     settings = settings_of(ctx)
     with contextlib.closing(StoryStore(settings.state_location)) as store:
-        rows = (store.threads(min_size, limit) if all_
-                else store.active(settings.story_window_hours, min_size, limit))
-    data = {"threads": [thread_dict(t) for t in rows]}
+        data = listing(store.listed(settings.story_window_hours, all_=all_, min_size=min_size, limit=limit))
     emit(data, as_json=as_json, text=lambda: _print(data["threads"], all_))
 
 

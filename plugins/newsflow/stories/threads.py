@@ -41,6 +41,7 @@ from newsflow.state.reconnect import reconnecting, retrying
 from newsflow.state.tables.stories import Decision, StoredArticle, Thread
 from newsflow.state.tables.stories import Stories as StoriesTable
 from newsflow.stories.evidence import Features, Rule, as_vector, link
+from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, active_threads, listed_threads
 
 TOP_ENTITIES = 5
 """Names kept in a thread's summary."""
@@ -128,10 +129,14 @@ class StoryStore(AbstractContextManager["StoryStore"]):
         ``window_hours`` of the newest article stored (not of the clock: an archive
         ingested late still has active threads), latest first."""
         with self.db.locked():
-            newest = self.table.newest_seen()
-            if newest is None:
-                return []
-            return self.table.threads(newest - window_hours * 3600.0, min_size, limit)
+            return active_threads(self.table, window_hours, min_size, limit)
+
+    @reconnecting
+    def listed(self, window_hours: float, *, all_: bool = False, min_size: int = DEFAULT_MIN_SIZE,
+               limit: int = DEFAULT_LIMIT) -> list[Thread]:
+        """The threads ``newsflow stories`` lists (see :func:`~newsflow.stories.listing.listed_threads`)."""
+        with self.db.locked():
+            return listed_threads(self.table, window_hours=window_hours, all_=all_, min_size=min_size, limit=limit)
 
     @reconnecting
     def threads(self, min_size: int = 1, limit: int = 1000) -> list[Thread]:

@@ -4,6 +4,7 @@
 :mod:`~newsflow.web.api` holds the JSON API under ``/api`` (the same fields as
 ``newsflow search --json``), :mod:`~newsflow.web.pages` the server-rendered pages (Jinja2
 templates in ``templates/``), :mod:`~newsflow.web.charts` the inline SVG (date histogram, map
-on the shipped world outline ``data/world.json``) and :mod:`~newsflow.web.links` the page URLs.
-Every route only reads: there is no way to change the index from the app.
+on the shipped world outline ``data/world.json``), :mod:`~newsflow.web.links` the page URLs and
+:mod:`~newsflow.web.stories` the story threads read from the state store.
+Every route only reads: there is no way to change the index or the state store from the app.
 """

