@@ -122,6 +122,16 @@ def stories_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return stories.run(sizes)
 
 
+LATENCY_SIZES: list[tuple[int, ...]] = [(10_000, 100_000)]
+"""Index sizes of the ``search-latency`` section (``--latency-sizes``)."""
+
+
+def search_latency_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import search_latency
+
+    return search_latency.run(LATENCY_SIZES[0])
+
+
 SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "es-bulk": es_section,
     "quotes": quotes_section,
@@ -137,6 +147,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "websub": websub_section,
     "semantic": semantic_section,
     "stories": stories_section,
+    "search-latency": search_latency_section,
 }
 QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_en.yaml)",
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
@@ -159,6 +170,11 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
                       "same story ids; threading_ms = clustering and threading the 32 enriched articles",
            "semantic": "47 queries written for newsflow over the demo corpus (benchmarks/data/"
                        "semantic_queries.yaml), binary relevance; keyword = BM25 with every word required",
+           "search-latency": "a synthetic news corpus (benchmarks/synthetic_news.py: seeded, made-up words "
+                             "of 8 languages, Zipf-distributed words and facet values, random unit vectors as "
+                             "embeddings) on both backends; 36 faceted queries × 5 rounds per mode after a "
+                             "warm-up (benchmarks/search_latency.py); load_1m = the machine's 1-minute load "
+                             "average before and after the searches",
            "celery": "generated articles (the articles column; benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
                      "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
                      "load_1m = the machine's 1-minute load average (shared with other work) before and after "
@@ -207,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile-pages", type=int, default=200)
     parser.add_argument("--celery-articles", type=int, default=300,
                         help="generated articles of the celery section (its fixed Airflow overhead weighs less on more)")
+    parser.add_argument("--latency-sizes", default="10000,100000",
+                        help="index sizes of the search-latency section (each backend is loaded up to each in turn)")
     parser.add_argument("--without", default="",
                         help="comma-separated extractors left out of the 'all extractors' runs (e.g. embedding)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave README.md and results alone")
@@ -216,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.repeats = 1
     sizes = tuple(int(s) for s in args.sizes.split(","))
     CELERY_ARTICLES[0] = args.celery_articles
+    LATENCY_SIZES[0] = tuple(int(s) for s in args.latency_sizes.split(","))
     wanted = [name for name in args.only.split(",") if name and name not in args.skip.split(",")]
     unknown = set(wanted) - set(every)
     if unknown:

@@ -52,7 +52,8 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 DDL_SHA256 = {2: "df42f26e06c6b5b306fa700dd82034688ee9d1bee8b3084fff96cbf17a7f0d5d",
-              3: "69df76d983071ad6562f78d5965ad9c94b38539020924fbe7fc4a9fe336c67b4"}
+              3: "69df76d983071ad6562f78d5965ad9c94b38539020924fbe7fc4a9fe336c67b4",
+              4: "fd34ad4df63a299bd314ce9d8485dbef9fffac1ae74bbda8ff747f38778b94e1"}
 """The embedded index's DDL per schema version: a schema change that alters the physical
 tables must come with a new SCHEMA_VERSION (and a migration step) and a new line here."""
 

@@ -34,6 +34,7 @@ from newsflow.index.embedded_storage import (
     schema_version,
     translate,
 )
+from newsflow.index.embedded_vectors import VectorCache
 from newsflow.index.fusion import check_mode
 from newsflow.models import Document, iso, utcnow
 
@@ -53,6 +54,7 @@ class EmbeddedBackend:
         :class:`IndexUnavailable` is raised.
         """
         memory = str(path) == ":memory:"
+        self._vectors = VectorCache()
         self.path = str(path) if memory else str(Path(path).expanduser())
         if not memory:
             check_location(Path(self.path))
@@ -118,9 +120,12 @@ class EmbeddedBackend:
         """Write the documents in one transaction; unchanged ones are not rewritten."""
         report = IndexReport()
         indexed_at = iso(utcnow()) or ""
-        with self._transaction("writing documents", immediate=True):
-            for doc in documents:
-                self._upsert_one(doc, indexed_at, report)
+        try:
+            with self._transaction("writing documents", immediate=True):
+                for doc in documents:
+                    self._upsert_one(doc, indexed_at, report)
+        finally:
+            self._vectors.invalidate()
         return report
 
     def _upsert_one(self, doc: Any, indexed_at: str, report: IndexReport) -> None:
@@ -174,12 +179,15 @@ class EmbeddedBackend:
         """Remove documents (facets and FTS rows go with them); returns how many existed."""
         ids = list(dict.fromkeys(doc_ids))
         removed = 0
-        with self._transaction("deleting documents", immediate=True):
-            for start in range(0, len(ids), _BATCH):
-                chunk = ids[start:start + _BATCH]
-                marks = ", ".join("?" * len(chunk))
-                cur = self._conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
-                removed += cur.rowcount
+        try:
+            with self._transaction("deleting documents", immediate=True):
+                for start in range(0, len(ids), _BATCH):
+                    chunk = ids[start:start + _BATCH]
+                    marks = ", ".join("?" * len(chunk))
+                    cur = self._conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
+                    removed += cur.rowcount
+        finally:
+            self._vectors.invalidate()
         return removed
 
     # -- reads ------------------------------------------------------------------------
@@ -231,7 +239,7 @@ class EmbeddedBackend:
         if query.mode != "keyword":
             vector = semantic.embed_query(query.text)
             with self._transaction("searching"):
-                return embedded_semantic.run(self._conn, query, vector)
+                return embedded_semantic.run(self._conn, query, vector, self._vectors)
         p = plan(query)
         with self._transaction("searching"):
             return embedded_search.run(self._conn, p, query)

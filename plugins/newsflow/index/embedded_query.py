@@ -119,8 +119,14 @@ def _filter_values(values: Iterable[str] | str) -> tuple[str, ...]:
     return (values,) if isinstance(values, str) else tuple(str(v) for v in values)
 
 
-def _conditions(query: SearchQuery, text: TextQuery) -> tuple[list[str], list[Any]]:
-    """SQL conditions on ``d`` (a ``documents`` row) for filters, dates and exclusions."""
+def _conditions(query: SearchQuery, text: TextQuery, *, per_row: bool = True
+                ) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``d`` (a ``documents`` row) for filters, dates and exclusions.
+
+    ``per_row``: each row the full-text match yields looks its filter values up (``EXISTS``);
+    otherwise the filters' own index rows pick the documents (``IN``), which is what a search
+    without full-text match wants (a scan of every document would look each one up).
+    """
     where: list[str] = []
     params: list[Any] = []
     for field, raw in sorted(query.filters.items()):
@@ -129,7 +135,9 @@ def _conditions(query: SearchQuery, text: TextQuery) -> tuple[list[str], list[An
             continue
         marks = ", ".join("?" * len(values))
         where.append("EXISTS (SELECT 1 FROM facets AS f WHERE f.doc_id = d.id "
-                     f"AND f.field = ? AND f.value IN ({marks}))")
+                     f"AND f.field = ? AND f.value IN ({marks}))" if per_row else
+                     "d.id IN (SELECT f.doc_id FROM facets AS f "
+                     f"WHERE f.field = ? AND f.value IN ({marks}))")
         params += [field, *values]
     if query.since is not None:
         where.append(f"d.{TIME_COLUMN} >= ?")
@@ -153,15 +161,15 @@ def _conditions(query: SearchQuery, text: TextQuery) -> tuple[list[str], list[An
     return where, params
 
 
-def plan(query: SearchQuery, *, positive: bool = True) -> Plan:
-    """Build the CTE selecting every document the query matches (with ``positive`` false,
-    ignoring the query text's positive terms: the candidates of a vector search)."""
+def plan(query: SearchQuery) -> Plan:
+    """Build the CTE selecting every document the query matches."""
     text = compile_text(query.text)
     where, params = _conditions(query, text)
-    if text.match is not None and positive:
+    if text.match is not None:
+        # documents_keys: the id and time of each full-text match without reading its body
         source = (f"SELECT d.rid, d.id, coalesce(d.{TIME_COLUMN}, '') AS pub, "
-                  f"bm25(documents_fts, {BM25_WEIGHTS}) AS rank "
-                  "FROM documents_fts JOIN documents AS d ON d.rid = documents_fts.rowid "
+                  f"bm25(documents_fts, {BM25_WEIGHTS}) AS rank FROM documents_fts "
+                  "JOIN documents AS d INDEXED BY documents_keys ON d.rid = documents_fts.rowid "
                   "WHERE documents_fts MATCH ?")
         params.insert(0, text.match)
     else:
@@ -169,6 +177,16 @@ def plan(query: SearchQuery, *, positive: bool = True) -> Plan:
                   "FROM documents AS d WHERE 1")
     sql = " AND ".join([source, *where])
     return Plan(f"WITH m AS MATERIALIZED ({sql}) ", tuple(params), text)
+
+
+def candidates(query: SearchQuery) -> tuple[str, tuple[Any, ...]] | None:
+    """SQL selecting, in row id order, the ``rid`` of every document the query's filters,
+    dates, distance and excluded terms let through (not its positive terms: the candidates
+    of a vector search); ``None`` when nothing narrows them down (every document)."""
+    where, params = _conditions(query, compile_text(query.text), per_row=False)
+    if not where:
+        return None
+    return f"SELECT d.rid FROM documents AS d WHERE {' AND '.join(where)} ORDER BY d.rid", tuple(params)
 
 
 def order_by(sort: str) -> str:

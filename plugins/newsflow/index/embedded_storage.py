@@ -6,7 +6,9 @@ Layout (:data:`DDL`, versioned with ``PRAGMA user_version``):
   :data:`~newsflow.schema.TIME_FIELD` as a column. The full-text fields of
   :data:`~newsflow.schema.SEARCHED_FIELDS` (``title``, ``text``) are *generated* columns over
   that JSON, so the article text is stored once and the FTS index reads it from there (an
-  external-content FTS5 table, kept in step by triggers).
+  external-content FTS5 table, kept in step by triggers). ``documents_keys`` repeats the
+  short columns by row id, so a search reads a match's id and time without stepping through
+  the overflow pages of its JSON body (the columns after ``body`` are stored behind it).
 * ``documents_fts`` is the FTS5 index over those fields; ``bm25()`` ranks, ``snippet()``
   and ``highlight()`` mark matches.
 * ``facets`` has one ``(doc_id, field, value)`` row per keyword value of every field in
@@ -33,7 +35,7 @@ from newsflow.errors import ConfigError, IndexUnavailable, NewsflowError
 from newsflow.models import iso, utcnow
 from newsflow.schema import SEARCHED_FIELDS, TIME_FIELD
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump together with a step in :func:`migrate` when :data:`DDL` changes."""
 
 TIME_COLUMN = TIME_FIELD
@@ -64,6 +66,7 @@ CREATE TABLE IF NOT EXISTS documents (
     indexed_at   TEXT NOT NULL{generated}
 );
 CREATE INDEX IF NOT EXISTS documents_{TIME_COLUMN} ON documents ({TIME_COLUMN});
+CREATE INDEX IF NOT EXISTS documents_keys ON documents (rid, id, {TIME_COLUMN}, indexed_at);
 
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5 (
     {cols},

@@ -1,0 +1,74 @@
+"""The embedded index's vectors as one float32 matrix held in memory, re-read only when the
+index has changed.
+
+Reading every ``vectors`` BLOB for each semantic or hybrid search cost ≈ 1.8 ms per thousand
+documents (180 ms at 10k); the matrix turns that into one numpy product over the candidates'
+rows. It holds :data:`~newsflow.index.embedded_documents.DIMS` float32 per document with a
+vector (1.5 KB: 150 MB at 100k documents) for as long as the backend is open.
+
+When it is stale: a write through the same backend (:meth:`VectorCache.invalidate`, called by
+``upsert`` and ``delete``) or a commit by any other connection or process, which SQLite's
+``PRAGMA data_version`` reports. The version is read inside the search's read transaction,
+after the snapshot has started, so the matrix always matches what the rest of the search sees.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+import numpy as np
+
+from newsflow.index.embedded_documents import DIMS
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """Every stored vector, in the order of the documents' row ids."""
+
+    rids: np.ndarray
+    """``(n,)`` int64: the ``documents.rid`` of each row, ascending."""
+    ids: list[str]
+    """The document id of each row."""
+    vectors: np.ndarray
+    """``(n, DIMS)`` float32 unit vectors."""
+
+    def rows(self, rids: np.ndarray) -> np.ndarray:
+        """Positions of the rows of ``rids`` (documents without a vector are left out)."""
+        if not len(self.rids):
+            return np.zeros(0, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.rids, rids), len(self.rids) - 1)
+        return pos[self.rids[pos] == rids]
+
+
+def read_matrix(conn: sqlite3.Connection) -> Matrix:
+    """Every vector of the index, read in one statement."""
+    rows = conn.execute(
+        "SELECT d.rid, d.id, v.vector FROM vectors AS v JOIN documents AS d ON d.id = v.doc_id "
+        "ORDER BY d.rid").fetchall()
+    vectors = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(len(rows), DIMS)
+    return Matrix(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)),
+                  [r[1] for r in rows], vectors.astype(np.float32))
+
+
+class VectorCache:
+    """One backend's :class:`Matrix`, kept while neither it nor another connection writes."""
+
+    def __init__(self) -> None:
+        self._matrix: Matrix | None = None
+        self._key: tuple[int, int] | None = None
+        self._writes = 0
+
+    def invalidate(self) -> None:
+        """Forget the matrix: this connection is writing (its own commits do not change
+        ``data_version``)."""
+        self._writes += 1
+        self._matrix = None
+
+    def matrix(self, conn: sqlite3.Connection) -> Matrix:
+        """The matrix of the snapshot ``conn``'s read transaction sees; call it inside one."""
+        conn.execute("SELECT 1 FROM documents LIMIT 1").fetchall()  # start the snapshot first
+        key = (int(conn.execute("PRAGMA data_version").fetchone()[0]), self._writes)
+        if self._matrix is None or key != self._key:
+            self._matrix, self._key = read_matrix(conn), key
+        return self._matrix
