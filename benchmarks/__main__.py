@@ -64,6 +64,12 @@ def fidelity_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return fidelity.run()
 
 
+def keywords_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
+    from benchmarks import keywords
+
+    return keywords.run()
+
+
 def input_size_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     from benchmarks import input_size
 
@@ -138,6 +144,7 @@ SECTIONS: dict[str, Callable[[tuple[int, ...]], list[dict[str, Any]]]] = {
     "quantities": quantities_section,
     "main-text": main_text_section,
     "fidelity": fidelity_section,
+    "keywords": keywords_section,
     "input-size": input_size_section,
     "entities": entities_section,
     "nlp-memory": nlp_memory_section,
@@ -153,6 +160,9 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "quantities": "English set written for newsflow (benchmarks/data/quantities_en.yaml)",
            "main-text": "800 real pages of ../shared/corpora/dates-dev (expected dates, no expected texts)",
            "fidelity": "pages of dates-dev (publication day as annotated by htmldate's evaluation)",
+           "keywords": "real pages of dates-dev (trafilatura's title + text), yake-rust (our keywords "
+                       "extractor) and the Python yake package side by side, top 10, one process; subsets "
+                       "by <html lang>",
            "input-size": "one synthetic page of short sentences per size (up to max_page_bytes), one core, "
                          "in-process, no time budget; growth = time at 5 MB / time at 1.25 MB (4 = linear, 1 = capped)",
            "entities": "our annotated paragraphs (benchmarks/data/entities_*.yaml), newsflow and the bare "

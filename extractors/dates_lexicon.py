@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from extractors.regex_guard import guarded
 from newsflow.langtags import normalize_language
 
 LEXICON_PATH = Path(__file__).parent / "data" / "dates.yaml"
@@ -65,7 +66,7 @@ _PAST_ENDINGS: dict[str, tuple[str, ...]] = {
 }
 
 ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-YEAR = re.compile(
+YEAR = guarded(
     r"\b(?:in|since|by|until|before|after|during|from|through|early|late|mid-?|en|depuis|"
     r"avant|après|im\s+jahr|seit|bis|ab|für|desde|hasta|nel|dal|fino\s+al|em|até|в|с|до)\s+"
     r"((?:19|20)\d{2})\b(?!\s*(?:%|[.,]\d))",
@@ -133,14 +134,14 @@ def patterns(lang: str) -> Patterns:
         ),
         month_year=re.compile(rf"\b(?=[{initials}])({month})\b\.?\s+((?:19|20)\d{{2}})\b",
                               re.IGNORECASE),
-        in_month=re.compile(
+        in_month=guarded(
             rf"\b(?:(last|next|this|early|late|mid-?|in|since|until|by|from|en|depuis|im|seit|"
             rf"bis|fin|début|ende|anfang|mitte|desde|hasta|a\s+finales\s+de|a\s+principios\s+de|"
             rf"a\s+fine|a\s+inizio|dal|fino\s+a|em|até|no\s+final\s+de|в|с|до|к)\s+)({month})\b"
             rf"(?:\s+(dernier|prochain|pasado|próximo|scorso|prossimo|passado))?",
             re.IGNORECASE,
         ),
-        weekday=re.compile(
+        weekday=guarded(
             rf"\b(?:(last|next|this|coming|past|vergangenen|letzten|kommenden|nächsten|diesen|"
             rf"pasado|próximo|próxima|passada|passado|scorso|prossimo|прошлый|прошлую|прошлое|"
             rf"следующий|следующую|следующее)\s+)?"
@@ -162,7 +163,7 @@ def relative_pattern(lang: str) -> tuple[re.Pattern[str], list[tuple[str, int]]]
     own = _LEXICON[lang]["relative"]
     rules = own if lang == "en" else own + _LEXICON["en"]["relative"]
     alternation = "|".join(f"(?P<r{i}>{p})" for i, (_, _, p) in enumerate(rules))
-    return re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE), [(k, n) for k, n, _ in rules]
+    return guarded(rf"\b(?:{alternation})\b", re.IGNORECASE), [(k, n) for k, n, _ in rules]
 
 
 @cache

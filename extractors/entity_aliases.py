@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from extractors.regex_guard import guarded
+
 ALIASES_PATH = Path(__file__).parent / "data" / "aliases.yaml"
 
 
@@ -64,8 +66,9 @@ def names_pattern(names: Iterable[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b")
 
 
-KNOWN_PERSON_PATTERN = names_pattern(KNOWN_PERSON_NAMES)
-"""Matches any of :data:`KNOWN_PERSON_NAMES` as whole words."""
+KNOWN_PERSON_PATTERN = guarded(names_pattern(KNOWN_PERSON_NAMES).pattern)
+"""Matches any of :data:`KNOWN_PERSON_NAMES` as whole words (behind a guard of their first
+letters: run over every article, it otherwise tries each name at each word)."""
 
 
 def known_entity(name: str) -> tuple[str, str] | None:

@@ -62,7 +62,7 @@ def join_organisations(text: str, items: list[tuple[int, int, str, str]], gaz: A
                   and " of " not in surface):
                 surface = f"{surface} of {country.name}"
         out.append((start, end, label, surface))
-    if gaz is not None:
+    if gaz is not None and "ministry" in text:  # what _MINISTRY needs (it scans on from every capital)
         for match in _MINISTRY.finditer(text):
             country = gaz.country_of_name(match.group("country").split(".")[-1].strip())
             if country is None:

@@ -26,6 +26,8 @@ import re
 import unicodedata
 from collections import Counter
 
+import numpy as np
+
 from extractors.base import Fields, bounded_text
 from extractors.registry import register_per_article
 from newsflow.models import Article
@@ -58,8 +60,9 @@ def shingles(words: list[str], size: int = SHINGLE) -> list[str]:
     return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
 
 
-def _hash64(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+def _digest(shingle: str) -> bytes:
+    """The shingle's 8-byte BLAKE2b digest (its 64-bit hash, big-endian)."""
+    return hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
 
 
 def simhash(text: str) -> int | None:
@@ -71,14 +74,14 @@ def simhash(text: str) -> int | None:
     if not counts:
         return None
     total = sum(counts.values())
-    # per bit position, how many shingles (with repeats) have that bit set; counted column
-    # by column over the 64-character binary strings, which keeps the loop in C
-    rows: list[str] = []
-    for shingle, count in counts.items():
-        rows.extend([format(_hash64(shingle), "064b")] * count)
+    # per bit position (most significant first), how many shingles, with repeats, have that
+    # bit set: the distinct shingles' 8-byte hashes as a matrix of bits, weighted by count
+    digests = b"".join(_digest(shingle) for shingle in counts)
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(len(counts), 8), axis=1)
+    ones = np.fromiter(counts.values(), dtype=np.int64, count=len(counts)) @ bits.astype(np.int64)
     value = 0
-    for column in zip(*rows, strict=True):
-        value = (value << 1) | (2 * column.count("1") > total)
+    for bit in (2 * ones > total).tolist():
+        value = (value << 1) | bit
     return value
 
 

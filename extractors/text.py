@@ -48,10 +48,11 @@ def _append(out: list[tuple[int, str]], para: str, base: int, start: int, end: i
 
 
 def _is_abbreviation(before: str) -> bool:
-    last = re.search(r"(\S+)$", before)
-    if not last:
+    """Whether the last word of ``before`` (the paragraph up to a full stop) is an
+    abbreviation; read from the right, so a long paragraph costs no more than a short one."""
+    if not before or before[-1].isspace():
         return False
-    word = last.group(1).lower().rstrip(".").lstrip("\"'“‘(«")
+    word = before.rsplit(maxsplit=1)[-1].lower().rstrip(".").lstrip("\"'“‘(«")
     if word in _ABBREVIATIONS:
         return True
     # an initial ("J. Smith") or a dotted acronym ("U.S.")

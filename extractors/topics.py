@@ -68,6 +68,8 @@ RELATIVE = 0.3
 MIN_SCORE = 0.05
 MAX_TOPICS = 5
 LANGUAGES = ("en", "fr", "de", "es", "it", "pt", "ru")
+MAX_MATCHES_KEPT = 100_000
+"""Tokens whose matches one lexicon keeps (≈ 12 MB; past it the memo starts again)."""
 
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
@@ -85,10 +87,14 @@ class Lexicon:
     phrases: dict[str, list[tuple[tuple[str, ...], bool, Entry]]] = field(default_factory=dict)
     """first word → (all words, last word is a prefix, entry)"""
     terms: int = 0
+    matches: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    """token → what :meth:`single` found for it (a token recurs across articles; every prefix
+    length was tried per token before), at most :data:`MAX_MATCHES_KEPT` tokens."""
 
     def add(self, topic: int, term: str, weight: float) -> None:
         entry = (topic, float(weight), self.terms)
         self.terms += 1
+        self.matches.clear()
         term = term.strip().lower()
         is_prefix = term.endswith("*")
         words = tuple(term.rstrip("*").split())
@@ -99,11 +105,17 @@ class Lexicon:
         else:
             self.words.setdefault(words[0], []).append(entry)
 
-    def single(self, token: str) -> list[Entry]:
-        found = list(self.words.get(token, ()))
-        for length, table in self.prefixes.items():
-            if len(token) >= length:
-                found.extend(table.get(token[:length], ()))
+    def single(self, token: str) -> tuple[Entry, ...]:
+        """The entries of the one-word terms and prefixes ``token`` matches."""
+        found = self.matches.get(token)
+        if found is None:
+            entries = list(self.words.get(token, ()))
+            for length, table in self.prefixes.items():
+                if len(token) >= length:
+                    entries.extend(table.get(token[:length], ()))
+            if len(self.matches) >= MAX_MATCHES_KEPT:
+                self.matches.clear()
+            found = self.matches[token] = tuple(entries)
         return found
 
     def known(self, token: str) -> bool:
