@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import re
 from xml.parsers import expat
+from xml.parsers.expat import XMLParserType
 
 from newsflow.errors import UnsafeFeed
 
@@ -120,11 +121,17 @@ def _scan(body: bytes, encoding: str | None, allow_doctype: bool) -> None:
     parser.ExternalEntityRefHandler = declaration("entities")
     parser.StartElementHandler = root
     try:
-        for start in range(0, len(body), CHUNK):
-            parser.Parse(body[start : start + CHUNK], False)
-        parser.Parse(b"", True)
+        parse_in_chunks(parser, body)
     except _Root:
         return
+
+
+def parse_in_chunks(parser: XMLParserType, body: bytes) -> None:
+    """Hand ``body`` to the expat ``parser`` :data:`CHUNK` bytes at a time, then end it.
+    Raises what the parser or its handlers raise (``expat.ExpatError`` on broken XML)."""
+    for start in range(0, len(body), CHUNK):
+        parser.Parse(body[start : start + CHUNK], False)
+    parser.Parse(b"", True)
 
 
 def transcoded(body: bytes) -> bytes | None:

@@ -21,7 +21,7 @@ from xml.parsers import expat
 from newsflow import jsonfeed
 from newsflow.fetching import Response
 from newsflow.urls import resolve_url
-from newsflow.xmlguard import CHUNK, is_transcode_error, transcoded
+from newsflow.xmlguard import is_transcode_error, parse_in_chunks, transcoded
 
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,<]*(?:\"[^\"]*\")?)*)")
 _REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.IGNORECASE)
@@ -107,9 +107,7 @@ def _read_links(body: bytes, encoding: str | None, found: dict[str, str]) -> Non
 
     parser.StartElementHandler = start
     try:
-        for offset in range(0, len(body), CHUNK):
-            parser.Parse(body[offset : offset + CHUNK], False)
-        parser.Parse(b"", True)
+        parse_in_chunks(parser, body)
     except _FeedLinksRead:
         return
 
