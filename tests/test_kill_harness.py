@@ -11,7 +11,8 @@ import kill_harness
 
 
 def test_every_boundary_names_a_pipeline_function() -> None:
-    assert set(kill_harness.BOUNDARIES) == {"after-poll", "mid-fetch", "before-index", "mid-index"}
+    assert set(kill_harness.BOUNDARIES) == {"after-poll", "mid-fetch", "before-index", "mid-index",
+                                            "alert-sent", "alert-appended"}
     for module_name, name, when in kill_harness.BOUNDARIES.values():
         function = getattr(importlib.import_module(module_name), name)
         assert inspect.isfunction(function), f"{module_name}.{name}"
