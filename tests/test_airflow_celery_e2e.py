@@ -143,6 +143,10 @@ def test_celery_workers_share_the_mapped_batches_and_build_the_single_process_in
     assert len(batches) >= 2 and all(ti["state"] == "success" for ti in batches)
     assert {ti["hostname"] for ti in batches} == set(WORKERS), f"mapped batches ran on {where}"
     assert len({ti["pid"] for ti in batches}) == len(batches), "each batch runs in its own task process"
+    # each worker loaded the models once at its start (its forked tasks find them loaded:
+    # tests/test_preload.py); the index comparison below covers their output
+    for worker in WORKERS:
+        assert "newsflow models preloaded: en" in stack.log(worker).read_text(errors="replace"), worker
     every_host = {ti["hostname"] for ti in tis} | {
         ti["hostname"] for ti in stack.task_instances("newsflow_poll_feeds", poll["dag_run_id"])}
     assert every_host <= set(WORKERS), f"a task ran outside the two Celery workers: {every_host}"

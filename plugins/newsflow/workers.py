@@ -157,7 +157,7 @@ def _init_worker(modules: Sequence[str], names: Sequence[str], nlp_model: str | 
 
         nlp.configure(nlp_model)
     _chain = resolve(names)
-    _warm_up(_chain)
+    warm_up(_chain)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -172,8 +172,10 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _warm_up(chain: Sequence[Extractor]) -> None:
-    """Load models and lexicons now (not in the first batch): one tiny page through it all."""
+def warm_up(chain: Sequence[Extractor]) -> None:
+    """Load the chain's models and lexicons now (not in the first batch): one tiny English
+    page through it all. A failure is logged at debug level only: it shows again, and is
+    recorded, in the first real batch."""
     from datetime import UTC, datetime
 
     html = ("<html lang='en'><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
