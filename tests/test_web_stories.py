@@ -96,6 +96,18 @@ def test_reading_threads_writes_nothing(client: TestClient, settings: Settings) 
     assert client.post("/api/stories").status_code == 405
 
 
+def test_a_postgres_state_store_shows_the_same_threads(client: TestClient, pg_url: str, tmp_path: Path) -> None:
+    """``state_url`` set: the facet's titles, /stories and /api/stories read PostgreSQL."""
+    with TestClient(story_app(story_settings(tmp_path, state_url=pg_url)), raise_server_exceptions=False) as pg:
+        for url in ("/api/stories", "/api/stories?all=true&min_size=1"):
+            answer = pg.get(url)
+            assert answer.status_code == 200 and answer.json() == client.get(url).json(), answer.text
+        facet = pg.get("/").text.split('data-facet="story_id"')[1].split("</section>")[0]
+        assert "Ferry crews strike in Bergen" in facet and "3/3" in facet
+        assert re.findall(r'data-story="([^"]+)"', pg.get("/stories").text) == [FERRY, BRIDGE]
+    assert not (tmp_path / "state.db").exists()  # nothing went to a SQLite file
+
+
 @pytest.mark.parametrize("state", ["missing", "not sqlite", "no story tables", "none"])
 def test_without_a_readable_state_store(settings: Settings, tmp_path: Path, state: str) -> None:
     """The facet shows ids (no error); /stories and /api/stories say why there are no threads."""

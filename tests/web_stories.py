@@ -47,10 +47,10 @@ def _article(doc_id: str, event: int, hour: int, domain: str, language: str, tit
     return article
 
 
-def story_settings(data_dir: Path) -> Settings:
-    """Settings whose embedded index and SQLite state store (under ``data_dir``) hold
-    :data:`ARTICLES`, threaded."""
-    settings = Settings(data_dir=data_dir)
+def story_settings(data_dir: Path, state_url: str | None = None) -> Settings:
+    """Settings whose embedded index (under ``data_dir``) and state store (a SQLite file
+    there, or the PostgreSQL database at ``state_url``) hold :data:`ARTICLES`, threaded."""
+    settings = Settings(data_dir=data_dir, state_url=state_url)
     batch = [_article(*row) for row in ARTICLES]
     with open_run(settings) as ctx:
         cluster(ctx, batch)
