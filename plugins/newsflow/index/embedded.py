@@ -24,8 +24,9 @@ from newsflow.errors import NewsflowError
 from newsflow.geo import haversine_km
 from newsflow.index import embedded_search, embedded_semantic
 from newsflow.index.base import IndexReport, SearchQuery, SearchResult
+from newsflow.index.embedded_columns import read_columns
 from newsflow.index.embedded_documents import Prepared, id_of, loads, prepare
-from newsflow.index.embedded_query import compile_query, compile_text, plan, validate
+from newsflow.index.embedded_query import compile_query, compile_text, validate
 from newsflow.index.embedded_storage import (
     SCHEMA_VERSION,
     TIME_COLUMN,
@@ -34,7 +35,7 @@ from newsflow.index.embedded_storage import (
     schema_version,
     translate,
 )
-from newsflow.index.embedded_vectors import VectorCache
+from newsflow.index.embedded_vectors import SnapshotCache, read_matrix
 from newsflow.index.fusion import check_mode
 from newsflow.models import Document, iso, utcnow
 
@@ -54,7 +55,8 @@ class EmbeddedBackend:
         :class:`IndexUnavailable` is raised.
         """
         memory = str(path) == ":memory:"
-        self._vectors = VectorCache()
+        self._vectors = SnapshotCache(read_matrix)
+        self._columns = SnapshotCache(read_columns)
         self.path = str(path) if memory else str(Path(path).expanduser())
         if not memory:
             check_location(Path(self.path))
@@ -126,6 +128,7 @@ class EmbeddedBackend:
                     self._upsert_one(doc, indexed_at, report)
         finally:
             self._vectors.invalidate()
+            self._columns.invalidate()
         return report
 
     def _upsert_one(self, doc: Any, indexed_at: str, report: IndexReport) -> None:
@@ -188,6 +191,7 @@ class EmbeddedBackend:
                     removed += cur.rowcount
         finally:
             self._vectors.invalidate()
+            self._columns.invalidate()
         return removed
 
     # -- reads ------------------------------------------------------------------------
@@ -239,10 +243,10 @@ class EmbeddedBackend:
         if query.mode != "keyword":
             vector = semantic.embed_query(query.text)
             with self._transaction("searching"):
-                return embedded_semantic.run(self._conn, query, vector, self._vectors)
-        p = plan(query)
+                return embedded_semantic.run(self._conn, query, vector, self._vectors,
+                                             self._columns)
         with self._transaction("searching"):
-            return embedded_search.run(self._conn, p, query)
+            return embedded_search.run(self._conn, query, self._columns)
 
 
 __all__ = ["SCHEMA_VERSION", "EmbeddedBackend", "compile_query", "compile_text"]

@@ -6,7 +6,7 @@ documents (180 ms at 10k); the matrix turns that into one numpy product over the
 rows. It holds :data:`~newsflow.index.embedded_documents.DIMS` float32 per document with a
 vector (1.5 KB: 150 MB at 100k documents) for as long as the backend is open.
 
-When it is stale: a write through the same backend (:meth:`VectorCache.invalidate`, called by
+When it is stale: a write through the same backend (:meth:`SnapshotCache.invalidate`, called by
 ``upsert`` and ``delete``) or a commit by any other connection or process, which SQLite's
 ``PRAGMA data_version`` reports. The version is read inside the search's read transaction,
 after the snapshot has started, so the matrix always matches what the rest of the search sees.
@@ -15,11 +15,15 @@ after the snapshot has started, so the matrix always matches what the rest of th
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from newsflow.index.embedded_documents import DIMS
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,24 +55,27 @@ def read_matrix(conn: sqlite3.Connection) -> Matrix:
                   [r[1] for r in rows], vectors.astype(np.float32))
 
 
-class VectorCache:
-    """One backend's :class:`Matrix`, kept while neither it nor another connection writes."""
+class SnapshotCache(Generic[T]):
+    """What ``read`` makes of the index (the vector :class:`Matrix`, the columns of
+    :mod:`~newsflow.index.embedded_columns`), kept while neither this backend nor another
+    connection writes."""
 
-    def __init__(self) -> None:
-        self._matrix: Matrix | None = None
+    def __init__(self, read: Callable[[sqlite3.Connection], T]) -> None:
+        self._read = read
+        self._value: T | None = None
         self._key: tuple[int, int] | None = None
         self._writes = 0
 
     def invalidate(self) -> None:
-        """Forget the matrix: this connection is writing (its own commits do not change
+        """Forget the value: this connection is writing (its own commits do not change
         ``data_version``)."""
         self._writes += 1
-        self._matrix = None
+        self._value = None
 
-    def matrix(self, conn: sqlite3.Connection) -> Matrix:
-        """The matrix of the snapshot ``conn``'s read transaction sees; call it inside one."""
+    def get(self, conn: sqlite3.Connection) -> T:
+        """The value for the snapshot ``conn``'s read transaction sees; call it inside one."""
         conn.execute("SELECT 1 FROM documents LIMIT 1").fetchall()  # start the snapshot first
         key = (int(conn.execute("PRAGMA data_version").fetchone()[0]), self._writes)
-        if self._matrix is None or key != self._key:
-            self._matrix, self._key = read_matrix(conn), key
-        return self._matrix
+        if self._value is None or key != self._key:
+            self._value, self._key = self._read(conn), key
+        return self._value
