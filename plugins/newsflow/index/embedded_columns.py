@@ -88,10 +88,10 @@ class Columns:
     """The distinct days (``YYYY-MM-DD``) of the time column, ascending."""
     day: np.ndarray
     """``(n,)`` int32: each row's day in :attr:`days`, -1 when undated."""
-    facets: dict[str, FacetColumn]
-    """Facet field → its values (a field no document holds is absent)."""
     row_of: dict[str, int]
     """Document id → row."""
+    facets: dict[str, FacetColumn] = field(default_factory=dict)
+    """Facet field → its values, for the fields read so far (:func:`facet`)."""
     buckets: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
     """Histogram interval → (bucket starts ascending, bucket of each day), filled when used."""
 
@@ -136,8 +136,8 @@ def _facet(values: list[str], value_of: np.ndarray, row_of: np.ndarray, n: int) 
 
 
 def read_columns(conn: sqlite3.Connection) -> Columns:
-    """Every document's columns and facet values, read in two statements (≈ 2 s at 100k
-    documents with 15 facet values each)."""
+    """Every document's short columns (the facet fields are read when first used,
+    :func:`facet`): one statement, ≈ 0.5 s at 100k documents."""
     docs = conn.execute(
         f"SELECT rid, id, coalesce({TIME_COLUMN}, ''), indexed_at "
         "FROM documents INDEXED BY documents_keys ORDER BY rid").fetchall()
@@ -155,28 +155,29 @@ def read_columns(conn: sqlite3.Connection) -> Columns:
     id_array = np.empty(n, dtype=object)
     id_array[:] = ids
     row_of = {doc_id: i for i, doc_id in enumerate(ids)}
-
-    # One row per facet value, its documents' row ids joined by commas: reading 1.5M
-    # (field, value, id) rows into Python objects took 5x longer at 100k documents.
-    groups = conn.execute(
-        "SELECT f.field, f.value, count(*), group_concat(d.rid) FROM facets AS f "
-        "JOIN documents AS d ON d.id = f.doc_id GROUP BY f.field, f.value "
-        "ORDER BY f.field, f.value").fetchall()
-    sizes = np.fromiter((g[2] for g in groups), dtype=np.int64, count=len(groups))
-    entry_rows = np.searchsorted(rids, _integers(",".join(g[3] for g in groups)))
-    facets: dict[str, FacetColumn] = {}
-    start = 0
-    while start < len(groups):
-        name, stop = groups[start][0], start
-        while stop < len(groups) and groups[stop][0] == name:
-            stop += 1
-        first, last = int(sizes[:start].sum()), int(sizes[:stop].sum())
-        value_of = np.repeat(np.arange(stop - start, dtype=np.int64), sizes[start:stop])
-        facets[name] = _facet([g[1] for g in groups[start:stop]], value_of,
-                              entry_rows[first:last], n)
-        start = stop
     return Columns(rids, id_array, _strings(pubs), _strings([r[3] for r in docs]), order,
-                   days, day, facets, row_of)
+                   days, day, row_of)
+
+
+def facet(conn: sqlite3.Connection, columns: Columns, name: str) -> FacetColumn:
+    """The facet field ``name`` of ``columns``, read on first use (one statement; a field no
+    document holds has no values). Call it in a read transaction in which ``columns`` is
+    current (:meth:`~newsflow.index.embedded_vectors.SnapshotCache.get` first)."""
+    known = columns.facets.get(name)
+    if known is not None:
+        return known
+    # One row per value, its documents' row ids joined by commas: reading (value, id) rows
+    # one by one into Python objects took about twice as long.
+    groups = conn.execute(
+        "SELECT f.value, count(*), group_concat(d.rid) FROM facets AS f "
+        "JOIN documents AS d ON d.id = f.doc_id WHERE f.field = ? "
+        "GROUP BY f.value ORDER BY f.value", (name,)).fetchall()
+    sizes = np.fromiter((g[1] for g in groups), dtype=np.int64, count=len(groups))
+    value_of = np.repeat(np.arange(len(groups), dtype=np.int64), sizes)
+    rows = np.searchsorted(columns.rids, _integers(",".join(g[2] for g in groups)))
+    out = columns.facets[name] = _facet([g[0] for g in groups], value_of, rows,
+                                        len(columns.rids))
+    return out
 
 
 def buckets(conn: sqlite3.Connection, columns: Columns, interval: str, expression: str

@@ -22,7 +22,7 @@ import numpy as np
 
 from newsflow.errors import QueryError
 from newsflow.index.base import FACET_FIELDS, SearchQuery, check_near
-from newsflow.index.embedded_columns import Columns
+from newsflow.index.embedded_columns import Columns, facet
 from newsflow.index.query import ParsedQuery, Term, parse
 from newsflow.models import iso
 from newsflow.schema import SEARCHED_FIELDS
@@ -130,8 +130,7 @@ def admitted(conn: sqlite3.Connection, columns: Columns, query: SearchQuery, tex
         values = _filter_values(raw)
         if not values:
             continue
-        facet = columns.facets.get(name)
-        narrow(facet.mask(values, n) if facet is not None else np.zeros(n, dtype=bool))
+        narrow(facet(conn, columns, name).mask(values, n))
     if query.since is not None:  # undated documents ('') are never in a date range
         narrow((columns.pub != "") & (columns.pub >= iso(query.since)))
     if query.until is not None:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from newsflow.index.base import Hit, SearchQuery, SearchResult
-from newsflow.index.embedded_columns import Columns, buckets
+from newsflow.index.embedded_columns import Columns, buckets, facet
 from newsflow.index.embedded_documents import loads, without_vector
 from newsflow.index.embedded_query import (
     BM25_WEIGHTS,
@@ -81,7 +81,7 @@ def run(conn: sqlite3.Connection, query: SearchQuery, cache: SnapshotCache[Colum
     hits, cursor = page(conn, columns, rows, ranks, query, text)
     return SearchResult(
         total=len(rows), hits=hits, next_cursor=cursor,
-        facets=facet_counts(columns, rows, query.facets, query.facet_size) if query.facets else {},
+        facets=facet_counts(conn, columns, rows, query.facets, query.facet_size) if query.facets else {},
         histogram=histogram(conn, columns, rows, query.histogram) if query.histogram else [])
 
 
@@ -167,15 +167,11 @@ def highlights(conn: sqlite3.Connection, text: TextQuery, rids: list[int]
     return out
 
 
-def facet_counts(columns: Columns, rows: np.ndarray, fields: Sequence[str], size: int
-                 ) -> dict[str, list[tuple[str, int]]]:
+def facet_counts(conn: sqlite3.Connection, columns: Columns, rows: np.ndarray,
+                 fields: Sequence[str], size: int) -> dict[str, list[tuple[str, int]]]:
     """Top ``size`` values per field over the documents ``rows``: most frequent first, ties
     by value."""
-    out: dict[str, list[tuple[str, int]]] = {}
-    for name in dict.fromkeys(fields):
-        facet = columns.facets.get(name)
-        out[name] = facet.top(rows, size) if facet is not None else []
-    return out
+    return {name: facet(conn, columns, name).top(rows, size) for name in dict.fromkeys(fields)}
 
 
 def histogram(conn: sqlite3.Connection, columns: Columns, rows: np.ndarray, interval: str

@@ -80,6 +80,6 @@ def run(conn: sqlite3.Connection, query: SearchQuery, vector: np.ndarray,
     hits = [Hit(id=doc_id, score=score, document=without_vector(docs[rid]),
                 highlights=marks_of.get(rid, {}))
             for (doc_id, score), rid in zip(window, rids, strict=True)]
-    facets = facet_counts(columns, found, query.facets, query.facet_size) if query.facets else {}
+    facets = facet_counts(conn, columns, found, query.facets, query.facet_size) if query.facets else {}
     buckets = histogram(conn, columns, found, query.histogram) if query.histogram else []
     return SearchResult(total=len(ranked), hits=hits, facets=facets, histogram=buckets)
