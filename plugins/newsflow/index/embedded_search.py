@@ -16,7 +16,7 @@ import numpy as np
 
 from newsflow.index.base import Hit, SearchQuery, SearchResult
 from newsflow.index.embedded_columns import Columns, buckets, facet
-from newsflow.index.embedded_documents import loads, without_vector
+from newsflow.index.embedded_documents import loads
 from newsflow.index.embedded_query import (
     BM25_WEIGHTS,
     HISTOGRAM_BUCKETS,
@@ -29,7 +29,7 @@ from newsflow.index.embedded_query import (
 )
 from newsflow.index.embedded_vectors import SnapshotCache
 from newsflow.models import Document
-from newsflow.schema import SEARCHED_FIELDS
+from newsflow.schema import SEARCHED_FIELDS, VECTOR_FIELD
 
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 SNIPPET_TOKENS = 32
@@ -108,7 +108,7 @@ def page(conn: sqlite3.Connection, columns: Columns, rows: np.ndarray, ranks: np
               for rid, i in zip(rids, ordered, strict=True)]
     docs = bodies(conn, rids)
     marks = highlights(conn, text, rids) if query.highlight else {}
-    hits = [Hit(id=doc_id, score=-rank if text.match else 0.0, document=without_vector(docs[rid]),
+    hits = [Hit(id=doc_id, score=-rank if text.match else 0.0, document=docs[rid],
                 highlights=marks.get(rid, {}))
             for rid, doc_id, rank, _ in window]
     if not more:
@@ -127,12 +127,15 @@ def _scored(conn: sqlite3.Connection, match: str, rids: list[int]) -> list[tuple
 
 
 def bodies(conn: sqlite3.Connection, rids: list[int]) -> dict[int, Document]:
-    """Row id → stored document, for the rows ``rids``."""
+    """Row id → a search hit's document for the rows ``rids``: the stored one without its
+    embedding (``get`` keeps it). SQLite drops it from the JSON text: 384 numbers fewer
+    to parse per hit, a third of the time of parsing the whole body."""
     if not rids:
         return {}
     marks = ", ".join("?" * len(rids))
     rows = conn.execute(
-        f"SELECT rid, body FROM documents WHERE rid IN ({marks})", rids).fetchall()
+        f"SELECT rid, json_remove(body, '$.{VECTOR_FIELD}') FROM documents "
+        f"WHERE rid IN ({marks})", rids).fetchall()
     return {rid: loads(body) for rid, body in rows}
 
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from newsflow.index.base import Hit, SearchQuery, SearchResult
 from newsflow.index.embedded_columns import Columns
-from newsflow.index.embedded_documents import without_vector
 from newsflow.index.embedded_query import admitted, compile_text
 from newsflow.index.embedded_search import (
     best,
@@ -77,7 +76,7 @@ def run(conn: sqlite3.Connection, query: SearchQuery, vector: np.ndarray,
     rids = [int(columns.rids[columns.row_of[doc_id]]) for doc_id, _ in window]
     docs = bodies(conn, rids)
     marks_of = highlights(conn, text, rids) if query.highlight else {}
-    hits = [Hit(id=doc_id, score=score, document=without_vector(docs[rid]),
+    hits = [Hit(id=doc_id, score=score, document=docs[rid],
                 highlights=marks_of.get(rid, {}))
             for (doc_id, score), rid in zip(window, rids, strict=True)]
     facets = facet_counts(conn, columns, found, query.facets, query.facet_size) if query.facets else {}
