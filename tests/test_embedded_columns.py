@@ -274,3 +274,49 @@ def test_semantic_candidates_narrow_or_broad_rank_by_cosine(tmp_path: Path) -> N
             assert result.total == n
             for hit in result.hits:
                 assert hit.score == pytest.approx(cosine[hit.id], abs=1e-5)
+
+
+def test_backends_of_one_process_share_what_they_read_until_a_write(tmp_path: Path) -> None:
+    """A web app opens a backend per request: the next one must reuse what the last one read
+    while the index is unchanged, and read again after any write."""
+    path = tmp_path / "index.db"
+    with EmbeddedBackend(path) as backend:
+        backend.upsert(_corpus(5, seed=3))
+    reads: list[int] = []
+
+    def read(conn: sqlite3.Connection) -> int:
+        reads.append(len(read_columns(conn).rids))
+        return reads[-1]
+
+    def search_with_a_new_connection() -> int:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("BEGIN")
+            return SnapshotCache(read, share=(str(path), "test")).get(conn)
+        finally:
+            conn.close()
+
+    assert [search_with_a_new_connection() for _ in range(3)] == [5, 5, 5]
+    assert reads == [5]
+    with EmbeddedBackend(path) as other:
+        other.upsert(_corpus(6, seed=4)[5:])
+    assert search_with_a_new_connection() == 6
+    with EmbeddedBackend(path) as other:
+        other.upsert([{**_corpus(6, seed=4)[5], "title": "changed"}])  # same row ids, new data
+    search_with_a_new_connection()
+    with EmbeddedBackend(path) as other:
+        assert not other.upsert(_corpus(5, seed=3)).new  # unchanged documents: nothing written
+    search_with_a_new_connection()
+    assert reads == [5, 6, 6]
+
+
+def test_a_new_backend_sees_writes_made_after_another_one_read(index: EmbeddedBackend) -> None:
+    before = _answer(index, QUERY)
+    with EmbeddedBackend(index.path) as writer:
+        writer.upsert([{"id": "late", "url": "https://example.org/late", "title": "storm storm",
+                        "text": "storm", "source": "Late Desk", "tags": ["local"]}])
+    with EmbeddedBackend(index.path) as fresh:
+        after = _answer(fresh, QUERY)
+        assert ("Late Desk", 1) in after["facets"]["source"]
+        assert after == _expected(fresh._conn, QUERY) != before
+    assert _answer(index, QUERY) == after

@@ -30,6 +30,7 @@ from newsflow.index.embedded_query import compile_query, compile_text, validate
 from newsflow.index.embedded_storage import (
     SCHEMA_VERSION,
     TIME_COLUMN,
+    bump_generation,
     check_location,
     migrate,
     schema_version,
@@ -55,9 +56,10 @@ class EmbeddedBackend:
         :class:`IndexUnavailable` is raised.
         """
         memory = str(path) == ":memory:"
-        self._vectors = SnapshotCache(read_matrix)
-        self._columns = SnapshotCache(read_columns)
         self.path = str(path) if memory else str(Path(path).expanduser())
+        shared = None if memory else str(Path(self.path).resolve())
+        self._vectors = SnapshotCache(read_matrix, share=None if shared is None else (shared, "vectors"))
+        self._columns = SnapshotCache(read_columns, share=None if shared is None else (shared, "columns"))
         if not memory:
             check_location(Path(self.path))
         try:
@@ -126,6 +128,8 @@ class EmbeddedBackend:
             with self._transaction("writing documents", immediate=True):
                 for doc in documents:
                     self._upsert_one(doc, indexed_at, report)
+                if report.new or report.updated:
+                    bump_generation(self._conn)
         finally:
             self._vectors.invalidate()
             self._columns.invalidate()
@@ -189,6 +193,8 @@ class EmbeddedBackend:
                     marks = ", ".join("?" * len(chunk))
                     cur = self._conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
                     removed += cur.rowcount
+                if removed:
+                    bump_generation(self._conn)
         finally:
             self._vectors.invalidate()
             self._columns.invalidate()

@@ -17,11 +17,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from newsflow.index.embedded_documents import DIMS
+from newsflow.index.embedded_storage import generation
 
 T = TypeVar("T")
 
@@ -55,13 +56,27 @@ def read_matrix(conn: sqlite3.Connection) -> Matrix:
                   [r[1] for r in rows], vectors.astype(np.float32))
 
 
+_SHARED: dict[tuple[str, str], tuple[tuple[int, int], Any]] = {}
+"""(index file, what) → (:func:`~newsflow.index.embedded_storage.generation`, value): what
+the backends of this process opened on the same file share (a web app opens one backend per
+request)."""
+
+
 class SnapshotCache(Generic[T]):
     """What ``read`` makes of the index (the vector :class:`Matrix`, the columns of
     :mod:`~newsflow.index.embedded_columns`), kept while neither this backend nor another
-    connection writes."""
+    connection writes.
 
-    def __init__(self, read: Callable[[sqlite3.Connection], T]) -> None:
+    ``share`` (index file, what): backends of this process on the same file share the value
+    while the index's :func:`~newsflow.index.embedded_storage.generation` is unchanged, so a
+    backend opened for one request does not read it again (``None``: not shared, e.g. an
+    in-memory index, which is a database of its own per connection).
+    """
+
+    def __init__(self, read: Callable[[sqlite3.Connection], T], *,
+                 share: tuple[str, str] | None = None) -> None:
         self._read = read
+        self._share = share
         self._value: T | None = None
         self._key: tuple[int, int] | None = None
         self._writes = 0
@@ -76,6 +91,17 @@ class SnapshotCache(Generic[T]):
         """The value for the snapshot ``conn``'s read transaction sees; call it inside one."""
         conn.execute("SELECT 1 FROM documents LIMIT 1").fetchall()  # start the snapshot first
         key = (int(conn.execute("PRAGMA data_version").fetchone()[0]), self._writes)
-        if self._value is None or key != self._key:
-            self._value, self._key = self._read(conn), key
-        return self._value
+        if self._value is not None and key == self._key:
+            return self._value
+        if self._share is None:
+            value = self._read(conn)
+        else:
+            stamp = generation(conn)
+            known = _SHARED.get(self._share)
+            if known is not None and known[0] == stamp:
+                value = known[1]
+            else:
+                value = self._read(conn)
+                _SHARED[self._share] = (stamp, value)
+        self._value, self._key = value, key
+        return value
