@@ -40,7 +40,8 @@ def _corpus(n: int, seed: int) -> list[Document]:
         words = rng.choice(WORDS, size=int(rng.integers(3, 12)))
         day = int(rng.integers(0, 400))
         published = None if rng.random() < 0.1 else (
-            f"2024-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{int(rng.integers(0, 3)):02d}:00:00Z")
+            f"2024-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}"
+            f"T{int(rng.integers(0, 3)):02d}:00:00Z")
         doc: Document = {
             "id": f"a{int(rng.integers(0, 10**6)):06d}-{i}", "url": f"https://example.org/{i}",
             "title": " ".join(words[:3]), "text": " ".join(words), "published_at": published,
@@ -68,8 +69,11 @@ def _queries(seed: int) -> Iterator[SearchQuery]:
             filters["source"] = tuple(str(s) for s in rng.choice(SOURCES, size=2, replace=False))
         if rng.random() < 0.4:
             filters["tags"] = (str(rng.choice(TAGS)), "no-such-tag")
-        since = datetime(2024, int(rng.integers(1, 7)), 1, tzinfo=UTC) if rng.random() < 0.3 else None
-        until = datetime(2024, int(rng.integers(7, 13)), 1, tzinfo=UTC) if rng.random() < 0.3 else None
+        since = until = None
+        if rng.random() < 0.3:
+            since = datetime(2024, int(rng.integers(1, 7)), 1, tzinfo=UTC)
+        if rng.random() < 0.3:
+            until = datetime(2024, int(rng.integers(7, 13)), 1, tzinfo=UTC)
         yield SearchQuery(
             text=text, filters=filters, since=since, until=until,
             near=(50.0, 30.0, 150.0) if rng.random() < 0.2 else None,

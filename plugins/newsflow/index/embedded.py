@@ -57,9 +57,11 @@ class EmbeddedBackend:
         """
         memory = str(path) == ":memory:"
         self.path = str(path) if memory else str(Path(path).expanduser())
-        shared = None if memory else str(Path(self.path).resolve())
-        self._vectors = SnapshotCache(read_matrix, share=None if shared is None else (shared, "vectors"))
-        self._columns = SnapshotCache(read_columns, share=None if shared is None else (shared, "columns"))
+        shared = None if memory else str(Path(self.path).resolve())  # one file, one cache
+        self._vectors = SnapshotCache(
+            read_matrix, share=None if shared is None else (shared, "vectors"))
+        self._columns = SnapshotCache(
+            read_columns, share=None if shared is None else (shared, "columns"))
         if not memory:
             check_location(Path(self.path))
         try:

@@ -36,14 +36,15 @@ SNIPPET_TOKENS = 32
 """Length of the text fragment around the matches (FTS5 allows at most 64)."""
 
 
-def matches(conn: sqlite3.Connection, columns: Columns, text: TextQuery, keep: np.ndarray | None, *, ranked: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def matches(conn: sqlite3.Connection, columns: Columns, text: TextQuery, keep: np.ndarray | None,
+            *, ranked: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Every document the query matches: ``(rows, ranks)``, rows ascending.
 
     ``keep`` is :func:`~newsflow.index.embedded_query.admitted` of the query; ``ranks`` is
     FTS5's bm25 of each match (lower is better), or 0.0 without query text or when not
-    ``ranked`` (a date sort ranks its page alone). Only the full-text match is SQL: FTS5 has no top-k
-    pruning, so its cost is one pass over the word's matches, which the count, the facets and
-    the histogram then share through the in-memory columns.
+    ``ranked`` (a date sort ranks its page alone). Only the full-text match is SQL: FTS5 has
+    no top-k pruning, so its cost is one pass over the word's matches, which the count, the
+    facets and the histogram then share through the in-memory columns.
     """
     if text.match is None:
         rows = np.flatnonzero(keep) if keep is not None else np.arange(len(columns.rids))
@@ -81,7 +82,8 @@ def run(conn: sqlite3.Connection, query: SearchQuery, cache: SnapshotCache[Colum
     hits, cursor = page(conn, columns, rows, ranks, query, text)
     return SearchResult(
         total=len(rows), hits=hits, next_cursor=cursor,
-        facets=facet_counts(conn, columns, rows, query.facets, query.facet_size) if query.facets else {},
+        facets=(facet_counts(conn, columns, rows, query.facets, query.facet_size)
+                if query.facets else {}),
         histogram=histogram(conn, columns, rows, query.histogram) if query.histogram else [])
 
 

@@ -66,7 +66,8 @@ def run(conn: sqlite3.Connection, query: SearchQuery, vector: np.ndarray,
     similar = nearest(vectors.get(conn), columns, keep, vector)
     if query.mode == "hybrid":  # the CANDIDATES best keyword matches, best first
         rows, ranks = matches(conn, columns, text, keep)
-        keyword = [str(columns.ids[rows[i]]) for i in best(columns, rows, ranks, "relevance")[:CANDIDATES]]
+        top = best(columns, rows, ranks, "relevance")[:CANDIDATES]
+        keyword = [str(columns.ids[rows[i]]) for i in top]
         ranked = rrf([keyword, [doc_id for doc_id, _ in similar]])
     else:
         ranked = similar
@@ -79,6 +80,7 @@ def run(conn: sqlite3.Connection, query: SearchQuery, vector: np.ndarray,
     hits = [Hit(id=doc_id, score=score, document=docs[rid],
                 highlights=marks_of.get(rid, {}))
             for (doc_id, score), rid in zip(window, rids, strict=True)]
-    facets = facet_counts(conn, columns, found, query.facets, query.facet_size) if query.facets else {}
+    facets = (facet_counts(conn, columns, found, query.facets, query.facet_size)
+              if query.facets else {})
     buckets = histogram(conn, columns, found, query.histogram) if query.histogram else []
     return SearchResult(total=len(ranked), hits=hits, facets=facets, histogram=buckets)
