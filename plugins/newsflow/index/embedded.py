@@ -24,17 +24,19 @@ from newsflow.errors import NewsflowError
 from newsflow.geo import haversine_km
 from newsflow.index import embedded_search, embedded_semantic
 from newsflow.index.base import IndexReport, SearchQuery, SearchResult
+from newsflow.index.embedded_columns import read_columns
 from newsflow.index.embedded_documents import Prepared, id_of, loads, prepare
-from newsflow.index.embedded_query import compile_query, compile_text, plan, validate
+from newsflow.index.embedded_query import compile_query, compile_text, validate
 from newsflow.index.embedded_storage import (
     SCHEMA_VERSION,
     TIME_COLUMN,
+    bump_generation,
     check_location,
     migrate,
     schema_version,
     translate,
 )
-from newsflow.index.embedded_vectors import VectorCache
+from newsflow.index.embedded_vectors import SnapshotCache, read_matrix
 from newsflow.index.fusion import check_mode
 from newsflow.models import Document, iso, utcnow
 
@@ -54,8 +56,12 @@ class EmbeddedBackend:
         :class:`IndexUnavailable` is raised.
         """
         memory = str(path) == ":memory:"
-        self._vectors = VectorCache()
         self.path = str(path) if memory else str(Path(path).expanduser())
+        shared = None if memory else str(Path(self.path).resolve())  # one file, one cache
+        self._vectors = SnapshotCache(
+            read_matrix, share=None if shared is None else (shared, "vectors"))
+        self._columns = SnapshotCache(
+            read_columns, share=None if shared is None else (shared, "columns"))
         if not memory:
             check_location(Path(self.path))
         try:
@@ -124,8 +130,11 @@ class EmbeddedBackend:
             with self._transaction("writing documents", immediate=True):
                 for doc in documents:
                     self._upsert_one(doc, indexed_at, report)
+                if report.new or report.updated:
+                    bump_generation(self._conn)
         finally:
             self._vectors.invalidate()
+            self._columns.invalidate()
         return report
 
     def _upsert_one(self, doc: Any, indexed_at: str, report: IndexReport) -> None:
@@ -186,8 +195,11 @@ class EmbeddedBackend:
                     marks = ", ".join("?" * len(chunk))
                     cur = self._conn.execute(f"DELETE FROM documents WHERE id IN ({marks})", chunk)
                     removed += cur.rowcount
+                if removed:
+                    bump_generation(self._conn)
         finally:
             self._vectors.invalidate()
+            self._columns.invalidate()
         return removed
 
     # -- reads ------------------------------------------------------------------------
@@ -239,10 +251,10 @@ class EmbeddedBackend:
         if query.mode != "keyword":
             vector = semantic.embed_query(query.text)
             with self._transaction("searching"):
-                return embedded_semantic.run(self._conn, query, vector, self._vectors)
-        p = plan(query)
+                return embedded_semantic.run(self._conn, query, vector, self._vectors,
+                                             self._columns)
         with self._transaction("searching"):
-            return embedded_search.run(self._conn, p, query)
+            return embedded_search.run(self._conn, query, self._columns)
 
 
 __all__ = ["SCHEMA_VERSION", "EmbeddedBackend", "compile_query", "compile_text"]

@@ -138,11 +138,6 @@ def loads(body: str) -> Document:
     return doc
 
 
-def without_vector(doc: Document) -> Document:
-    """A search hit's document: the stored one without its embedding (``get`` keeps it)."""
-    return {k: v for k, v in doc.items() if k != VECTOR_FIELD}
-
-
 def id_of(doc: Any) -> str:
     """The id to report for a refused document, whatever shape it has."""
     value = doc.get("id") if isinstance(doc, dict) else None

@@ -1,10 +1,11 @@
-"""Search requests compiled for the embedded index: query text to FTS5, the rest to SQL.
+"""Search requests compiled for the embedded index: query text to FTS5, the rest to masks.
 
 The query text never reaches FTS5 as typed: :mod:`newsflow.index.query` parses it and
 :func:`compile_query` quotes every term of the tree, so no input can raise an FTS5 syntax
-error. :func:`plan` turns a whole :class:`~newsflow.index.base.SearchQuery` into one
-``WITH m AS (…)`` CTE of the matching documents, which :mod:`newsflow.index.embedded_search`
-pages, highlights, counts and buckets; cursors for deep paging are made and read here too.
+error. :func:`admitted` turns the query's filters, dates, distance and excluded terms into
+one boolean mask over the in-memory columns (:mod:`newsflow.index.embedded_columns`), which
+:mod:`newsflow.index.embedded_search` intersects with the full-text matches, then pages,
+highlights, counts and buckets; cursors for deep paging are made and read here too.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from newsflow.errors import QueryError
 from newsflow.index.base import FACET_FIELDS, SearchQuery, check_near
-from newsflow.index.embedded_storage import TIME_COLUMN
+from newsflow.index.embedded_columns import Columns, facet
 from newsflow.index.query import ParsedQuery, Term, parse
 from newsflow.models import iso
 from newsflow.schema import SEARCHED_FIELDS
@@ -77,20 +81,7 @@ def compile_text(text: str) -> TextQuery:
 
 
 # ---------------------------------------------------------------------------------------
-# Search plans
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """``WITH m AS (…)``: the matching documents as ``(rid, id, pub, rank)`` rows.
-
-    ``pub`` is the time column (``published_at``) or ``''`` (so undated documents sort last when newest
-    comes first) and ``rank`` is FTS5's bm25 (lower is better) or 0 without query text.
-    """
-
-    cte: str
-    params: tuple[Any, ...]
-    text: TextQuery
+# Search requests
 
 
 def validate(query: SearchQuery) -> None:
@@ -119,80 +110,52 @@ def _filter_values(values: Iterable[str] | str) -> tuple[str, ...]:
     return (values,) if isinstance(values, str) else tuple(str(v) for v in values)
 
 
-def _conditions(query: SearchQuery, text: TextQuery, *, per_row: bool = True
-                ) -> tuple[list[str], list[Any]]:
-    """SQL conditions on ``d`` (a ``documents`` row) for filters, dates and exclusions.
+def admitted(conn: sqlite3.Connection, columns: Columns, query: SearchQuery, text: TextQuery
+             ) -> np.ndarray | None:
+    """``(n,)`` bool over the rows of ``columns``: the documents the query's filters, dates,
+    distance and excluded terms let through (not its positive terms); ``None`` when nothing
+    narrows them down (every document).
 
-    ``per_row``: each row the full-text match yields looks its filter values up (``EXISTS``);
-    otherwise the filters' own index rows pick the documents (``IN``), which is what a search
-    without full-text match wants (a scan of every document would look each one up).
+    Filters and dates are masks over the in-memory columns; the distance (``points``) and the
+    excluded terms (FTS5) are asked of SQLite, on the same snapshot.
     """
-    where: list[str] = []
-    params: list[Any] = []
-    for field, raw in sorted(query.filters.items()):
+    n = len(columns.rids)
+    keep: np.ndarray | None = None
+
+    def narrow(mask: np.ndarray) -> None:
+        nonlocal keep
+        keep = mask if keep is None else keep & mask
+
+    for name, raw in sorted(query.filters.items()):
         values = _filter_values(raw)
         if not values:
             continue
-        marks = ", ".join("?" * len(values))
-        where.append("EXISTS (SELECT 1 FROM facets AS f WHERE f.doc_id = d.id "
-                     f"AND f.field = ? AND f.value IN ({marks}))" if per_row else
-                     "d.id IN (SELECT f.doc_id FROM facets AS f "
-                     f"WHERE f.field = ? AND f.value IN ({marks}))")
-        params += [field, *values]
-    if query.since is not None:
-        where.append(f"d.{TIME_COLUMN} >= ?")
-        params.append(iso(query.since))
+        narrow(facet(conn, columns, name).mask(values, n))
+    if query.since is not None:  # undated documents ('') are never in a date range
+        narrow((columns.pub != "") & (columns.pub >= iso(query.since)))
     if query.until is not None:
-        where.append(f"d.{TIME_COLUMN} < ?")
-        params.append(iso(query.until))
+        narrow((columns.pub != "") & (columns.pub < iso(query.until)))
     if query.indexed_since is not None:
-        where.append("d.indexed_at >= ?")
-        params.append(iso(query.indexed_since))
+        narrow(columns.indexed_at >= iso(query.indexed_since))
     near = check_near(query.near)
     if near is not None:
         lat, lon, km = near
         band = km / KM_PER_DEGREE_LAT
-        where.append("EXISTS (SELECT 1 FROM points AS g WHERE g.doc_id = d.id "
-                      "AND g.lat BETWEEN ? AND ? AND newsflow_km(g.lat, g.lon, ?, ?) <= ?)")
-        params += [lat - band, lat + band, lat, lon, km]
+        narrow(_rows_mask(columns, conn.execute(
+            "SELECT DISTINCT d.rid FROM points AS g JOIN documents AS d ON d.id = g.doc_id "
+            "WHERE g.lat BETWEEN ? AND ? AND newsflow_km(g.lat, g.lon, ?, ?) <= ?",
+            (lat - band, lat + band, lat, lon, km))))
     if text.exclude is not None:
-        where.append("d.rid NOT IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
-        params.append(text.exclude)
-    return where, params
+        narrow(~_rows_mask(columns, conn.execute(
+            "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?", (text.exclude,))))
+    return keep
 
 
-def plan(query: SearchQuery) -> Plan:
-    """Build the CTE selecting every document the query matches."""
-    text = compile_text(query.text)
-    where, params = _conditions(query, text)
-    if text.match is not None:
-        # documents_keys: the id and time of each full-text match without reading its body
-        source = (f"SELECT d.rid, d.id, coalesce(d.{TIME_COLUMN}, '') AS pub, "
-                  f"bm25(documents_fts, {BM25_WEIGHTS}) AS rank FROM documents_fts "
-                  "JOIN documents AS d INDEXED BY documents_keys ON d.rid = documents_fts.rowid "
-                  "WHERE documents_fts MATCH ?")
-        params.insert(0, text.match)
-    else:
-        source = (f"SELECT d.rid, d.id, coalesce(d.{TIME_COLUMN}, '') AS pub, 0.0 AS rank "
-                  "FROM documents AS d WHERE 1")
-    sql = " AND ".join([source, *where])
-    return Plan(f"WITH m AS MATERIALIZED ({sql}) ", tuple(params), text)
-
-
-def candidates(query: SearchQuery) -> tuple[str, tuple[Any, ...]] | None:
-    """SQL selecting, in row id order, the ``rid`` of every document the query's filters,
-    dates, distance and excluded terms let through (not its positive terms: the candidates
-    of a vector search); ``None`` when nothing narrows them down (every document)."""
-    where, params = _conditions(query, compile_text(query.text), per_row=False)
-    if not where:
-        return None
-    return f"SELECT d.rid FROM documents AS d WHERE {' AND '.join(where)} ORDER BY d.rid", tuple(params)
-
-
-def order_by(sort: str) -> str:
-    if sort == "date":
-        return "m.pub DESC, m.id ASC"
-    return "m.rank ASC, m.pub DESC, m.id ASC"
+def _rows_mask(columns: Columns, rids: Iterable[tuple[int]]) -> np.ndarray:
+    """``(n,)`` bool: the rows of the row ids a statement returned."""
+    mask = np.zeros(len(columns.rids), dtype=bool)
+    mask[columns.rows(np.fromiter((r[0] for r in rids), dtype=np.int64))] = True
+    return mask
 
 
 def encode_cursor(sort: str, key: Sequence[Any]) -> str:
@@ -206,7 +169,9 @@ def decode_cursor(cursor: str, sort: str) -> list[Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
         key = data["key"]
-        ok = data["sort"] == sort and isinstance(key, list) and len(key) == 3
+        ok = data["sort"] == sort and isinstance(key, list) and len(key) == 3 \
+            and isinstance(key[0], int | float) and not isinstance(key[0], bool) \
+            and isinstance(key[1], str) and isinstance(key[2], str)
     except (ValueError, TypeError, KeyError, binascii.Error) as exc:
         raise QueryError("search_after is not a cursor returned by a previous search") from exc
     if not ok:
@@ -214,12 +179,15 @@ def decode_cursor(cursor: str, sort: str) -> list[Any]:
     return key
 
 
-def after(sort: str, key: list[Any]) -> tuple[str, list[Any]]:
-    """Condition keeping rows strictly after ``key`` in the sort order."""
+def after(sort: str, key: list[Any], columns: Columns, rows: np.ndarray, ranks: np.ndarray
+          ) -> np.ndarray:
+    """bool over ``rows`` (with their ``ranks``): the rows strictly after the cursor ``key``
+    in the sort order (newest first, then id; by relevance, the rank before those)."""
     rank, pub, doc_id = key
-    later = "(m.pub < ? OR (m.pub = ? AND m.id > ?))"
+    pubs = columns.pub[rows]
+    later = pubs < pub
+    same = np.flatnonzero(pubs == pub)
+    later[same] = columns.ids[rows[same]] > doc_id
     if sort == "date":
-        return later, [pub, pub, doc_id]
-    return f"(m.rank > ? OR (m.rank = ? AND {later}))", [rank, rank, pub, pub, doc_id]
-
-
+        return later
+    return (ranks > rank) | ((ranks == rank) & later)

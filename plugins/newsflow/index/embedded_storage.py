@@ -156,6 +156,25 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
                      ("created_at", iso(utcnow())))
 
 
+GENERATION = "generation"
+"""The ``meta`` key counting the committed writes that changed documents (absent: none yet)."""
+
+
+def bump_generation(conn: sqlite3.Connection) -> None:
+    """Count one more write that changed documents; call it in that write's transaction."""
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO UPDATE "
+                 "SET value = CAST(value AS INTEGER) + 1", (GENERATION,))
+
+
+def generation(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(writes counted by :func:`bump_generation`, the highest row id) of the snapshot
+    ``conn`` reads: a new value after any write of this newsflow; the row id also notices
+    most writes of a version that did not count them."""
+    row = conn.execute("SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?), "
+                       "(SELECT max(rid) FROM documents)", (GENERATION,)).fetchone()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def split_ddl(ddl: str) -> list[str]:
     """Statements of ``ddl``, split where ``sqlite3.complete_statement`` says one ends.
 
