@@ -27,7 +27,11 @@ from newsflow.stories.evidence import Rule
 
 LABELLED = SEEDS_DIR / "stories" / "articles.yaml"
 HELD_OUT = SEEDS_DIR / "stories" / "heldout.yaml"
-"""Written after the thresholds were chosen on :data:`LABELLED`, never used to choose them."""
+"""Written after the thresholds were chosen on :data:`LABELLED`, never used to choose them; its
+one miss has since been studied, so it no longer measures how the rule generalises."""
+HELD_OUT_2 = SEEDS_DIR / "stories" / "heldout2.yaml"
+"""Written after :data:`HELD_OUT` was studied and before any change made because of it (small
+towns and local officials), never used to choose anything."""
 BATCH = 5
 """Articles per batch: threads grow over several batches, as in a run."""
 EXTRACTORS = ("language", "entities", "places", "simhash")
@@ -156,7 +160,7 @@ def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
 
 
 def run(_sizes_arg: tuple[int, ...] = ()) -> list[dict[str, Any]]:
-    """The section's rows: the labelled set with the embedding and without it, the held-out set
-    likewise, then the cost."""
-    return [measure(vectors=True), measure(vectors=False), measure(vectors=True, path=HELD_OUT),
-            measure(vectors=False, path=HELD_OUT), cost()]
+    """The section's rows: the labelled set with the embedding and without it, the two held-out
+    sets likewise, then the cost."""
+    return [measure(vectors=vectors, path=path) for path in (LABELLED, HELD_OUT, HELD_OUT_2)
+            for vectors in (True, False)] + [cost()]
