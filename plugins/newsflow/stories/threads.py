@@ -40,7 +40,7 @@ from newsflow.state.protocols import Database as StateDatabase
 from newsflow.state.reconnect import reconnecting, retrying
 from newsflow.state.tables.stories import Decision, StoredArticle, Thread
 from newsflow.state.tables.stories import Stories as StoriesTable
-from newsflow.stories.evidence import Features, Rule, as_vector, link
+from newsflow.stories.evidence import Features, Rule, as_vector, link, spans
 from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, active_threads, listed_threads
 
 TOP_ENTITIES = 5
@@ -61,6 +61,7 @@ class StoryItem:
     words: tuple[str, ...]
     vector: bytes | None
     fingerprint: str
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -157,7 +158,7 @@ class StoryStore(AbstractContextManager["StoryStore"]):
 
 def features(a: StoredArticle | StoryItem) -> Features:
     return Features(a.doc_id, a.cluster_id, a.seen_at, a.language, frozenset(a.entities), frozenset(a.words),
-                    as_vector(a.vector))
+                    as_vector(a.vector), spans(a.mentions))
 
 
 class _Window:
@@ -300,7 +301,7 @@ def _join(window: _Window, item: StoryItem, out: Assignment, touched: set[str], 
     window.repoint(changed, story_id)
     out.moved.update(dict.fromkeys(changed, story_id))
     window.put(StoredArticle(item.doc_id, story_id, item.cluster_id, item.seen_at, item.domain, item.language,
-                             item.title, item.entities, item.words, item.vector, item.fingerprint))
+                             item.title, item.entities, item.words, item.vector, item.fingerprint, item.mentions))
     touched.add(story_id)
     action = "new" if not best else "join" if len(best) == 1 else "merge"
     decision = Decision(item.doc_id, story_id, action,

@@ -5,8 +5,8 @@ SQL, the same in both dialects save :meth:`Stories.lock` and the DDL's column ty
 
 * ``story_articles``: one row per article with the evidence it is compared by
   (``seen_at`` UTC epoch seconds, ``domain``, ``language``, ``title``, ``entities`` and
-  ``words`` as JSON lists, ``vector`` 384 float32 bytes or NULL, ``fingerprint`` of them all)
-  and its ``story_id``;
+  ``words`` as JSON lists, ``vector`` 384 float32 bytes or NULL, ``mentions`` the capitalised
+  word runs of its title and lead as a JSON list, ``fingerprint`` of them all) and its ``story_id``;
 * ``stories``: one row per thread, its summary (title, first/last seen, size, outlets,
   languages, top entities as JSON);
 * ``story_decisions``: every join/new/merge/split with its evidence (JSON), in order.
@@ -23,7 +23,8 @@ from newsflow.state.tables import TableStore
 
 TIMES = ("seen_at", "first_seen", "last_seen", "updated_at", "decided_at")
 
-_ARTICLE_COLUMNS = "doc_id, story_id, cluster_id, seen_at, domain, language, title, entities, words, vector, fingerprint"
+_ARTICLE_COLUMNS = ("doc_id, story_id, cluster_id, seen_at, domain, language, title, entities, words, vector, "
+                    "fingerprint, mentions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class StoredArticle:
     words: tuple[str, ...]
     vector: bytes | None
     fingerprint: str
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ def _article(row: Mapping[str, Any]) -> StoredArticle:
         str(row["doc_id"]), str(row["story_id"]), str(row["cluster_id"]), float(row["seen_at"]),
         str(row["domain"]), row["language"], str(row["title"]), tuple(json.loads(row["entities"])),
         tuple(json.loads(row["words"])), bytes(vector) if vector is not None else None, str(row["fingerprint"]),
+        tuple(json.loads(row["mentions"])),
     )
 
 
@@ -130,10 +133,10 @@ class Stories(TableStore):
         """Insert or replace an article's row."""
         self.run("DELETE FROM story_articles WHERE doc_id = ?", (a.doc_id,))
         self.run(
-            f"INSERT INTO story_articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO story_articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (a.doc_id, a.story_id, a.cluster_id, a.seen_at, a.domain, a.language, a.title,
              json.dumps(list(a.entities), ensure_ascii=False), json.dumps(list(a.words), ensure_ascii=False),
-             a.vector, a.fingerprint),
+             a.vector, a.fingerprint, json.dumps(list(a.mentions), ensure_ascii=False)),
         )
 
     def remove(self, doc_id: str) -> None:
