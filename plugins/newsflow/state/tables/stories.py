@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from newsflow.state.tables import TableStore
@@ -28,11 +28,13 @@ _ARTICLE_COLUMNS = ("doc_id, story_id, cluster_id, seen_at, domain, language, ti
 
 
 @dataclass(frozen=True, slots=True)
-class StoredArticle:
-    """One row of ``story_articles``."""
+class StoryItem:
+    """An article as the story rules compare it (the evidence :mod:`newsflow.stories` places
+    it by): ``seen_at`` UTC epoch seconds, ``entities`` its canonical names, ``words`` its
+    title words, ``vector`` float32 bytes or None, ``fingerprint`` a digest of them all,
+    ``mentions`` the capitalised word runs of its title and lead."""
 
     doc_id: str
-    story_id: str
     cluster_id: str
     seen_at: float
     domain: str
@@ -43,6 +45,18 @@ class StoredArticle:
     vector: bytes | None
     fingerprint: str
     mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle(StoryItem):
+    """One row of ``story_articles``: an article's evidence and the thread it is in."""
+
+    story_id: str = field(kw_only=True)
+
+
+def stored(item: StoryItem, story_id: str) -> StoredArticle:
+    """``item`` as stored in thread ``story_id``."""
+    return StoredArticle(*(getattr(item, f.name) for f in fields(StoryItem)), story_id=story_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +87,10 @@ class Decision:
 def _article(row: Mapping[str, Any]) -> StoredArticle:
     vector = row["vector"]
     return StoredArticle(
-        str(row["doc_id"]), str(row["story_id"]), str(row["cluster_id"]), float(row["seen_at"]),
+        str(row["doc_id"]), str(row["cluster_id"]), float(row["seen_at"]),
         str(row["domain"]), row["language"], str(row["title"]), tuple(json.loads(row["entities"])),
         tuple(json.loads(row["words"])), bytes(vector) if vector is not None else None, str(row["fingerprint"]),
-        tuple(json.loads(row["mentions"])),
+        tuple(json.loads(row["mentions"])), story_id=str(row["story_id"]),
     )
 
 
