@@ -46,7 +46,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,8 +63,6 @@ comma, a full stop, a dash or any other punctuation ends a run)."""
 MENTION_CHARS = 4000
 """The lead of the text searched for mentions (characters after the title): the event's own
 names come early; it bounds what is stored per article."""
-MENTION_WORDS = 6
-"""The longest name (in words) matched as a mention."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +97,8 @@ class Features:
     entities: frozenset[str]
     words: frozenset[str]
     vector: np.ndarray | None
-    mentions: frozenset[str] = frozenset()
-    """Every run of up to :data:`MENTION_WORDS` consecutive words of :func:`mentions`, each as
-    :func:`name_key` spells it."""
+    mentions: tuple[str, ...] = ()
+    """Its :func:`mentions`."""
 
 
 def title_words(title: str) -> tuple[str, ...]:
@@ -168,21 +165,14 @@ def _keep(run: list[str], found: set[str]) -> None:
         found.add(" ".join(fold(w) for w in run))
 
 
-def spans(runs: Iterable[str]) -> frozenset[str]:
-    """Every stretch of up to :data:`MENTION_WORDS` consecutive words of each of ``runs``."""
-    out: set[str] = set()
-    for run in runs:
-        words = run.split()
-        for start in range(len(words)):
-            for stop in range(start + 1, min(len(words), start + MENTION_WORDS) + 1):
-                out.add(" ".join(words[start:stop]))
-    return frozenset(out)
-
-
-def mentioned(names_: Iterable[str], spans_: frozenset[str]) -> set[str]:
-    """The names of ``names_`` that occur among ``spans_`` (:func:`spans` of an article's
-    :func:`mentions`)."""
-    return {n for n in names_ if (key := name_key(n)) and key in spans_}
+def mentioned(names_: Iterable[str], runs: Sequence[str]) -> set[str]:
+    """The names of ``names_`` that occur in ``runs`` (an article's :func:`mentions`) as one or
+    more whole words of a run (:func:`name_key`)."""
+    keys = {n: f" {key} " for n in names_ if (key := name_key(n))}
+    if not keys or not runs:
+        return set()
+    padded = [f" {run} " for run in runs]
+    return {n for n, key in keys.items() if any(key in run for run in padded)}
 
 
 def epoch(value: str | datetime | None) -> float | None:
@@ -231,20 +221,29 @@ def link(a: Features, b: Features, rule: Rule) -> dict[str, Any] | None:
         return {"via": "copy", "cluster_id": a.cluster_id, "gap_hours": gap}
     if seconds > rule.window_seconds:
         return None
-    both = a.entities & b.entities
-    only_mentioned = (mentioned(a.entities - both, b.mentions) | mentioned(b.entities - both, a.mentions))
-    shared = sorted(both | only_mentioned)
     if a.vector is not None and b.vector is not None:
         similarity = float(np.dot(a.vector, b.vector))
         with_names = rule.same_language_similarity if a.language == b.language else rule.min_similarity
-        if similarity >= rule.similarity or (similarity >= with_names and len(shared) >= rule.min_shared):
+        if similarity < min(rule.similarity, with_names):  # no name can help: not looked up
+            return None
+        shared, only_mentioned = shared_names(a, b)
+        if similarity >= rule.similarity or len(shared) >= rule.min_shared:
             return {"via": "embedding", "similarity": round(similarity, 4), "shared": shared,
-                    "mentioned": sorted(only_mentioned), "gap_hours": gap}
+                    "mentioned": only_mentioned, "gap_hours": gap}
         return None
+    shared, only_mentioned = shared_names(a, b)
     union = a.words | b.words
     overlap = len(a.words & b.words) / len(union) if union else 0.0
     close = seconds <= rule.fallback_hours * 3600.0
     if len(shared) >= rule.fallback_shared and (overlap >= rule.title_overlap or close):
         return {"via": "names+title", "title_overlap": round(overlap, 3), "shared": shared,
-                "mentioned": sorted(only_mentioned), "gap_hours": gap}
+                "mentioned": only_mentioned, "gap_hours": gap}
     return None
+
+
+def shared_names(a: Features, b: Features) -> tuple[list[str], list[str]]:
+    """(the names ``a`` and ``b`` share, those of them found by one side's extractors only and
+    mentioned by the other), each sorted."""
+    both = a.entities & b.entities
+    only_mentioned = mentioned(a.entities - both, b.mentions) | mentioned(b.entities - both, a.mentions)
+    return sorted(both | only_mentioned), sorted(only_mentioned)

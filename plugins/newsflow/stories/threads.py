@@ -40,7 +40,7 @@ from newsflow.state.protocols import Database as StateDatabase
 from newsflow.state.reconnect import reconnecting, retrying
 from newsflow.state.tables.stories import Decision, StoredArticle, StoryItem, Thread, stored
 from newsflow.state.tables.stories import Stories as StoriesTable
-from newsflow.stories.evidence import Features, Rule, as_vector, link, spans
+from newsflow.stories.evidence import Features, Rule, as_vector, link
 from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, active_threads, listed_threads
 
 TOP_ENTITIES = 5
@@ -141,7 +141,7 @@ class StoryStore(AbstractContextManager["StoryStore"]):
 
 def features(a: StoryItem) -> Features:
     return Features(a.doc_id, a.cluster_id, a.seen_at, a.language, frozenset(a.entities), frozenset(a.words),
-                    as_vector(a.vector), spans(a.mentions))
+                    as_vector(a.vector), a.mentions)
 
 
 class _Window:
