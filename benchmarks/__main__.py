@@ -174,10 +174,12 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
                          "store; times as the publisher saw them",
            "stories": "our labelled sets (seeds/stories/articles.yaml: 6 events by 3-4 outlets in en/de/fr/es, "
                       "11 distractors on the same topics, the set the thresholds were chosen on; heldout.yaml: 3 events by 3 "
-                      "outlets in 3 languages, 5 distractors, written afterwards and not used to choose them), real "
+                      "outlets in 3 languages, 5 distractors, written afterwards and not used to choose them; heldout2.yaml: "
+                      "4 events in small towns by 3 outlets in 3 of en/de/fr/es/it, 7 distractors, written after "
+                      "heldout.yaml was studied), real "
                       "extractors and model, batches of 5; pairwise "
                       "precision/recall of same story; same_ids_reversed = the batches in reverse order give the "
-                      "same story ids; threading_ms = clustering and threading the 32 enriched articles",
+                      "same story ids; threading_ms = clustering and threading a set's enriched articles",
            "semantic": "47 queries written for newsflow over the demo corpus (benchmarks/data/"
                        "semantic_queries.yaml), binary relevance; keyword = BM25 with every word required",
            "search-latency": "a synthetic news corpus (benchmarks/synthetic_news.py: seeded, made-up words "

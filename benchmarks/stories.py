@@ -27,10 +27,17 @@ from newsflow.stories.evidence import Rule
 
 LABELLED = SEEDS_DIR / "stories" / "articles.yaml"
 HELD_OUT = SEEDS_DIR / "stories" / "heldout.yaml"
-"""Written after the thresholds were chosen on :data:`LABELLED`, never used to choose them."""
+"""Written after the thresholds were chosen on :data:`LABELLED`, never used to choose them; its
+one miss has since been studied, so it no longer measures how the rule generalises."""
+HELD_OUT_2 = SEEDS_DIR / "stories" / "heldout2.yaml"
+"""Written after :data:`HELD_OUT` was studied and before any change made because of it (small
+towns and local officials), never used to choose anything."""
 BATCH = 5
 """Articles per batch: threads grow over several batches, as in a run."""
 EXTRACTORS = ("language", "entities", "places", "simhash")
+RUNS = 80
+"""Mention runs per synthetic article in the cost row (a news article's title and first 4,000
+characters hold some 30 to 120: German capitalises every noun)."""
 
 
 def load(path: Path = LABELLED) -> list[dict[str, Any]]:
@@ -128,8 +135,9 @@ def _sizes(gold: dict[str, str]) -> dict[str, int]:
 
 def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
     """A row: the time to thread one batch of ``batch`` articles against ``stored`` articles
-    already in the window (random unit vectors, one name out of 50 each, 20 s apart: every
-    stored article is a candidate), median of 5 batches."""
+    already in the window (random unit vectors, one name out of 50 each, :data:`RUNS` mention
+    runs of one to three made-up words each, 20 s apart: every stored article is a candidate),
+    median of 5 batches."""
     import numpy as np
 
     from newsflow.stories import StoryItem, StoryStore, assign_stories
@@ -139,8 +147,10 @@ def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
     def item(n: int) -> StoryItem:
         vector = rng.standard_normal(384).astype(np.float32)
         vector /= np.linalg.norm(vector)
+        runs = tuple(sorted({" ".join(f"w{w}" for w in rng.integers(0, 5000, size=int(rng.integers(1, 4))))
+                             for _ in range(RUNS)}))
         return StoryItem(f"d{n:07d}", f"d{n:07d}", 1.77e9 + n * 20.0, "x.test", "en", f"Title {n}",
-                         (f"Name {n % 50}",), ("title",), vector.tobytes(), f"key-{n}")
+                         (f"Name {n % 50}",), ("title",), vector.tobytes(), f"key-{n}", runs)
 
     times = []
     with tempfile.TemporaryDirectory(prefix="newsflow-stories-") as tmp, StoryStore(Path(tmp) / "s.db") as store:
@@ -151,12 +161,13 @@ def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
             started = time.perf_counter()
             assign_stories(store, part)
             times.append(time.perf_counter() - started)
-    return {"set": "synthetic", "evidence": f"cost: a batch of {batch} against {stored:,} stored articles in the window",
+    return {"set": "synthetic", "evidence": f"cost: a batch of {batch} against {stored:,} stored articles in the window"
+                                            f" ({RUNS} mention runs each)",
             "threading_ms": round(sorted(times)[2] * 1000, 1)}
 
 
 def run(_sizes_arg: tuple[int, ...] = ()) -> list[dict[str, Any]]:
-    """The section's rows: the labelled set with the embedding and without it, the held-out set
-    likewise, then the cost."""
-    return [measure(vectors=True), measure(vectors=False), measure(vectors=True, path=HELD_OUT),
-            measure(vectors=False, path=HELD_OUT), cost()]
+    """The section's rows: the labelled set with the embedding and without it, the two held-out
+    sets likewise, then the cost."""
+    return [measure(vectors=vectors, path=path) for path in (LABELLED, HELD_OUT, HELD_OUT_2)
+            for vectors in (True, False)] + [cost()]

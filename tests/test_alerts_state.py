@@ -107,7 +107,7 @@ def test_a_version_7_file_gains_the_alert_tables_and_keeps_its_rows(tmp_path: Pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
 
 
 def test_a_version_4_postgres_database_gains_the_alert_tables(pg_url: str) -> None:
@@ -129,7 +129,7 @@ def test_a_version_4_postgres_database_gains_the_alert_tables(pg_url: str) -> No
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(6,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(7,)]
 
 
 def test_a_run_delivers_each_match_once_on_either_state_backend(state_target: str, tmp_path: Path) -> None:

@@ -121,7 +121,7 @@ def test_a_version_3_file_is_migrated_with_every_time_converted(tmp_path: Path) 
         state.close()
 
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
         for table, columns in TIME_COLUMNS.items():
             declared = {row[1]: row[2] for row in raw.execute(f"PRAGMA table_info({table})")}
             for column in columns:
@@ -190,7 +190,7 @@ def test_a_version_4_file_gains_the_host_slot_tables_and_keeps_its_rows(tmp_path
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
 
 
 def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Path) -> None:
@@ -209,7 +209,7 @@ def test_a_version_5_file_gains_the_websub_table_and_keeps_its_rows(tmp_path: Pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
 
 
 def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -> None:
@@ -233,7 +233,7 @@ def test_a_version_1_postgres_database_gains_the_host_slot_tables(pg_url: str) -
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(6,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(PG_VERSION,)] == [(7,)]
 
 
 def _listed(store: StateStore) -> tuple[list[str], list[str]]:
@@ -257,7 +257,7 @@ def test_a_version_6_file_gains_the_sitemap_urls_table_and_keeps_its_rows(tmp_pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
 
 
 def test_a_version_3_postgres_database_gains_the_sitemap_urls_table(pg_url: str) -> None:
@@ -279,4 +279,4 @@ def test_a_version_3_postgres_database_gains_the_sitemap_urls_table(pg_url: str)
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(6,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(7,)]

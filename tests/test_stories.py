@@ -235,7 +235,7 @@ def test_a_version_8_state_file_gains_the_story_tables_and_keeps_its_rows(tmp_pa
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 10
 
 
 def test_a_version_5_postgres_database_gains_the_story_tables(pg_url: str) -> None:
@@ -257,4 +257,4 @@ def test_a_version_5_postgres_database_gains_the_story_tables(pg_url: str) -> No
     finally:
         store.close()
     with psycopg.connect(pg_url) as raw:
-        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(6,)]
+        assert raw.execute("SELECT version FROM schema_version").fetchall() == [(7,)]

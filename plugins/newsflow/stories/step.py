@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from newsflow.models import Article
-from newsflow.stories.evidence import Rule, epoch, fingerprint, names, title_words, vector_bytes
+from newsflow.stories.evidence import (
+    Rule,
+    epoch,
+    fingerprint,
+    mentions,
+    names,
+    title_words,
+    vector_bytes,
+)
 from newsflow.stories.threads import StoryItem, assign_stories
 
 if TYPE_CHECKING:
@@ -31,15 +39,17 @@ def rule_of(settings: Settings) -> Rule:
 def item_of(article: Article) -> StoryItem:
     """What the story rules compare an article by: its time (published, else the feed's, else
     fetched), its ``cluster_id`` (else its own id), domain, language, title words, canonical
-    names and embedding (None without the ``embedding`` extractor's vector)."""
+    names, embedding (None without the ``embedding`` extractor's vector) and the capitalised
+    word runs of its title and lead (:func:`~newsflow.stories.evidence.mentions`)."""
     e = article.enrichments
     seen = epoch(article.published_at) or epoch(article.feed_published_at) or epoch(article.fetched_at) or 0.0
     cluster_id = str(e.get("cluster_id") or article.id)
     entities, words, vector = names(e), title_words(article.title), vector_bytes(e.get("embedding"))
+    runs = mentions(article.title, article.text)
     key = fingerprint(cluster_id, seen, article.domain, article.language, article.title, entities, words,
-                      vector or b"")
+                      vector or b"", runs)
     return StoryItem(article.id, cluster_id, seen, article.domain, article.language, article.title, entities,
-                     words, vector, key)
+                     words, vector, key, runs)
 
 
 def assign_story_ids(ctx: RunContext, articles: Sequence[Article]) -> dict[str, str]:

@@ -38,29 +38,13 @@ import numpy as np
 from newsflow.postgres_db import is_postgres_url
 from newsflow.state.protocols import Database as StateDatabase
 from newsflow.state.reconnect import reconnecting, retrying
-from newsflow.state.tables.stories import Decision, StoredArticle, Thread
+from newsflow.state.tables.stories import Decision, StoredArticle, StoryItem, Thread, stored
 from newsflow.state.tables.stories import Stories as StoriesTable
 from newsflow.stories.evidence import Features, Rule, as_vector, link
 from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, active_threads, listed_threads
 
 TOP_ENTITIES = 5
 """Names kept in a thread's summary."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoryItem:
-    """An article to place: its evidence, as stored (see :class:`StoredArticle`)."""
-
-    doc_id: str
-    cluster_id: str
-    seen_at: float
-    domain: str
-    language: str | None
-    title: str
-    entities: tuple[str, ...]
-    words: tuple[str, ...]
-    vector: bytes | None
-    fingerprint: str
 
 
 @dataclass(slots=True)
@@ -155,9 +139,9 @@ class StoryStore(AbstractContextManager["StoryStore"]):
             return self.table.count()
 
 
-def features(a: StoredArticle | StoryItem) -> Features:
+def features(a: StoryItem) -> Features:
     return Features(a.doc_id, a.cluster_id, a.seen_at, a.language, frozenset(a.entities), frozenset(a.words),
-                    as_vector(a.vector))
+                    as_vector(a.vector), a.mentions)
 
 
 class _Window:
@@ -299,8 +283,7 @@ def _join(window: _Window, item: StoryItem, out: Assignment, touched: set[str], 
     changed = [m for m, old in members.items() if old != story_id]
     window.repoint(changed, story_id)
     out.moved.update(dict.fromkeys(changed, story_id))
-    window.put(StoredArticle(item.doc_id, story_id, item.cluster_id, item.seen_at, item.domain, item.language,
-                             item.title, item.entities, item.words, item.vector, item.fingerprint))
+    window.put(stored(item, story_id))
     touched.add(story_id)
     action = "new" if not best else "join" if len(best) == 1 else "merge"
     decision = Decision(item.doc_id, story_id, action,

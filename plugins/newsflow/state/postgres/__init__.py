@@ -35,7 +35,7 @@ TABLES = (
 
 MIGRATIONS = migrations(
     [feeds.DDL, articles.DDL, failures.DDL, hosts.DDL, robots_cache.DDL, aliases.DDL, clusters.DDL],
-    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL, 5: alerts.DDL, 6: stories.DDL},
+    {2: host_slots.DDL, 3: websub.DDL, 4: sitemap_urls.DDL, 5: alerts.DDL, 6: stories.DDL, 7: stories.ADD_MENTIONS},
 )
 
 SETTING = "state_url (NEWSFLOW_STATE_URL)"

@@ -3,7 +3,8 @@
 Each table module declares its DDL (``DDL``) beside its SQL; :data:`MIGRATIONS` lists, per
 version, the statements that bring the database from the version before to it (version 1
 creates every table, 2 adds ``host_slots`` and ``host_pace``, 3 adds ``websub``, 4 adds
-``sitemap_urls``, 5 adds ``alerts`` and ``alert_deliveries``, 6 the story-thread tables). :func:`open_schema` applies the missing ones in one transaction under
+``sitemap_urls``, 5 adds ``alerts`` and ``alert_deliveries``, 6 the story-thread tables, 7 the
+column ``story_articles.mentions``). :func:`open_schema` applies the missing ones in one transaction under
 an advisory lock, so two processes opening a new database at once migrate it once; a
 database of a newer version than this code is refused.
 
@@ -22,7 +23,7 @@ from typing import Any
 from newsflow.errors import ConfigError
 from newsflow.state import tables
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _LOCK_KEY = 0x6E657773  # "news": the advisory lock migrations take
 
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)"
@@ -40,7 +41,8 @@ def migrations(
     """Version → statements: 1 creates the tables whose DDL is ``table_ddl`` (in order);
     ``later`` gives each following version's statements (2: the shared per-host politeness
     tables ``host_slots`` and ``host_pace``; 3: the WebSub subscriptions ``websub``; 4:
-    ``sitemap_urls``; 5: the saved searches ``alerts`` and ``alert_deliveries``; 6: the story threads' ``story_articles``, ``stories``, ``story_decisions``)."""
+    ``sitemap_urls``; 5: the saved searches ``alerts`` and ``alert_deliveries``; 6: the story threads' ``story_articles``, ``stories``, ``story_decisions``; 7: the column
+    ``story_articles.mentions``)."""
     return {1: [statement for ddl in table_ddl for statement in ddl], **{v: list(s) for v, s in later.items()}}
 
 

@@ -1,8 +1,9 @@
 """Story threads: the ``story_articles``, ``stories`` and ``story_decisions`` tables (PostgreSQL).
 
 Their methods are :mod:`newsflow.state.tables.stories`'; migration 6 of the PostgreSQL state
-schema (:mod:`.schema`). A batch of assignments takes the tables' advisory lock first
-(:meth:`Stories.lock`), so concurrent batches serialise and never found one thread twice.
+schema (:mod:`.schema`), and 7 (:data:`ADD_MENTIONS`). A batch of assignments takes the
+tables' advisory lock first (:meth:`Stories.lock`), so concurrent batches serialise and never
+found one thread twice.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ DDL = (
 
 _LOCK = 0x73746F72  # "stor"
 
+ADD_MENTIONS = ("ALTER TABLE story_articles ADD COLUMN mentions text NOT NULL DEFAULT '[]'",)
+"""Migration 7: the mention runs; rows stored before have none (they link as before)."""
 
 class Stories(shared.Stories, TableStore):
     """The story tables."""

@@ -18,7 +18,9 @@ Each table module declares its :class:`Table` (DDL, indexes, time columns) besid
 - version 7 → 8 added the ``alerts`` and ``alert_deliveries`` tables (saved searches and the
   log of what each delivered): created, the others are left as they are;
 - version 8 → 9 added the story-thread tables ``story_articles``, ``stories`` and
-  ``story_decisions`` (:mod:`newsflow.stories`): created.
+  ``story_decisions`` (:mod:`newsflow.stories`): created;
+- version 9 → 10 added the column ``story_articles.mentions`` (the capitalised word runs a story
+  link looks names up in; ``[]`` for the rows stored before).
 
 A migration is one ``BEGIN IMMEDIATE`` transaction that re-reads the version first, so two
 processes opening an old file at once migrate it once; a file newer than this code is refused.
@@ -34,7 +36,7 @@ from newsflow.errors import ConfigError
 from newsflow.sqlite_db import transaction
 from newsflow.state import clock, tables
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,10 @@ def open_schema(conn: sqlite3.Connection, tables: Sequence[Table], path: str) ->
                     _rebuild(conn, table)
             else:
                 _create(conn, table)
+        if "story_articles" in existing and "mentions" not in _columns(conn, "story_articles"):
+            from newsflow.state.sqlite.stories import ADD_MENTIONS
+
+            conn.execute(ADD_MENTIONS)
         if version < 3:
             conn.execute(
                 "INSERT OR IGNORE INTO aliases (url, doc_id, first_seen_at)"

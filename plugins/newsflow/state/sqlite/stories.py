@@ -1,7 +1,8 @@
 """Story threads: the ``story_articles``, ``stories`` and ``story_decisions`` tables (SQLite).
 
 Their methods are :mod:`newsflow.state.tables.stories`'; on SQLite the caller's
-``BEGIN IMMEDIATE`` is the lock. Added in state schema version 9.
+``BEGIN IMMEDIATE`` is the lock. Added in state schema version 9; ``story_articles.mentions``
+in version 10.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ ARTICLES = Table(
         entities TEXT NOT NULL,
         words TEXT NOT NULL,
         vector BLOB,
-        fingerprint TEXT NOT NULL
+        fingerprint TEXT NOT NULL,
+        mentions TEXT NOT NULL DEFAULT '[]'
     )""",
     indexes=(
         "CREATE INDEX IF NOT EXISTS story_articles_seen ON story_articles (seen_at)",
@@ -65,6 +67,8 @@ DECISIONS = Table(
     times=("decided_at",),
 )
 TABLES = (ARTICLES, THREADS, DECISIONS)
+ADD_MENTIONS = "ALTER TABLE story_articles ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]'"
+"""Version 9 → 10: the mention runs; rows stored before have none (they link as before)."""
 
 
 class Stories(shared.Stories, TableStore):

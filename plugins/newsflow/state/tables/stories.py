@@ -5,8 +5,8 @@ SQL, the same in both dialects save :meth:`Stories.lock` and the DDL's column ty
 
 * ``story_articles``: one row per article with the evidence it is compared by
   (``seen_at`` UTC epoch seconds, ``domain``, ``language``, ``title``, ``entities`` and
-  ``words`` as JSON lists, ``vector`` 384 float32 bytes or NULL, ``fingerprint`` of them all)
-  and its ``story_id``;
+  ``words`` as JSON lists, ``vector`` 384 float32 bytes or NULL, ``mentions`` the capitalised
+  word runs of its title and lead as a JSON list, ``fingerprint`` of them all) and its ``story_id``;
 * ``stories``: one row per thread, its summary (title, first/last seen, size, outlets,
   languages, top entities as JSON);
 * ``story_decisions``: every join/new/merge/split with its evidence (JSON), in order.
@@ -16,22 +16,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from newsflow.state.tables import TableStore
 
 TIMES = ("seen_at", "first_seen", "last_seen", "updated_at", "decided_at")
 
-_ARTICLE_COLUMNS = "doc_id, story_id, cluster_id, seen_at, domain, language, title, entities, words, vector, fingerprint"
+_ARTICLE_COLUMNS = ("doc_id, story_id, cluster_id, seen_at, domain, language, title, entities, words, vector, "
+                    "fingerprint, mentions")
 
 
 @dataclass(frozen=True, slots=True)
-class StoredArticle:
-    """One row of ``story_articles``."""
+class StoryItem:
+    """An article as the story rules compare it (the evidence :mod:`newsflow.stories` places
+    it by): ``seen_at`` UTC epoch seconds, ``entities`` its canonical names, ``words`` its
+    title words, ``vector`` float32 bytes or None, ``fingerprint`` a digest of them all,
+    ``mentions`` the capitalised word runs of its title and lead."""
 
     doc_id: str
-    story_id: str
     cluster_id: str
     seen_at: float
     domain: str
@@ -41,6 +44,19 @@ class StoredArticle:
     words: tuple[str, ...]
     vector: bytes | None
     fingerprint: str
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle(StoryItem):
+    """One row of ``story_articles``: an article's evidence and the thread it is in."""
+
+    story_id: str = field(kw_only=True)
+
+
+def stored(item: StoryItem, story_id: str) -> StoredArticle:
+    """``item`` as stored in thread ``story_id``."""
+    return StoredArticle(*(getattr(item, f.name) for f in fields(StoryItem)), story_id=story_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +87,10 @@ class Decision:
 def _article(row: Mapping[str, Any]) -> StoredArticle:
     vector = row["vector"]
     return StoredArticle(
-        str(row["doc_id"]), str(row["story_id"]), str(row["cluster_id"]), float(row["seen_at"]),
+        str(row["doc_id"]), str(row["cluster_id"]), float(row["seen_at"]),
         str(row["domain"]), row["language"], str(row["title"]), tuple(json.loads(row["entities"])),
         tuple(json.loads(row["words"])), bytes(vector) if vector is not None else None, str(row["fingerprint"]),
+        tuple(json.loads(row["mentions"])), story_id=str(row["story_id"]),
     )
 
 
@@ -130,10 +147,10 @@ class Stories(TableStore):
         """Insert or replace an article's row."""
         self.run("DELETE FROM story_articles WHERE doc_id = ?", (a.doc_id,))
         self.run(
-            f"INSERT INTO story_articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO story_articles ({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (a.doc_id, a.story_id, a.cluster_id, a.seen_at, a.domain, a.language, a.title,
              json.dumps(list(a.entities), ensure_ascii=False), json.dumps(list(a.words), ensure_ascii=False),
-             a.vector, a.fingerprint),
+             a.vector, a.fingerprint, json.dumps(list(a.mentions), ensure_ascii=False)),
         )
 
     def remove(self, doc_id: str) -> None:
