@@ -269,10 +269,13 @@ BIG_CITY = 500_000
 def _well_known_place(gaz: Any, name: str, language: str = "") -> bool:
     """A country or capital (an ISO code only in capitals: "Dom" is no "DOM"), a curated
     region, or a city of :data:`RULE_PLACE_POPULATION` (by another name :data:`RULE_ALTERNATE_POPULATION`)
-    in a country of the language, or of :data:`BIG_CITY` anywhere."""
+    in a country of the language, or of :data:`BIG_CITY` anywhere; never by another name
+    that is the place's name cut short (:func:`_clipped`)."""
     home = LANGUAGE_COUNTRIES.get(language)
     for cand in gaz.candidates(name):
         place = cand.place
+        if not cand.primary and _clipped(name, place.name):
+            continue
         if place.feature == "country" and (cand.primary or name.isupper()):
             return True
         if place.feature == "country":
@@ -286,6 +289,22 @@ def _well_known_place(gaz: Any, name: str, language: str = "") -> bool:
                 place.feature == "city" and place.population >= RULE_ALTERNATE_POPULATION):
             return True
     return False
+
+
+CLIPPED_LETTERS = 3
+"""Letters an alternate name must leave off its place's name, inside a word, to be a
+clipping (:func:`_clipped`): "Rom" and "Prag" leave one or two and are the German names."""
+
+
+def _clipped(alternate: str, primary: str) -> bool:
+    """Whether ``alternate`` is ``primary`` cut short inside a word: gazetteer alternate names
+    such as "Hang" (Hangzhou), "Ist" (Istanbul) or "Man" (Manchester), which in a language
+    that capitalises its nouns, or at a sentence's start, are a slope, "is", "one"…
+    ("Frankfurt" of "Frankfurt am Main" ends at a word's end, "Rom" of "Rome" leaves one
+    letter: neither is clipped; an all-capitals code never is)."""
+    a, p = alternate.casefold(), primary.casefold()
+    return (not alternate.isupper() and p.startswith(a) and len(p) >= len(a) + CLIPPED_LETTERS
+            and p[len(a) : len(a) + CLIPPED_LETTERS].isalpha())
 
 
 def _gazetteer_demonyms() -> dict[str, str]:

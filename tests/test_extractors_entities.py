@@ -305,6 +305,16 @@ def test_german_nouns_named_like_far_towns_are_no_places() -> None:
     assert set(fields["places"]) == {"Köln", "Leverkusen"}  # GeoNames names; not Ende (Indonesia), Derby, "DOM"
 
 
+def test_a_big_city_s_name_cut_short_is_no_place() -> None:
+    """Gazetteer alternate names such as "Hang" (Hangzhou) or "Man" (Manchester) are common
+    words in German and Italian; another name of the whole word still counts (Mailand)."""
+    german = run_all("Der Hang oberhalb des Dorfes rutscht weiter, sagte Gemeindepräsident Daniel "
+                     "Albertin. Der Zug nach Mailand fährt wieder.", "de")
+    assert german["places"] == ["Milan"]
+    italian = run_all("Man mano che il Hang scende, la strada per Milano resta chiusa.", "it")
+    assert italian["places"] == ["Milan"]
+
+
 def test_bylines_and_unknown_one_word_places(model: None) -> None:
     text = ("Agnès Lemaire — Publié le 7 décembre. Sport. La cathédrale de Paris a rouvert ses "
             "portes, a déclaré Laurent Vidal.")
