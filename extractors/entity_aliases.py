@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from extractors.regex_guard import guarded
+from extractors.yaml_data import load_yaml
 
 ALIASES_PATH = Path(__file__).parent / "data" / "aliases.yaml"
 
@@ -21,9 +22,7 @@ def _read_aliases(path: Path) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
 
     Raises ValueError on an entry without a name or with a label other than PERSON/ORG.
     """
-    import yaml
-
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = load_yaml(path) or []
     out: list[tuple[str, str, tuple[str, ...]]] = []
     for entry in entries:
         name, label = str(entry.get("name") or "").strip(), entry.get("label")

@@ -11,9 +11,14 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from extractors.gazetteer_names import normalise
+
+_key = lru_cache(maxsize=65_536)(normalise)
+"""The lookup key of a name as it is written, memoised: the extractors ask for the same
+surface forms in article after article (≈ 60 lookups per article)."""
 
 FEATURES = ("country", "region", "city", "facility")
 
@@ -119,7 +124,7 @@ class Gazetteer:
 
     def candidates(self, name: str) -> list[Candidate]:
         """Every entry called ``name``, by its own name (or a curated alias) first."""
-        return list(self._lookup(normalise(name)))
+        return list(self._lookup(_key(name)))
 
     def country(self, code: str) -> Place | None:
         return self.countries.get(code.upper())
@@ -132,4 +137,4 @@ class Gazetteer:
         return None
 
     def __contains__(self, name: str) -> bool:
-        return bool(self._lookup(normalise(name)))
+        return bool(self._lookup(_key(name)))

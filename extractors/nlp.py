@@ -12,8 +12,9 @@ installed model, by the rule matcher (:mod:`extractors.nlp_rules`, :func:`rule_e
 an English model never reads another language's text. What a parse gives is an
 :class:`~extractors.nlp_analysis.Analysis` (:mod:`extractors.nlp_analysis`).
 
-Only ``tok2vec`` and ``ner`` run: the extractors need entities, not sentences, tags,
-lemmas or dependencies (``quotes`` finds its own sentence breaks). Labels are spaCy's
+Only ``ner`` runs (:func:`~extractors.nlp_models.keep_ner_only`): the extractors need
+entities, not sentences, tags, lemmas or dependencies (``quotes`` finds its own sentence
+breaks), and the small pipelines' ``ner`` embeds the tokens itself. Labels are spaCy's
 English ones (:data:`LABELS`).
 
 This module also re-exports the names other code reads from it (models, labels, the rule
@@ -38,6 +39,7 @@ from extractors.nlp_models import (
     WIKINER_LABELS,
     SlovnetModel,
     configured_model,
+    keep_ner_only,
     load_model,
     loaded_languages,
     model_name,
@@ -60,7 +62,7 @@ from newsflow.models import Article
 __all__ = ["BATCH_SIZE", "CACHE_SIZE", "DEFAULT_LANGUAGE", "EXCLUDE", "KEEP", "LABELS", "MAX_CHARS",
            "MODELS", "MODEL_NAMES", "NAME_CUES_PATH", "ORG_WORDS", "PARTICLE_WORDS", "SLOVNET_LANGUAGES",
            "WIKINER_LABELS", "Analysis", "Cues", "Ent", "SlovnetModel", "analyses_for", "article_language",
-           "configure", "configured_model", "docs_for", "load_model", "loaded_languages", "model_name",
+           "configure", "configured_model", "docs_for", "keep_ner_only", "load_model", "loaded_languages", "model_name",
            "name_cues", "rule_analysis", "rule_entities"]
 
 CACHE_SIZE = 256

@@ -19,6 +19,7 @@ from typing import Any
 from extractors.entity_aliases import known_entity
 from extractors.entity_cleaning import TITLES
 from extractors.nlp_analysis import DEFAULT_LANGUAGE, Analysis, Ent
+from extractors.yaml_data import load_yaml
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪİĽŁŃŇŌŐŒŘŚŞŠŢŤŪŮŰŹŻŽА-ЯЁЄІЇҐ"
 _NAME_WORD = rf"(?:[{_UPPER}][\w'’\-]*[\w]|[{_UPPER}]\.)"
@@ -76,9 +77,7 @@ class Cues:
 @functools.cache
 def name_cues(language: str) -> Cues:
     """The cues for ``language`` (only the shared given names for a language not listed)."""
-    import yaml
-
-    data = yaml.safe_load(NAME_CUES_PATH.read_text(encoding="utf-8"))
+    data = load_yaml(NAME_CUES_PATH)
     entry = (data.get("languages") or {}).get(language) or {}
     return Cues(frozenset(entry.get("titles") or ()), frozenset(entry.get("org_words") or ()),
                 tuple(entry.get("org_suffixes") or ()), frozenset(entry.get("skip_first") or ()),

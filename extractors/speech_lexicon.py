@@ -14,8 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from extractors.yaml_data import load_yaml
 from newsflow.langtags import normalize_language
 
 SPEECH_PATH = Path(__file__).parent / "data" / "speech.yaml"
@@ -44,7 +43,7 @@ class Frames:
 
 @cache
 def _speech_data() -> dict[str, Any]:
-    data = yaml.safe_load(SPEECH_PATH.read_text(encoding="utf-8"))
+    data = load_yaml(SPEECH_PATH)
     if not isinstance(data, dict) or not isinstance(data.get("languages"), dict):
         raise ValueError(f"{SPEECH_PATH}: expected a mapping with 'languages'")
     return data

@@ -53,10 +53,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from extractors.base import Extractor, Fields, bounded_text, bounded_title, per_article
 from extractors.registry import register
+from extractors.yaml_data import load_yaml
 from newsflow.langtags import normalize_language
 from newsflow.models import Article
 
@@ -128,8 +127,7 @@ _lock = threading.Lock()
 
 
 def load_taxonomy(path: Path = LEXICON_PATH) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+    data: dict[str, Any] = load_yaml(path)
     return data
 
 

@@ -179,6 +179,47 @@ def test_one_parse_per_article_for_all_three(model: None, monkeypatch: pytest.Mo
     assert batch[0].enrichments["places"] == ["London"]
 
 
+def test_only_ner_runs_and_finds_what_it_finds_beside_tok2vec(model: None) -> None:
+    import spacy
+
+    loaded = nlp.load_model()
+    assert loaded.pipe_names == ["ner"]  # the small model's ner embeds tokens itself
+    with_tok2vec = spacy.load(loaded.path, exclude=nlp.EXCLUDE)
+    assert "tok2vec" in with_tok2vec.pipe_names
+    texts = ["Emmanuel Macron met Olaf Scholz in Berlin on Tuesday.",
+             "The Federal Reserve Bank of New York said Apple and Microsoft gained.",
+             "Missiles struck Kyiv overnight, Ukraine's air force said; NATO met in Brussels."]
+    spans = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in loaded.pipe(texts)]
+    assert spans == [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                     for doc in with_tok2vec.pipe(texts)]
+    assert all(spans)
+
+
+def _blank_pipeline(ner_listens: bool) -> Any:
+    import spacy
+
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("tok2vec")
+    config = {}
+    if ner_listens:
+        config = {"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+                            "extra_state_tokens": False, "hidden_width": 32, "maxout_pieces": 2,
+                            "use_upper": True, "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1",
+                                                           "width": 96, "upstream": "*"}}}
+    pipeline.add_pipe("ner", config=config)
+    pipeline.add_pipe("sentencizer")
+    pipeline.initialize()
+    return pipeline
+
+
+@pytest.mark.parametrize(("ner_listens", "running"), [(True, ["tok2vec", "ner"]), (False, ["ner"])])
+def test_a_tok2vec_runs_only_when_ner_listens_to_it(ner_listens: bool, running: list[str]) -> None:
+    pipeline = _blank_pipeline(ner_listens)
+    nlp.keep_ner_only(pipeline)
+    assert pipeline.pipe_names == running
+    assert pipeline("Anna went to Paris.").text == "Anna went to Paris."
+
+
 def test_changed_text_is_parsed_again(model: None) -> None:
     first = article("Emmanuel Macron went to London.")
     assert nlp.analyses_for([first])[0] is nlp.analyses_for([first])[0]
