@@ -152,10 +152,10 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
     n = options.sizes[0]
     try:
         raw: dict[str, Any] = {}
+        full = options.full_chain
+        every = "all extractors" if full is None else "all extractors but " + ", ".join(
+            name for name in CHAIN if name not in full)
         if sec & {"throughput", "scaling", "incremental", "limit"}:
-            full = options.full_chain
-            every = "all extractors" if full is None else "all extractors but " + ", ".join(
-                name for name in CHAIN if name not in full)
             configs = {"one": (1, full, True), "two": (2, full, False),
                        "one_ner": (1, LIMIT_CHAIN, True), "two_ner": (2, LIMIT_CHAIN, False)}
             runs: dict[str, list[dict[str, Any]]] = {key: [] for key in configs}
@@ -236,8 +236,9 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
             ext = _child("extractors", {"cpus": [0], "rounds": 3})
             out["extractors"] = [{**r, "model": ext["model"]} if r["extractor"] == "entities" else r for r in ext["rows"]]
         if "profile" in sec:
-            print(f"[profile] one core, all extractors, N={options.profile_pages}", flush=True)
-            prof = bench.pipeline(options.profile_pages, workers=1, extractors=None, one_core=True, profile=True)
+            print(f"[profile] one core, {every}, N={options.profile_pages}", flush=True)
+            prof = bench.pipeline(options.profile_pages, workers=1, extractors=options.full_chain, one_core=True,
+                                  profile=True)
             out["profile"] = _top(prof.get("profile_flat", ""), 25)
             out["profile_tree"] = prof.get("profile_tree", "")
         rows = targets(out, raw)

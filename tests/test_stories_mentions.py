@@ -17,7 +17,7 @@ import numpy as np
 from newsflow.models import Article
 from newsflow.state import StateStore
 from newsflow.stories import Rule, StoryStore, assign_stories
-from newsflow.stories.evidence import link, mentioned, mentions
+from newsflow.stories.evidence import link, mentioned, mentions, name_key
 from newsflow.stories.step import item_of
 from newsflow.stories.threads import features
 
@@ -75,6 +75,18 @@ def test_a_mention_is_whole_words_with_a_capital() -> None:
     found = mentions("", "Die Carlingford-Werft und eine carling genannte Sorte; Grindavík liegt im Süden.")
     assert mentioned({"Carling"}, found) == set()  # part of a longer word, or lowercase
     assert mentioned({"Grindavik"}, found) == {"Grindavik"}  # accents folded
+
+
+def test_a_name_is_mentioned_exactly_when_its_words_are_whole_words_of_one_run() -> None:
+    """The lookup (one joined string per article's runs) against the definition, run by run,
+    on names and runs drawn from a small vocabulary, so that partial and cross-run matches occur."""
+    rng = np.random.default_rng(7)
+    words = ["saint", "avold", "carling", "carlingford", "bad", "kotzting", "de", "vals", "hang"]
+    for _ in range(300):
+        runs = tuple(" ".join(rng.choice(words, rng.integers(1, 4))) for _ in range(rng.integers(0, 5)))
+        names = {" ".join(rng.choice(words, rng.integers(1, 3))).title() for _ in range(4)}
+        want = {n for n in names if any(f" {name_key(n)} " in f" {run} " for run in runs)}
+        assert mentioned(names, runs) == want, (names, runs)
 
 
 def test_an_article_without_names_links_to_the_article_whose_names_it_mentions(tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ returned as a dict, recorded with each decision in the state store.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -123,9 +124,11 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """A name as a mention is matched: its words folded, joined by one space
-    ("L'Hôpital" → "l hopital", "Saint-Avold" → "saint avold")."""
+    ("L'Hôpital" → "l hopital", "Saint-Avold" → "saint avold"). Memoised: a batch compares
+    the same names with every article of the window."""
     return " ".join(fold(w) for w in LETTERS.findall(name))
 
 
@@ -171,8 +174,15 @@ def mentioned(names_: Iterable[str], runs: Sequence[str]) -> set[str]:
     keys = {n: f" {key} " for n in names_ if (key := name_key(n))}
     if not keys or not runs:
         return set()
-    padded = [f" {run} " for run in runs]
-    return {n for n, key in keys.items() if any(key in run for run in padded)}
+    haystack = _haystack(tuple(runs))
+    return {n for n, key in keys.items() if key in haystack}
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _haystack(runs: tuple[str, ...]) -> str:
+    """The runs, each between spaces, one per line: a key (" word … ", no line break) is in
+    it exactly when it is a whole-word part of one run."""
+    return "\n".join(f" {run} " for run in runs)
 
 
 def epoch(value: str | datetime | None) -> float | None:
@@ -231,11 +241,13 @@ def link(a: Features, b: Features, rule: Rule) -> dict[str, Any] | None:
             return {"via": "embedding", "similarity": round(similarity, 4), "shared": shared,
                     "mentioned": only_mentioned, "gap_hours": gap}
         return None
-    shared, only_mentioned = shared_names(a, b)
     union = a.words | b.words
     overlap = len(a.words & b.words) / len(union) if union else 0.0
     close = seconds <= rule.fallback_hours * 3600.0
-    if len(shared) >= rule.fallback_shared and (overlap >= rule.title_overlap or close):
+    if not (overlap >= rule.title_overlap or close):  # no name can help: not looked up
+        return None
+    shared, only_mentioned = shared_names(a, b)
+    if len(shared) >= rule.fallback_shared:
         return {"via": "names+title", "title_overlap": round(overlap, 3), "shared": shared,
                 "mentioned": only_mentioned, "gap_hours": gap}
     return None
