@@ -140,7 +140,7 @@ def _row(label: str, r: dict[str, Any]) -> dict[str, Any]:
             "articles_per_s": r["articles_per_s"], "runs_per_s": r.get("all_rates", ""), "cpu_s_per_article": r["cpu_s_per_article"],
             "peak_rss_mb": r["peak_rss_mb"], "poll_s": st.get("poll", 0), "fetch_s": st.get("fetch", 0),
             "clean_s": st.get("clean", 0), "extract_s": round(extract, 2), "cluster_s": st.get("cluster", 0),
-            "index_s": st.get("index", 0), "wait_fetch_s": st.get("wait_fetch", 0), "wait_cpu_s": st.get("wait_cpu", 0)}
+            "stories_s": st.get("stories", 0), "index_s": st.get("index", 0), "wait_fetch_s": st.get("wait_fetch", 0), "wait_cpu_s": st.get("wait_cpu", 0)}
 
 
 def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
