@@ -190,7 +190,10 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
            "celery": "generated articles (the articles column; benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
                      "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
                      "load_1m = the machine's 1-minute load average (shared with other work) before and after "
-                     "the processing run",
+                     "the processing run; CPU seconds during the processing run (psutil, each process tree with "
+                     "the children it reaped): the Celery workers with their tasks, Airflow's api-server, "
+                     "scheduler, dag-processor and triggerer together, PostgreSQL and Redis; machine_busy_cores = "
+                     "the whole machine's busy CPU seconds / the run's seconds (2.0 = both cores busy throughout)",
            "websub": "one loopback publisher, a spec-following hub (benchmarks/websub_hub.py) and the callback "
                      "endpoint in this process; 20 pushes of one new article each after one warm-up push; "
                      "latency = hub's distribution request → the article found by a search of the embedded index"}

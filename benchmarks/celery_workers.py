@@ -17,6 +17,7 @@ Run ``python -m benchmarks --only celery [--celery-articles N]`` (about 10 minut
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
@@ -35,8 +36,15 @@ REPO = Path(__file__).resolve().parents[1]
 ARTICLES = 300
 WORKER_COUNTS = (1, 2)
 RUN_TIMEOUT = 1800.0
+PROBE_EVERY = 5.0
+"""Seconds between the benchmark's REST probes of the runs: the figure is from Airflow's own start
+and end times, and each probe is api-server work on the measured cores (at 1 s, ≈ 2 calls/s)."""
 DAG_REPARSE_S = 3600
 """Seconds before the dag-processor reads an unchanged DAG file or the DAG folder again."""
+
+
+def _stamp(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
 def _seconds(run: dict[str, Any]) -> float:
@@ -45,12 +53,92 @@ def _seconds(run: dict[str, Any]) -> float:
     return (end - start).total_seconds()
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its descendants, those alive and
+    those already reaped by a parent of the tree (0 when it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+def _redis_pid(url: str) -> int:
+    import psutil
+
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "redis-server" and f":{port}" in " ".join(proc.info["cmdline"] or []):
+            return proc.pid
+    raise RuntimeError(f"no redis-server process listening on port {port}")
+
+
+def _cpu(stack: Any, workers: tuple[str, ...], others: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far per part: every Celery worker together, each Airflow component,
+    each process tree of ``others`` (name → pid), and the whole machine's busy time."""
+    import psutil
+
+    parts = {"workers": sum(_tree_cpu(stack.trees[w].sid) for w in workers)}
+    parts |= {name: _tree_cpu(tree.sid) for name, tree in stack.trees.items() if name not in workers}
+    parts |= {name: _tree_cpu(pid) for name, pid in others.items()}
+    t = psutil.cpu_times()
+    parts["machine"] = t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0)
+    return parts
+
+
+def _requests(log: Path) -> str:
+    """The most frequent request lines of an api-server log, ids and numbers blanked."""
+    import collections
+    import re
+
+    found = re.findall(r'"(GET|POST|PUT|PATCH|DELETE) (/[^ ?"]*)', log.read_text(errors="replace"))
+    counts = collections.Counter(f"{m} {re.sub(r'[0-9a-f-]{8,}|[0-9]+', '#', path)}" for m, path in found)
+    return "; ".join(f"{k} ×{n}" for k, n in counts.most_common(10)) or "(no access log lines)"
+
+
+class _Sampler:
+    """:func:`_cpu` every ``every`` seconds in a thread, with the wall-clock time of each sample."""
+
+    def __init__(self, read: Any, every: float = 1.0) -> None:
+        import threading
+
+        self.read, self.every, self.samples = read, every, []  # type: ignore[var-annotated]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), self.read()))
+            self._stop.wait(self.every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        """CPU seconds per part from the last sample at or before ``start`` to the first at or after ``end``."""
+        first = max((s for s in self.samples if s[0] <= start), key=lambda s: s[0], default=self.samples[0])
+        last = min((s for s in self.samples if s[0] >= end), key=lambda s: s[0], default=self.samples[-1])
+        return {k: round(last[1][k] - first[1].get(k, 0.0), 1) for k in last[1]}
+
+
 def run(n: int = ARTICLES) -> list[dict[str, Any]]:
     """One row per worker count: articles indexed, mapped tasks, the processing run's seconds,
     articles/s, speed-up over one worker, and the 1-minute load average before and after."""
     sys.path.insert(0, str(REPO / "tests"))  # the launchers the tests use: one copy of each
     import pg_server
-    from airflow_env import celery_stack
+    from airflow_env import COMPONENTS, celery_stack
     from redis_server import running_redis
 
     rows: list[dict[str, Any]] = []
@@ -75,20 +163,35 @@ def run(n: int = ARTICLES) -> list[dict[str, Any]]:
                         NEWSFLOW_STATE_URL=postgres.url(postgres.create_database("newsflow_state")),
                     ) as stack:
                         stack.wait_ready()
+                        stack.poll_every = PROBE_EVERY
                         time.sleep(5)  # let the start's CPU burst pass before the load is read
                         load_before = os.getloadavg()[0]
-                        _, process = stack.poll_then_process(timeout=RUN_TIMEOUT)
+                        others = {"postgresql": postgres.process.pid, "redis": _redis_pid(redis_url)}
+                        sampler = _Sampler(functools.partial(_cpu, stack, names, others))
+                        try:
+                            _, process = stack.poll_then_process(timeout=RUN_TIMEOUT)
+                            time.sleep(1.5)
+                        finally:
+                            sampler.stop()
                         load_after = os.getloadavg()[0]
+                        cpu = sampler.between(_stamp(process["start_date"]), _stamp(process["end_date"]))
                         tis = [ti for ti in stack.task_instances("newsflow_process_articles", process["dag_run_id"])
                                if ti["task_id"] == "process_batch"]
                         with EmbeddedBackend(stack.data / "index.db") as index:
                             articles = index.count()
+                        print("  api-server requests: " + _requests(stack.log("api-server")), flush=True)
                     seconds = _seconds(process)
+                    print(f"  cpu seconds during the processing run, workers={count}: "
+                          + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()), flush=True)
                     rows.append({
                         "celery_workers": count, "articles": articles, "mapped_tasks": len(tis),
                         "tasks_per_worker": "/".join(str(sum(ti["hostname"] == w for ti in tis)) for w in names),
                         "process_run_s": round(seconds, 1), "articles_per_s": round(articles / seconds, 2),
                         "load_1m_before_after": f"{load_before:.2f} / {load_after:.2f}",
+                        "workers_cpu_s": cpu["workers"],
+                        "airflow_cpu_s": round(sum(cpu[c[0]] for c in COMPONENTS), 1),
+                        "postgres_redis_cpu_s": round(cpu["postgresql"] + cpu["redis"], 1),
+                        "machine_busy_cores": round(cpu["machine"] / seconds, 2),
                     })
                     print(f"  celery workers={count}: {rows[-1]}", flush=True)
             finally:

@@ -362,6 +362,8 @@ class CeleryStack:
         self.rest = Rest(f"http://127.0.0.1:{port}")
         self.trees: dict[str, ProcessTree] = {}
         self.deadline = float("inf")
+        self.poll_every = 1.0
+        """Seconds between two probes of :meth:`wait_for` (each a REST call or two the api-server answers)."""
 
     def log(self, name: str) -> Path:
         return self.home / f"{name}.log"
@@ -401,7 +403,7 @@ class CeleryStack:
                 return value
             if time.monotonic() > deadline:
                 _fail(f"timed out waiting for {what}\n{self.diagnostics(dag_id)}")
-            time.sleep(1.0)
+            time.sleep(self.poll_every)
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         return list(self.rest.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"])

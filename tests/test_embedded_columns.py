@@ -213,7 +213,8 @@ def test_own_writes_show_at_once(index: EmbeddedBackend) -> None:
     assert _answer(index, QUERY) == before
 
 
-def test_the_cache_reads_again_only_after_a_write(tmp_path: Path) -> None:
+def _counting_reader(tmp_path: Path) -> tuple[Path, list[int], Any]:
+    """An index of 5 documents, and a column reader that records how many rows each read saw."""
     path = tmp_path / "index.db"
     with EmbeddedBackend(path) as backend:
         backend.upsert(_corpus(5, seed=3))
@@ -223,6 +224,11 @@ def test_the_cache_reads_again_only_after_a_write(tmp_path: Path) -> None:
         reads.append(len(read_columns(conn).rids))
         return reads[-1]
 
+    return path, reads, read
+
+
+def test_the_cache_reads_again_only_after_a_write(tmp_path: Path) -> None:
+    path, reads, read = _counting_reader(tmp_path)
     cache = SnapshotCache(read)
     conn = sqlite3.connect(path, isolation_level=None)
     try:
@@ -283,14 +289,7 @@ def test_semantic_candidates_narrow_or_broad_rank_by_cosine(tmp_path: Path) -> N
 def test_backends_of_one_process_share_what_they_read_until_a_write(tmp_path: Path) -> None:
     """A web app opens a backend per request: the next one must reuse what the last one read
     while the index is unchanged, and read again after any write."""
-    path = tmp_path / "index.db"
-    with EmbeddedBackend(path) as backend:
-        backend.upsert(_corpus(5, seed=3))
-    reads: list[int] = []
-
-    def read(conn: sqlite3.Connection) -> int:
-        reads.append(len(read_columns(conn).rids))
-        return reads[-1]
+    path, reads, read = _counting_reader(tmp_path)
 
     def search_with_a_new_connection() -> int:
         conn = sqlite3.connect(path, isolation_level=None)
