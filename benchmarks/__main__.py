@@ -108,12 +108,14 @@ def websub_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
 
 CELERY_ARTICLES = [300]
 """Articles of the ``celery`` section (``--celery-articles``)."""
+CELERY_TASK_BATCH: list[int | None] = [None]
+"""Articles per mapped task of the ``celery`` section (``--celery-task-batch``; None: the setting's default)."""
 
 
 def celery_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     from benchmarks import celery_workers
 
-    return celery_workers.run(CELERY_ARTICLES[0])
+    return celery_workers.run(CELERY_ARTICLES[0], CELERY_TASK_BATCH[0])
 
 
 def semantic_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -238,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--profile-pages", type=int, default=200)
     parser.add_argument("--celery-articles", type=int, default=300,
                         help="generated articles of the celery section (its fixed Airflow overhead weighs less on more)")
+    parser.add_argument("--celery-task-batch", type=int, default=None,
+                        help="articles per mapped task in the celery section (default: the task_batch_size setting)")
     parser.add_argument("--latency-sizes", default="10000,100000",
                         help="index sizes of the search-latency section (each backend is loaded up to each in turn)")
     parser.add_argument("--without", default="",
@@ -249,6 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.repeats = 1
     sizes = tuple(int(s) for s in args.sizes.split(","))
     CELERY_ARTICLES[0] = args.celery_articles
+    CELERY_TASK_BATCH[0] = args.celery_task_batch
     LATENCY_SIZES[0] = tuple(int(s) for s in args.latency_sizes.split(","))
     wanted = [name for name in args.only.split(",") if name and name not in args.skip.split(",")]
     unknown = set(wanted) - set(every)

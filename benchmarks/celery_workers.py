@@ -133,9 +133,10 @@ class _Sampler:
         return {k: round(last[1][k] - first[1].get(k, 0.0), 1) for k in last[1]}
 
 
-def run(n: int = ARTICLES) -> list[dict[str, Any]]:
-    """One row per worker count: articles indexed, mapped tasks, the processing run's seconds,
-    articles/s, speed-up over one worker, and the 1-minute load average before and after."""
+def run(n: int = ARTICLES, task_batch: int | None = None) -> list[dict[str, Any]]:
+    """One row per worker count: articles indexed, mapped tasks (``task_batch`` articles each,
+    default the ``task_batch_size`` setting's), the processing run's seconds, articles/s,
+    speed-up over one worker, the 1-minute load average before and after, and CPU seconds per part."""
     sys.path.insert(0, str(REPO / "tests"))  # the launchers the tests use: one copy of each
     import pg_server
     from airflow_env import COMPONENTS, celery_stack
@@ -161,6 +162,7 @@ def run(n: int = ARTICLES) -> list[dict[str, Any]]:
                         AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL=str(DAG_REPARSE_S),
                         AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=str(DAG_REPARSE_S),
                         NEWSFLOW_STATE_URL=postgres.url(postgres.create_database("newsflow_state")),
+                        **({"NEWSFLOW_TASK_BATCH_SIZE": str(task_batch)} if task_batch else {}),
                     ) as stack:
                         stack.wait_ready()
                         stack.poll_every = PROBE_EVERY

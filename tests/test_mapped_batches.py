@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 from conftest import make_settings
 
@@ -71,3 +72,28 @@ def test_the_cap_holds_when_packing_fragments() -> None:
     batches = mapped_batches(urls, host_of, batch_size=10, max_tasks=50)
     assert len(batches) <= 50
     assert sorted(itertools.chain.from_iterable(batches)) == sorted(urls)
+
+
+def test_the_processing_dag_batches_by_the_task_batch_size_setting(tmp_path: Path, monkeypatch: Any) -> None:
+    """``pending_batches`` (the processing DAG's first task) cuts the due articles by
+    ``task_batch_size``: 25 by default, what ``NEWSFLOW_TASK_BATCH_SIZE`` says otherwise."""
+    from newsflow import airflow_support
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "feed.xml").write_bytes(_feed(30, 0, hosts=1))
+    server = DemoServer(site).start()
+    try:
+        for name, value in {"AIRFLOW_HOME": str(tmp_path / "airflow"), "NEWSFLOW_DATA_DIR": str(tmp_path / "data"),
+                            "NEWSFLOW_ALLOW_HOSTS": "127.0.0.1"}.items():
+            monkeypatch.setenv(name, value)
+        with pipeline.Resources(airflow_support.settings()) as res:
+            pipeline.poll(res, [FeedSource(url=f"{server.base_url}/feed.xml", name="thirty")], pipeline.RunSummary(),
+                          pipeline.NO_PROGRESS)
+    finally:
+        server.stop()
+    assert [len(b) for b in airflow_support.pending_batches()] == [25, 5]
+    monkeypatch.setenv("NEWSFLOW_TASK_BATCH_SIZE", "10")
+    batches = airflow_support.pending_batches()
+    assert [len(b) for b in batches] == [10, 10, 10]
+    assert len(set(itertools.chain.from_iterable(batches))) == 30

@@ -33,7 +33,6 @@ HTTP_POOL = "newsflow_http"
 ES_CONN_ID = "elasticsearch_default"
 SETTINGS_VARIABLE = "newsflow_settings"
 FEED_BATCH = 10
-ARTICLE_BATCH = 25
 TASK_WORKERS = 1
 """CPU worker processes of a task when ``workers`` is auto (0): executors parallelise tasks."""
 MAX_MAPPED_TASKS = 256
@@ -169,9 +168,10 @@ def poll_batch(batch: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 # --- processing ----------------------------------------------------------------------------
-def pending_batches(batch_size: int = ARTICLE_BATCH) -> list[list[str]]:
-    """URLs of all due articles, in at most :data:`MAX_MAPPED_TASKS` batches grouped by host
-    (each batch is one mapped task; see :func:`mapped_batches`)."""
+def pending_batches(batch_size: int | None = None) -> list[list[str]]:
+    """URLs of all due articles, in at most :data:`MAX_MAPPED_TASKS` batches of ``batch_size``
+    (default the ``task_batch_size`` setting) grouped by host (each batch is one mapped task;
+    see :func:`mapped_batches`)."""
     from newsflow.politeness import host_of
     from newsflow.state import StateStore
 
@@ -181,7 +181,7 @@ def pending_batches(batch_size: int = ARTICLE_BATCH) -> list[list[str]]:
         urls = [entry.url for entry in state.due_articles()]
     finally:
         state.close()
-    return mapped_batches(urls, host_of, batch_size)
+    return mapped_batches(urls, host_of, batch_size or s.task_batch_size)
 
 
 def process_batch(urls: Sequence[str]) -> dict[str, Any]:

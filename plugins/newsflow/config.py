@@ -162,6 +162,11 @@ class Settings:
     robots_ttl: float = _setting(86_400.0, _at_least(0, SECONDS))
     """Seconds a fetched robots.txt is kept in the state store before it is fetched again."""
     batch_size: int = _setting(32, _at_least(1))
+    task_batch_size: int = _setting(25, _at_least(1))
+    """Articles per mapped Airflow task of the processing DAG (one host's articles stay together;
+    a backlog past 256 tasks makes batches bigger). Each task pays Airflow's fixed cost (queueing,
+    a forked task runner, execution-API calls, opening the stores), so smaller batches spread over
+    workers more evenly and larger ones waste less."""
     workers: int = _setting(0, _at_least(0))
     """Processes that clean and enrich articles (trafilatura, spaCy) while this process fetches
     and indexes; 1 runs them in-process; 0 (auto) is ``min(cpu_count, 4)``, and 1 inside an
