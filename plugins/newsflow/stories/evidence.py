@@ -118,8 +118,10 @@ def names(enrichments: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
-    """``word`` without accents, case folded ("Kötzting" → "kotzting")."""
+    """``word`` without accents, case folded ("Kötzting" → "kotzting"). Memoised: the same
+    capitalised words come back in article after article."""
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
