@@ -17,8 +17,7 @@ for copies (the same ``cluster_id``, found by cluster) or with at least
 So, with ``fallback_shared`` ≥ 1, a stored article that is no copy and reached by none of (1)
 the names index, (2) the intersection of the run-token postings of a key's tokens, nor (3) the
 key index looked up with each n-gram of the new article's runs, can never be linked to it:
-:meth:`NameIndex.sharing` keeps of the articles it is given those it reaches (a superset:
-:func:`link` still decides). A key with a line break (none :func:`name_key` makes) could span
+:meth:`NameIndex.sharing` returns those it reaches (a superset: :func:`link` still decides). A key with a line break (none :func:`name_key` makes) could span
 two runs of the joined haystack: then :meth:`NameIndex.sharing` gives up and says None
 (compare with every article).
 
@@ -89,12 +88,12 @@ class NameIndex:
         for doc_id in [d for d in self.known if d not in keep]:
             self.drop(doc_id)
 
-    def sharing(self, mine: Features, among: set[str]) -> set[str] | None:
-        """The articles of ``among`` that may share a name with ``mine`` (see the module
-        docstring), or None when that cannot be told (compare with every one)."""
+    def sharing(self, mine: Features) -> set[str] | None:
+        """The indexed articles that may share a name with ``mine`` (see the module docstring),
+        or None when that cannot be told (compare with every one)."""
         found: set[str] = set()
         for name in mine.entities:
-            found |= among & self._names.get(name, set())
+            found |= self._names.get(name, set())
             key = name_key(name)
             if not key:
                 continue
@@ -102,12 +101,13 @@ class NameIndex:
                 return None
             postings = [self._tokens.get(token) for token in key.split(" ")]
             if all(p is not None for p in postings):
-                found |= among.intersection(*sorted((p for p in postings if p is not None), key=len))
+                ordered = sorted((p for p in postings if p is not None), key=len)
+                found |= ordered[0].intersection(*ordered[1:])
         for run in mine.mentions:
             tokens = run.split(" ")
             for i in range(len(tokens)):
                 for j in range(i + 1, min(len(tokens), i + self._longest) + 1):
                     docs = self._keys.get(" ".join(tokens[i:j]))
                     if docs:
-                        found |= among & docs
+                        found |= docs
         return found

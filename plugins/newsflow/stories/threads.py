@@ -217,15 +217,16 @@ class _Window:
                 close &= matrix @ mine.vector >= self.floor
             found.update(ids[n] for n in np.flatnonzero(close))
             found.update(f.doc_id for f in fresh if f.vector is not None)
-            in_time &= ~has_vector
-        pool = {ids[n] for n in np.flatnonzero(in_time)}
-        pool.update(f.doc_id for f in fresh if mine.vector is None or f.vector is None)
-        if self.rule.title_overlap > 0:  # further apart than fallback_hours, no title word in common: no link
-            near = self.rule.fallback_hours * 3600.0
-            pool = {d for d in pool if d in self.feats and (abs(self.feats[d].seen_at - item.seen_at) <= near
-                                                           or not mine.words.isdisjoint(self.feats[d].words))}
-        sharing = self.index.sharing(mine, pool) if self.by_names and pool else None
-        found |= pool if sharing is None else sharing
+        sharing = self.index.sharing(mine) if self.by_names else None
+        if sharing is None:  # every stored article of the window is a candidate
+            sharing = {ids[n] for n in np.flatnonzero(in_time)} | {f.doc_id for f in fresh}
+        near = self.rule.fallback_hours * 3600.0 if self.rule.title_overlap > 0 else span
+        for doc_id in sharing:  # further apart than fallback_hours, no title word in common: no link
+            f = self.feats.get(doc_id)
+            if (f is not None and (mine.vector is None or f.vector is None)
+                    and ((gap := abs(f.seen_at - item.seen_at)) <= near
+                         or (gap <= span and not mine.words.isdisjoint(f.words)))):
+                found.add(doc_id)
         found.discard(item.doc_id)
         return sorted(d for d in found if d in self.story)
 
