@@ -133,11 +133,12 @@ def _sizes(gold: dict[str, str]) -> dict[str, int]:
     return sizes
 
 
-def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
+def cost(stored: int = 5000, batch: int = 32, *, vectors: bool = True) -> dict[str, Any]:
     """A row: the time to thread one batch of ``batch`` articles against ``stored`` articles
-    already in the window (random unit vectors, one name out of 50 each, :data:`RUNS` mention
-    runs of one to three made-up words each, 20 s apart: every stored article is a candidate),
-    median of 5 batches."""
+    already in the window (random unit vectors, or none without ``vectors``; one name out of 50
+    each, :data:`RUNS` mention runs of one to three made-up words each, 20 s apart, one title
+    word in common: with the old whole-window comparison every stored article was a
+    candidate), median of 5 batches."""
     import numpy as np
 
     from newsflow.stories import StoryItem, StoryStore, assign_stories
@@ -150,7 +151,7 @@ def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
         runs = tuple(sorted({" ".join(f"w{w}" for w in rng.integers(0, 5000, size=int(rng.integers(1, 4))))
                              for _ in range(RUNS)}))
         return StoryItem(f"d{n:07d}", f"d{n:07d}", 1.77e9 + n * 20.0, "x.test", "en", f"Title {n}",
-                         (f"Name {n % 50}",), ("title",), vector.tobytes(), f"key-{n}", runs)
+                         (f"Name {n % 50}",), ("title",), vector.tobytes() if vectors else None, f"key-{n}", runs)
 
     times = []
     with tempfile.TemporaryDirectory(prefix="newsflow-stories-") as tmp, StoryStore(Path(tmp) / "s.db") as store:
@@ -162,12 +163,12 @@ def cost(stored: int = 5000, batch: int = 32) -> dict[str, Any]:
             assign_stories(store, part)
             times.append(time.perf_counter() - started)
     return {"set": "synthetic", "evidence": f"cost: a batch of {batch} against {stored:,} stored articles in the window"
-                                            f" ({RUNS} mention runs each)",
+                                            f" ({RUNS} mention runs each{'' if vectors else ', no vectors'})",
             "threading_ms": round(sorted(times)[2] * 1000, 1)}
 
 
 def run(_sizes_arg: tuple[int, ...] = ()) -> list[dict[str, Any]]:
     """The section's rows: the labelled set with the embedding and without it, the two held-out
-    sets likewise, then the cost."""
+    sets likewise, then the cost with vectors and without."""
     return [measure(vectors=vectors, path=path) for path in (LABELLED, HELD_OUT, HELD_OUT_2)
-            for vectors in (True, False)] + [cost()]
+            for vectors in (True, False)] + [cost(), cost(vectors=False)]

@@ -118,8 +118,10 @@ def names(enrichments: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
-    """``word`` without accents, case folded ("Kötzting" → "kotzting")."""
+    """``word`` without accents, case folded ("Kötzting" → "kotzting"). Memoised: the same
+    capitalised words come back in article after article."""
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -171,11 +173,17 @@ def _keep(run: list[str], found: set[str]) -> None:
 def mentioned(names_: Iterable[str], runs: Sequence[str]) -> set[str]:
     """The names of ``names_`` that occur in ``runs`` (an article's :func:`mentions`) as one or
     more whole words of a run (:func:`name_key`)."""
-    keys = {n: f" {key} " for n in names_ if (key := name_key(n))}
-    if not keys or not runs:
+    if not runs:
         return set()
     haystack = _haystack(tuple(runs))
-    return {n for n, key in keys.items() if key in haystack}
+    return {n for n in names_ if (key := _spaced(n)) and key in haystack}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _spaced(name: str) -> str:
+    """``name``'s :func:`name_key` between spaces, as it is looked up in a haystack ("" when it has no letters)."""
+    key = name_key(name)
+    return f" {key} " if key else ""
 
 
 @functools.lru_cache(maxsize=1 << 13)

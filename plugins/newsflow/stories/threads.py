@@ -6,8 +6,10 @@ smallest ``doc_id`` among its members: the same idea as the near-duplicate clust
 (:mod:`newsflow.clustering`). Both depend only on the set of articles stored, never on the
 order they came in, so any order of batches or workers ends with the same ids.
 
-* A new article is compared with every stored article within the window of it (and every
-  stored copy of it, whatever their time gap); it joins the one thread it links to
+* A new article is compared with every stored article within the window of it that it could
+  link to (and every stored copy of it, whatever their time gap): close enough in meaning, or,
+  without a vector on one side, sharing a name (:mod:`newsflow.stories.candidates` says which
+  without comparing it with all); it joins the one thread it links to
   (``join``), founds one (``new``), or merges every thread it links to into one (``merge``),
   named by the smallest ``doc_id`` of them all; members of the others are re-pointed and
   returned as *moved* so the caller rewrites their ``story_id`` in the index.
@@ -29,7 +31,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +40,9 @@ import numpy as np
 from newsflow.postgres_db import is_postgres_url
 from newsflow.state.protocols import Database as StateDatabase
 from newsflow.state.reconnect import reconnecting, retrying
-from newsflow.state.tables.stories import Decision, StoredArticle, StoryItem, Thread, stored
+from newsflow.state.tables.stories import Decision, Member, StoredArticle, StoryItem, Thread, stored
 from newsflow.state.tables.stories import Stories as StoriesTable
+from newsflow.stories.candidates import NameIndex
 from newsflow.stories.evidence import Features, Rule, as_vector, link
 from newsflow.stories.listing import DEFAULT_LIMIT, DEFAULT_MIN_SIZE, active_threads, listed_threads
 
@@ -79,6 +82,8 @@ class StoryStore(AbstractContextManager["StoryStore"]):
 
             sqlite_db, _ = open_state(target)
             self.db, self.table = sqlite_db, sqlite_stories.Stories(sqlite_db.conn)
+        self.names = NameIndex()
+        """The stored articles' features and names of the last batch's window (see :mod:`.candidates`)."""
 
     @property
     def _db(self) -> StateDatabase:  # what :func:`~newsflow.state.reconnect.reconnecting` retries on
@@ -145,80 +150,102 @@ def features(a: StoryItem) -> Features:
 
 
 class _Window:
-    """The stored articles a batch is compared with (loaded once per batch over its time
-    span plus the window either side), kept in step with the batch's own writes. Their
-    vectors are kept as one matrix, so that an article is compared with all of them at once
-    and :func:`link` runs only on the pairs that could pass it."""
+    """The stored articles a batch is compared with: those seen over its time span plus the
+    window either side, and the copies of its articles, kept in step with the batch's own
+    writes. Their features come from the store's :class:`NameIndex` (rows not seen before, or
+    changed, are parsed); the vectors of those loaded are one matrix, so that an article is
+    compared with all of them at once, and a pair without a vector is compared only when the
+    index says the two may share a name: :func:`link` runs only on the pairs that could pass it."""
 
-    def __init__(self, table: StoriesTable, items: Sequence[StoryItem], rule: Rule) -> None:
-        self.table, self.rule = table, rule
-        self.rows: dict[str, StoredArticle] = {}
+    def __init__(self, table: StoriesTable, index: NameIndex, items: Sequence[StoryItem], rule: Rule) -> None:
+        self.table, self.index, self.rule = table, index, rule
+        self.story: dict[str, str] = {}
+        """doc id → thread of every stored article the window knows (removed ones are not)."""
         self.feats: dict[str, Features] = {}
+        self.clusters: dict[str, set[str]] = {}
         self.fresh: set[str] = set()
         """Articles this batch stored: compared one by one (the matrix holds those loaded)."""
-        self._matrix: tuple[list[str], np.ndarray, np.ndarray, np.ndarray] | None = None
         self.floor = min(rule.similarity, rule.min_similarity, rule.same_language_similarity) - 1e-4
         """No pair of vectors less similar than this can be linked (less a rounding margin)."""
+        self.by_names = rule.fallback_shared >= 1
+        """Whether a pair without a vector needs a shared name to link (so the index can tell)."""
+        stamps: list[tuple[str, str, str]] = []
         if items:
             low = min(i.seen_at for i in items) - rule.window_seconds
             high = max(i.seen_at for i in items) + rule.window_seconds
-            for row in table.between(low, high):
-                self._keep(row)
+            stamps = table.stamps(low, high)
+        loaded = [doc_id for doc_id, _, _ in stamps]
+        stamps += table.in_clusters(sorted({i.cluster_id for i in items}))
+        index.keep_only(doc_id for doc_id, _, _ in stamps)
+        missing = [doc_id for doc_id, _, key in stamps if index.get(doc_id, key) is None]
+        for row in table.rows(sorted(set(missing))):
+            index.add(row.fingerprint, features(row))
+        for doc_id, story_id, key in stamps:
+            feats = index.get(doc_id, key)
+            if feats is not None:  # else changed since the first query: not in this transaction
+                self._keep(feats, story_id)
+        self._matrix = self._arrays([d for d in dict.fromkeys(loaded) if d in self.feats])
 
-    def _keep(self, row: StoredArticle) -> None:
-        self.rows[row.doc_id] = row
-        self.feats[row.doc_id] = features(row)
+    def _keep(self, feats: Features, story_id: str) -> None:
+        self.story[feats.doc_id] = story_id
+        self.feats[feats.doc_id] = feats
+        self.clusters.setdefault(feats.cluster_id, set()).add(feats.doc_id)
 
-    def _arrays(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    def _arrays(self, ids: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
         """(doc ids, their times, whether each has a vector, the vectors as rows; zeros for none)."""
-        if self._matrix is None:
-            ids = list(self.feats)
-            vectors = [self.feats[d].vector for d in ids]
-            matrix = np.zeros((len(ids), len(next((v for v in vectors if v is not None), ()))), dtype=np.float32)
-            for n, vector in enumerate(vectors):
-                if vector is not None and len(vector) == matrix.shape[1]:
-                    matrix[n] = vector
-            self._matrix = (ids, np.array([self.feats[d].seen_at for d in ids], dtype=np.float64),
-                            np.array([v is not None for v in vectors], dtype=bool), matrix)
-        return self._matrix
+        vectors = [self.feats[d].vector for d in ids]
+        matrix = np.zeros((len(ids), len(next((v for v in vectors if v is not None), ()))), dtype=np.float32)
+        for n, vector in enumerate(vectors):
+            if vector is not None and len(vector) == matrix.shape[1]:
+                matrix[n] = vector
+        return (ids, np.array([self.feats[d].seen_at for d in ids], dtype=np.float64),
+                np.array([v is not None for v in vectors], dtype=bool), matrix)
 
-    def candidates(self, item: StoryItem, mine: Features) -> list[StoredArticle]:
-        """The stored articles ``item`` could be linked to: its copies, and those within the
-        window that are close enough in meaning (or lack a vector, or it does)."""
-        found = {r.doc_id: r for r in self.table.in_cluster(item.cluster_id)}
-        ids, times, has_vector, matrix = self._arrays()
-        if ids:
-            possible = np.abs(times - item.seen_at) <= self.rule.window_seconds
-            if mine.vector is not None and matrix.shape[1] == len(mine.vector):
-                possible &= ~has_vector | (matrix @ mine.vector >= self.floor)
-            for n in np.flatnonzero(possible):
-                if ids[n] in self.rows:  # not removed since
-                    found[ids[n]] = self.rows[ids[n]]
-        for doc_id in self.fresh:
-            if doc_id in self.rows and abs(self.rows[doc_id].seen_at - item.seen_at) <= self.rule.window_seconds:
-                found[doc_id] = self.rows[doc_id]
-        found.pop(item.doc_id, None)
-        return [found[k] for k in sorted(found)]
-
-    def feature(self, row: StoredArticle) -> Features:
-        known = self.feats.get(row.doc_id)
-        return known if known is not None and self.rows[row.doc_id].fingerprint == row.fingerprint else features(row)
+    def candidates(self, item: StoryItem, mine: Features) -> list[str]:
+        """The doc ids ``item`` could be linked to, sorted: its copies; those within the window
+        with a vector close enough in meaning to its own; and, when either side has no vector,
+        those within the window that may share a name with it (all of them when the rule needs
+        no name) and are close in time or share a title word (:func:`link`'s fallback)."""
+        found = set(self.clusters.get(item.cluster_id, ()))
+        ids, times, has_vector, matrix = self._matrix
+        span = self.rule.window_seconds
+        in_time = np.abs(times - item.seen_at) <= span
+        fresh = [f for d in self.fresh if (f := self.feats.get(d)) is not None and abs(f.seen_at - item.seen_at) <= span]
+        if mine.vector is not None:
+            close = in_time & has_vector
+            if matrix.shape[1] == len(mine.vector):
+                close &= matrix @ mine.vector >= self.floor
+            found.update(ids[n] for n in np.flatnonzero(close))
+            found.update(f.doc_id for f in fresh if f.vector is not None)
+        sharing = self.index.sharing(mine) if self.by_names else None
+        if sharing is None:  # every stored article of the window is a candidate
+            sharing = {ids[n] for n in np.flatnonzero(in_time)} | {f.doc_id for f in fresh}
+        near = self.rule.fallback_hours * 3600.0 if self.rule.title_overlap > 0 else span
+        for doc_id in sharing:  # further apart than fallback_hours, no title word in common: no link
+            f = self.feats.get(doc_id)
+            if (f is not None and (mine.vector is None or f.vector is None)
+                    and ((gap := abs(f.seen_at - item.seen_at)) <= near
+                         or (gap <= span and not mine.words.isdisjoint(f.words)))):
+                found.add(doc_id)
+        found.discard(item.doc_id)
+        return sorted(d for d in found if d in self.story)
 
     def put(self, row: StoredArticle) -> None:
-        self._arrays()  # the matrix is of the articles loaded; this one is compared as fresh
         self.table.put(row)
-        self._keep(row)
+        feats = features(row)
+        self.index.add(row.fingerprint, feats)
+        self._keep(feats, row.story_id)
         self.fresh.add(row.doc_id)
 
     def remove(self, doc_id: str) -> None:
         self.table.remove(doc_id)
-        self.rows.pop(doc_id, None)
+        self.story.pop(doc_id, None)
         self.feats.pop(doc_id, None)
 
     def repoint(self, doc_ids: Iterable[str], story_id: str) -> None:
         for doc_id in doc_ids:
-            if doc_id in self.rows:
-                self.rows[doc_id] = replace(self.rows[doc_id], story_id=story_id)
+            if doc_id in self.story:
+                self.story[doc_id] = story_id
 
 
 def assign_stories(store: StoryStore, items: Iterable[StoryItem], rule: Rule | None = None) -> Assignment:
@@ -236,7 +263,7 @@ def _assign(store: StoryStore, batch: list[StoryItem], rule: Rule) -> Assignment
     with store.db.transaction():
         table = store.table
         table.lock()
-        window = _Window(table, batch, rule)
+        window = _Window(table, store.names, batch, rule)
         for item in sorted(batch, key=lambda i: (i.seen_at, i.doc_id)):
             stored = table.get(item.doc_id)
             if stored is not None and stored.fingerprint == item.fingerprint:
@@ -253,7 +280,7 @@ def _assign(store: StoryStore, batch: list[StoryItem], rule: Rule) -> Assignment
             if doc_id in out.moved:
                 out.story_ids[doc_id] = out.moved.pop(doc_id)
         for story_id in sorted(touched):
-            members = table.members(story_id)
+            members = table.summary_members(story_id)
             if members:
                 table.put_thread(summarise(members), now)
             else:
@@ -266,21 +293,21 @@ def _join(window: _Window, item: StoryItem, out: Assignment, touched: set[str], 
     decision; returns its ``story_id``."""
     mine = features(item)
     best: dict[str, dict[str, Any]] = {}
-    for row in window.candidates(item, mine):
-        evidence = link(mine, window.feature(row), window.rule)
+    for doc_id in window.candidates(item, mine):
+        evidence = link(mine, window.feats[doc_id], window.rule)
         if evidence is None:
             continue
-        known = best.get(row.story_id)
+        linked = window.story[doc_id]
+        known = best.get(linked)
         if known is None or _strength(evidence) > _strength(known):
-            best[row.story_id] = {"doc_id": row.doc_id, **evidence}
-    members = {m.doc_id: m.story_id for story in best for m in window.table.members(story)}
-    members.pop(item.doc_id, None)
-    story_id = min([item.doc_id, *members])
-    for old in best:
+            best[linked] = {"doc_id": doc_id, **evidence}
+    story_id = min([item.doc_id, *best])  # a thread's id is its smallest member's: the smallest of them all
+    changed: list[str] = []
+    for old in sorted(best):
         if old != story_id:
+            changed += [m for m in window.table.member_ids(old) if m != item.doc_id]
             window.table.rename(old, story_id)
             touched.add(old)
-    changed = [m for m, old in members.items() if old != story_id]
     window.repoint(changed, story_id)
     out.moved.update(dict.fromkeys(changed, story_id))
     window.put(stored(item, story_id))
@@ -331,7 +358,7 @@ def _split(window: _Window, story_id: str, leaving: str, out: Assignment, touche
             out.decisions.append(decision)
 
 
-def summarise(members: Sequence[StoredArticle]) -> Thread:
+def summarise(members: Sequence[Member | StoredArticle]) -> Thread:
     """A thread's summary from its articles (first seen first): the title of its first
     article, first and last seen, size, outlets (domains) and languages sorted, and the
     :data:`TOP_ENTITIES` names most of its articles share (ties by name)."""

@@ -60,6 +60,18 @@ def stored(item: StoryItem, story_id: str) -> StoredArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class Member:
+    """What a thread's summary is made of, per article (a :class:`StoredArticle` has it too)."""
+
+    doc_id: str
+    seen_at: float
+    domain: str
+    language: str | None
+    title: str
+    entities: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Thread:
     """One row of ``stories``: a thread's summary."""
 
@@ -124,15 +136,49 @@ class Stories(TableStore):
             f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE seen_at >= ? AND seen_at <= ?", (start, end))
         return [_article(r) for r in rows]
 
-    def in_cluster(self, cluster_id: str) -> list[StoredArticle]:
-        rows = self.run(f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE cluster_id = ?", (cluster_id,))
-        return [_article(r) for r in rows]
+    def stamps(self, start: float, end: float) -> list[tuple[str, str, str]]:
+        """(doc_id, story_id, fingerprint) of the articles seen from ``start`` to ``end`` (epoch
+        seconds, inclusive): what tells a cached copy of a row (:meth:`rows`) still holds."""
+        rows = self.run("SELECT doc_id, story_id, fingerprint FROM story_articles WHERE seen_at >= ? AND seen_at <= ?",
+                        (start, end))
+        return [(str(r["doc_id"]), str(r["story_id"]), str(r["fingerprint"])) for r in rows]
+
+    def rows(self, doc_ids: Sequence[str]) -> list[StoredArticle]:
+        """The stored rows among ``doc_ids`` (any order)."""
+        out: list[StoredArticle] = []
+        for start in range(0, len(doc_ids), 500):
+            chunk = list(doc_ids[start:start + 500])
+            out += [_article(r) for r in self.run(
+                f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE doc_id IN ({_in(chunk)})", chunk)]
+        return out
+
+    def in_clusters(self, cluster_ids: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(doc_id, story_id, fingerprint) of the articles of any of ``cluster_ids``."""
+        out: list[tuple[str, str, str]] = []
+        for start in range(0, len(cluster_ids), 500):
+            chunk = list(cluster_ids[start:start + 500])
+            out += [(str(r["doc_id"]), str(r["story_id"]), str(r["fingerprint"])) for r in self.run(
+                f"SELECT doc_id, story_id, fingerprint FROM story_articles WHERE cluster_id IN ({_in(chunk)})", chunk)]
+        return out
+
+    def member_ids(self, story_id: str) -> list[str]:
+        """The doc ids of a thread's articles (any order)."""
+        return [str(r["doc_id"]) for r in self.run("SELECT doc_id FROM story_articles WHERE story_id = ?",
+                                                   (story_id,))]
 
     def members(self, story_id: str) -> list[StoredArticle]:
         """The articles of a thread, first seen first."""
         rows = self.run(
             f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE story_id = ? ORDER BY seen_at, doc_id", (story_id,))
         return [_article(r) for r in rows]
+
+    def summary_members(self, story_id: str) -> list[Member]:
+        """What the summary of a thread is made of, per article (any order): not the evidence
+        columns (words, vector, mentions), which a long thread would parse for nothing."""
+        rows = self.run("SELECT doc_id, seen_at, domain, language, title, entities FROM story_articles"
+                        " WHERE story_id = ?", (story_id,))
+        return [Member(str(r["doc_id"]), float(r["seen_at"]), str(r["domain"]), r["language"], str(r["title"]),
+                       tuple(json.loads(r["entities"]))) for r in rows]
 
     def story_ids(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """``doc_id → story_id`` of the stored articles among ``doc_ids``."""
