@@ -25,6 +25,7 @@ import cProfile
 import gzip
 import json
 import pstats
+import re
 import shutil
 import sys
 import tempfile
@@ -36,6 +37,9 @@ from typing import Any
 VOLATILE = frozenset({"fetched_at", "indexed_at", "updated_at", "first_seen_at", "last_seen_at"})
 """Document fields stamped with the time of the run, not derived from the page."""
 WITHOUT = ("embedding",)
+GROUPS = ("story_id", "cluster_id")
+"""Fields naming a group of documents by one member's id; which member that is depends on the
+order the fetches finished in, so they are compared as the group's members."""
 
 
 def _chain() -> tuple[str, ...]:
@@ -90,26 +94,53 @@ def dump(args: argparse.Namespace) -> None:
                 seconds = time.perf_counter() - started
                 backend = open_backend(settings)
                 try:
-                    docs = {doc["url"].replace(server.base_url, "{{BASE}}"): _stable(doc, server.base_url)
-                            for doc in backend.iter_documents()}
+                    found = list(backend.iter_documents())
                 finally:
                     backend.close()
             finally:
                 server.stop()
+            docs = _stable(found, server.base_url)
             print(f"{label}: {len(docs)} documents of {site.pages} pages in {seconds:.1f} s, "
                   f"stages {summary.as_dict().get('stage_seconds')}", flush=True)
             out[label] = docs
     Path(args.out).write_text(json.dumps(out, sort_keys=True, ensure_ascii=False, default=str))
 
 
-def _stable(doc: dict[str, Any], base: str) -> Any:
-    """The document without volatile fields, the server's address replaced by ``{{BASE}}``."""
-    clean = {k: v for k, v in doc.items() if k not in VOLATILE}
-    return json.loads(json.dumps(clean, sort_keys=True, default=str).replace(base, "{{BASE}}"))
+def _stable(docs: list[dict[str, Any]], base: str) -> dict[str, Any]:
+    """The documents by URL, without volatile fields; document ids (hashes of URLs, which
+    hold the server's port) written as the URL of their document, the server's address as
+    ``{{BASE}}`` (its host and port as ``{{HOST}}``)."""
+    host = base.split("://", 1)[1]
+    text = json.dumps({doc["url"]: {k: v for k, v in doc.items() if k not in VOLATILE} for doc in docs},
+                      sort_keys=True, default=str)
+    for doc in docs:
+        text = text.replace(f'"{doc["id"]}"', json.dumps(f"id:{doc['url']}"))
+    return dict(json.loads(text.replace(base, "{{BASE}}").replace(host, "{{HOST}}")))
+
+
+def _ids_as_urls(site: dict[str, Any]) -> dict[str, Any]:
+    """A dumped site with each document id written as ``id:<its URL>`` and any loopback
+    host:port as ``{{HOST}}`` (for dumps whose ids still hash the server's port)."""
+    text = json.dumps(site, sort_keys=True)
+    for url, doc in site.items():
+        if isinstance(doc.get("id"), str) and not doc["id"].startswith("id:"):
+            text = text.replace(f'"{doc["id"]}"', json.dumps(f"id:{url}"))
+    out = dict(json.loads(re.sub(r"127\.0\.0\.1:\d+", "{{HOST}}", text)))
+    for name in GROUPS:  # a group by its members: its id is whichever member came first
+        members: dict[Any, list[str]] = {}
+        for url, doc in out.items():
+            members.setdefault(doc.get(name), []).append(url)
+        for doc in out.values():
+            if doc.get(name) is not None:
+                doc[name] = sorted(members[doc[name]])
+    return out
 
 
 def compare(args: argparse.Namespace) -> int:
-    before, after = json.loads(Path(args.before).read_text()), json.loads(Path(args.after).read_text())
+    before, after = (
+        {label: _ids_as_urls(site) for label, site in json.loads(Path(path).read_text()).items()}
+        for path in (args.before, args.after)
+    )
     differences = compared = 0
     for label in sorted(set(before) | set(after)):
         one, two = before.get(label, {}), after.get(label, {})
