@@ -69,6 +69,8 @@ YEAR = guarded(
     re.IGNORECASE,
 )
 """A year after a preposition ("in 2026"); a bare year is not a date mention."""
+YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
+"""What :data:`YEAR` (and a month pattern's year) holds: a text without it skips :data:`YEAR`."""
 LAST = frozenset(["last", "past", "vergangenen", "letzten", "dernier", "pasado", "passada",
                   "passado", "scorso", "scorsa", "прошлый", "прошлую", "прошлое"])
 """Modifiers sending a month or weekday back ("last Monday", "lunedì scorso")."""
@@ -85,6 +87,8 @@ AGO = re.compile(
     re.IGNORECASE,
 )
 """``N days ago`` / ``N weeks ago``; N is digits or one of :data:`NUMBER_WORDS`."""
+AGO_WORD = re.compile(r"ago", re.IGNORECASE)
+"""What :data:`AGO` holds: a text without it skips :data:`AGO`."""
 
 
 def lexicon_language(code: str | None) -> str:
@@ -109,6 +113,9 @@ class Patterns:
     in_month: re.Pattern[str]
     weekday: re.Pattern[str]
     date_after: re.Pattern[str]
+    any_month: re.Pattern[str]
+    """Any month name, anywhere (the four month patterns above need one: a text without it
+    skips them)."""
 
 
 @cache
@@ -149,6 +156,7 @@ def patterns(lang: str) -> Patterns:
             rf",?\s+(?:the\s+)?(?:\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:{month})|(?:{month})\.?\s+\d)",
             re.IGNORECASE,
         ),
+        any_month=guarded(rf"\b(?:{month})\b", re.IGNORECASE),
     )
 
 

@@ -39,8 +39,8 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern[str]:
     guard = first_chars(pattern, flags)
     if guard is None:
         return plain
-    try:
-        return re.compile(f"(?=[{guard}]){pattern}", flags)
+    try:  # the group makes the guard precede every alternative of a top-level alternation
+        return re.compile(f"(?=[{guard}])(?:{pattern})", flags)
     except re.error:  # e.g. global inline flags, which must come first
         return plain
 

@@ -76,7 +76,8 @@ def simhash(text: str) -> int | None:
     total = sum(counts.values())
     # per bit position (most significant first), how many shingles, with repeats, have that
     # bit set: the distinct shingles' 8-byte hashes as a matrix of bits, weighted by count
-    digests = b"".join(_digest(shingle) for shingle in counts)
+    blake2b = hashlib.blake2b  # _digest, inlined: one call per distinct shingle adds up
+    digests = b"".join([blake2b(shingle.encode("utf-8"), digest_size=8).digest() for shingle in counts])
     bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(len(counts), 8), axis=1)
     ones = np.fromiter(counts.values(), dtype=np.int64, count=len(counts)) @ bits.astype(np.int64)
     value = 0

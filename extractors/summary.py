@@ -72,9 +72,7 @@ def _stop_words(lang: str) -> frozenset[str]:
 
 def content_words(sentence: str, lang: str) -> frozenset[str]:
     stop = _stop_words(lang)
-    return frozenset(
-        w[:6] for w in (t.lower() for t in _WORD.findall(sentence)) if w not in stop and not w.isdigit()
-    )
+    return frozenset([w[:6] for w in map(str.lower, _WORD.findall(sentence)) if w not in stop and not w.isdigit()])
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:

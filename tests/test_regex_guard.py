@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from extractors.dates_lexicon import LANGUAGES, YEAR, patterns, relative_pattern
 from extractors.entity_aliases import KNOWN_PERSON_PATTERN
 from extractors.regex_guard import first_chars, guarded
+from newsflow.main_text import _BOILERPLATE as BOILERPLATE
 
 # words our patterns look for, their case variants, and characters whose case folding is
 # special (Kelvin sign, long s, dotted capital I, sharp s), mixed with spaces and digits
@@ -19,6 +20,7 @@ _PIECES = st.sampled_from([
     "Monday", "monday", "MONDAY", "lundi", "Montag", "понедельник", "в", "В", "2026", "1999", "19",
     "ago", "two", "days", "Jan", "janvier", "März", "Trump", "Zelensky", "Selenskyj", "Зеленський",
     "\u212a", "\u017f", "\u0130", "ß", "ẞ", "é", "É", " ", "  ", "\n", ".", ",", "-", "'", "’", "s",
+    "Cookie", "NEWSLETTER", "sign up", "Abonnez", "suscríbete", "May", "mars", "декабря",
 ])
 TEXTS = st.lists(_PIECES, max_size=40).map("".join)
 
@@ -29,10 +31,10 @@ def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], s
 
 def _pairs() -> list[tuple[str, re.Pattern[str]]]:
     """(name, guarded pattern) of every pattern the dates and entities extractors guard."""
-    out = [("YEAR", YEAR), ("KNOWN_PERSON_PATTERN", KNOWN_PERSON_PATTERN)]
+    out = [("YEAR", YEAR), ("KNOWN_PERSON_PATTERN", KNOWN_PERSON_PATTERN), ("main_text boilerplate", BOILERPLATE)]
     for lang in LANGUAGES:
         out.append((f"relative {lang}", relative_pattern(lang)[0]))
-        out += [(f"{name} {lang}", getattr(patterns(lang), name)) for name in ("in_month", "weekday")]
+        out += [(f"{name} {lang}", getattr(patterns(lang), name)) for name in ("in_month", "weekday", "any_month")]
     return out
 
 
@@ -43,8 +45,8 @@ def _unguarded(pattern: re.Pattern[str]) -> re.Pattern[str]:
     at = source.find("])")
     while at >= 0:  # the guard is the prefix after which the rest guards to the same source
         rest = source[at + 2:]
-        if guarded(rest, pattern.flags).pattern == source:
-            return re.compile(rest, pattern.flags)
+        if rest.startswith("(?:") and rest.endswith(")") and guarded(rest[3:-1], pattern.flags).pattern == source:
+            return re.compile(rest[3:-1], pattern.flags)
         at = source.find("])", at + 1)
     raise AssertionError(f"no plain pattern behind {source[:40]}")
 
@@ -72,6 +74,14 @@ def test_a_guard_keeps_the_case_insensitive_matches_of_special_characters() -> N
     for text in ("\u212aelvin", "\u017fun", "KELVIN and Sun"):
         assert _spans(pattern, text) == _spans(re.compile(r"\b(?:kelvin|sun)\b", re.IGNORECASE), text)
     assert pattern.findall("\u212aelvin \u017fun") == ["\u212aelvin", "\u017fun"]
+
+
+def test_the_guard_stands_before_every_alternative_of_a_top_level_alternation() -> None:
+    plain = re.compile(r"cookie|\bnewsletter|sign[- ]?up\b", re.IGNORECASE)
+    pattern = guarded(plain.pattern, plain.flags)
+    assert pattern.pattern == r"(?=[cns])(?:cookie|\bnewsletter|sign[- ]?up\b)"
+    for text in ("Our NEWSLETTER", "sign up today", "a cookie", "\u017fign-up", "none here"):
+        assert _spans(pattern, text) == _spans(plain, text)
 
 
 def test_an_unboundable_pattern_is_compiled_as_it_is() -> None:
