@@ -258,3 +258,16 @@ def test_a_version_5_postgres_database_gains_the_story_tables(pg_url: str) -> No
         store.close()
     with psycopg.connect(pg_url) as raw:
         assert raw.execute("SELECT version FROM schema_version").fetchall() == [(7,)]
+
+
+def test_an_article_given_twice_in_one_batch_gets_the_answer_of_its_last_version(state_target: str) -> None:
+    """A batch may hold one article twice (two feed entries of one page), edited in between:
+    its last version counts, as if given alone, and the batch does not fail."""
+    first = item("t-1", vector=near(1, 0.99), names=("Passau",), title="The Danube floods Passau")
+    other = item("t-2", vector=near(2, 0.99), hours=1, names=("Lima",), title="A vote in Lima")
+    edited = item("t-1", vector=near(2, 0.98, 381), hours=1, names=("Lima",), title="Lima votes")
+    with StoryStore(state_target) as store:
+        out = assign_stories(store, [first, other, edited], RULE)
+        assert out.story_ids == {"t-1": "t-1", "t-2": "t-1"}
+        assert [d.doc_id for d in out.decisions].count("t-1") == 1
+    assert assign(state_target, [[other, edited]]) == out.story_ids

@@ -252,7 +252,7 @@ def assign_stories(store: StoryStore, items: Iterable[StoryItem], rule: Rule | N
     """Place a batch of articles in threads (see the module docstring); an article given
     twice in one batch gets one answer, its last. Raises ``psycopg``/``sqlite3`` errors
     from the database (a lost PostgreSQL connection is retried once, the whole batch)."""
-    batch = list(items)
+    batch = list({i.doc_id: i for i in items}.values())  # an article given twice: its last version
     return retrying(store.db, "assign_stories", lambda: _assign(store, batch, rule or Rule()))
 
 
