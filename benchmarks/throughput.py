@@ -104,14 +104,14 @@ class Bench:
             self.server.stop()
 
     def pipeline(self, n: int, *, workers: int, extractors: tuple[str, ...] | None, data_dir: Path | None = None,
-                 one_core: bool = False, profile: bool = False) -> dict[str, Any]:
+                 one_core: bool = False, profile: bool = False, preload: bool = False) -> dict[str, Any]:
         site = self.site(n)
         server = self.serve(site)
         data_dir = data_dir or Path(tempfile.mkdtemp(dir=self.work, prefix="data-"))
         before = server.count("/pages/")
         spec = {"base_url": server.base_url, "feeds": site.feeds, "data_dir": str(data_dir), "workers": workers,
                 "extractors": list(extractors) if extractors else None, "profile": profile,
-                "cpus": [0] if one_core else None}
+                "cpus": [0] if one_core else None, "preload": preload}
         result = _child("pipeline", spec)
         result["article_fetches"] = server.count("/pages/") - before
         result["data_dir"] = str(data_dir)
@@ -121,7 +121,7 @@ class Bench:
         result["articles_per_s"] = round(done / s["seconds"], 2) if s["seconds"] and done else 0.0
         result["cpu_s_per_article"] = round(result["cpu_seconds"] / done, 4) if done else None
         print(f"  run n={n} workers={workers} chain={','.join(extractors) if extractors else 'all'}"
-              f"{' one-core' if one_core else ''}: {done} articles in {s['seconds']} s "
+              f"{' one-core' if one_core else ''}{' preloaded' if preload else ''}: {done} articles in {s['seconds']} s "
               f"({result['articles_per_s']}/s), peak RSS {result['peak_rss_mb']} MB", flush=True)
         return result
 
@@ -156,15 +156,18 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
         every = "all extractors" if full is None else "all extractors but " + ", ".join(
             name for name in CHAIN if name not in full)
         if sec & {"throughput", "scaling", "incremental", "limit"}:
-            configs = {"one": (1, full, True), "two": (2, full, False),
-                       "one_ner": (1, LIMIT_CHAIN, True), "two_ner": (2, LIMIT_CHAIN, False)}
+            configs = {"one": (1, full, True, False), "two": (2, full, False, False),
+                       "one_ner": (1, LIMIT_CHAIN, True, False), "two_ner": (2, LIMIT_CHAIN, False, False)}
+            if "limit" in sec:  # like the limit, which loads its model before its clock starts
+                configs["one_warm"] = (1, full, True, True)
             runs: dict[str, list[dict[str, Any]]] = {key: [] for key in configs}
             lims: list[dict[str, Any]] = []
             spec = bench.page_spec(n, options.limit_pages) if "limit" in sec else None
             for round_ in range(1, options.repeats + 1):
                 print(f"[throughput] N={n}, round {round_} of {options.repeats}", flush=True)
-                for key, (workers, chain, pinned) in configs.items():
-                    runs[key].append(bench.pipeline(n, workers=workers, extractors=chain, one_core=pinned))
+                for key, (workers, chain, pinned, warm) in configs.items():
+                    runs[key].append(bench.pipeline(n, workers=workers, extractors=chain, one_core=pinned,
+                                                    preload=warm))
                     if key == "one" and round_ == 1 and "incremental" in sec:
                         raw["first"] = runs["one"][0]
                         raw["again"] = bench.pipeline(n, workers=1, extractors=None, one_core=True,
@@ -181,6 +184,9 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
                 _row("1 core, trafilatura + entities", raw["one_ner"]),
                 _row("2 workers, trafilatura + entities", raw["two_ner"]),
             ]
+            if "one_warm" in raw:
+                rows.append(_row(f"1 core, {every}, models loaded first ({raw['one_warm']['preload_s']} s)",
+                                 raw["one_warm"]))
             if "again" in raw:
                 rows.append(_row("1 core, re-run (unchanged feeds)", raw["again"]))
             out["throughput"] = rows
@@ -200,7 +206,7 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
             lim = best_limit(lims)
             rates = limit_rates(lim)
             ner, full = raw["one_ner"]["articles_per_s"], raw["one"]["articles_per_s"]
-            out["limit"] = [
+            limit_rows: list[dict[str, Any]] = [
                 {"measure": "library limit, NER on every page (the issue's definition), articles/s",
                  "value": round(rates["all"], 2)},
                 {"measure": "library limit, NER on the English pages only (what the pipeline parses), articles/s",
@@ -215,6 +221,13 @@ def run(options: Options) -> dict[str, list[dict[str, Any]] | str]:
                 {"measure": f"ours, 1 core, {every}: articles/s (fraction: every page; English only)",
                  "value": f"{full} ({full / rates['all']:.0%}; {full / rates['en']:.0%})"},
             ]
+            if "one_warm" in raw:
+                warm = raw["one_warm"]["articles_per_s"]
+                limit_rows.append({
+                    "measure": f"ours, 1 core, {every}, every language's model loaded before the clock like the "
+                               "limit's: articles/s (fraction: every page; English only)",
+                    "value": f"{warm} ({warm / rates['all']:.0%}; {warm / rates['en']:.0%})"})
+            out["limit"] = limit_rows
             raw["limit"] = lim
         if "peers" in sec:
             print("[peers]", flush=True)
@@ -307,6 +320,11 @@ def targets(out: dict[str, Any], raw: dict[str, Any]) -> list[dict[str, Any]]:
             f"{ours / rates['all']:.0%} (trafilatura + entities)", ours / rates["all"] >= 0.9)
         add("one core ≥ 90% of library limit (NER on English pages only, strict)",
             f"{ours / rates['en']:.0%} (trafilatura + entities)", ours / rates["en"] >= 0.9)
+        for key, how in (("one", "models loaded in the run"), ("one_warm", "models loaded first, like the limit")):
+            if key in raw:
+                chain = raw[key]["articles_per_s"] / rates["all"]
+                add(f"one core ≥ 60% of library limit, the extractor chain ({how}; issue 13 §6)",
+                    f"{chain:.0%}", chain >= 0.6)
     for row in out.get("scaling", []):
         add(f"2 workers ≥ 1.8× one ({row['chain']})", f"{row['speedup']}×", (row["speedup"] or 0) >= 1.8)
     peer_rows = {r["extractor"]: r for r in out.get("peers", [])}
