@@ -106,7 +106,7 @@ def websub_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     return websub_latency.run(sizes)
 
 
-CELERY_ARTICLES = [300]
+CELERY_ARTICLES = [600]
 """Articles of the ``celery`` section (``--celery-articles``)."""
 CELERY_TASK_BATCH: list[int | None] = [None]
 """Articles per mapped task of the ``celery`` section (``--celery-task-batch``; None: the setting's default)."""
@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="rounds of the pipeline runs and the bare libraries; the best run of each counts")
     parser.add_argument("--memory-extractors", default="", help="extractors of the memory runs (default: all)")
     parser.add_argument("--profile-pages", type=int, default=200)
-    parser.add_argument("--celery-articles", type=int, default=300,
+    parser.add_argument("--celery-articles", type=int, default=600,
                         help="generated articles of the celery section (its fixed Airflow overhead weighs less on more)")
     parser.add_argument("--celery-task-batch", type=int, default=None,
                         help="articles per mapped task in the celery section (default: the task_batch_size setting)")

@@ -12,7 +12,7 @@ of an hour, as a deployment whose DAGs change only on deploy would set them): wi
 defaults the dag-processor re-parses every DAG file every 30 s, on the same two cores as the
 workers.
 
-Run ``python -m benchmarks --only celery [--celery-articles N]`` (about 10 minutes at N = 300 on 2 cores).
+Run ``python -m benchmarks --only celery [--celery-articles N]`` (about 10 minutes at N = 600 on 2 cores).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from newsflow.demo_server import DemoServer
 from newsflow.index.embedded import EmbeddedBackend
 
 REPO = Path(__file__).resolve().parents[1]
-ARTICLES = 300
+ARTICLES = 600
 WORKER_COUNTS = (1, 2)
 RUN_TIMEOUT = 1800.0
 PROBE_EVERY = 5.0
