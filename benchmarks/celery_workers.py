@@ -18,6 +18,7 @@ Run ``python -m benchmarks --only celery [--celery-articles N]`` (about 10 minut
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 import tempfile
@@ -41,6 +42,28 @@ PROBE_EVERY = 5.0
 and end times, and each probe is api-server work on the measured cores (at 1 s, ≈ 2 calls/s)."""
 DAG_REPARSE_S = 3600
 """Seconds before the dag-processor reads an unchanged DAG file or the DAG folder again."""
+
+
+def _timeline(run: dict[str, Any], tis: list[dict[str, Any]], workers: tuple[str, ...]) -> dict[str, float]:
+    """Where the processing run's wall time goes, from the mapped task instances' own times:
+    seconds from the run's start to the first mapped task's start and from the last one's end
+    to the run's end (the sequential ends), the seconds the workers sat idle between the first
+    mapped task's start and the last one's end (between two of their tasks, or before their
+    first and after their last: summed over workers), and the median task's seconds."""
+    spans = sorted((_stamp(ti["start_date"]), _stamp(ti["end_date"]), ti["hostname"]) for ti in tis
+                   if ti.get("start_date") and ti.get("end_date"))
+    if not spans:
+        return {}
+    first, last = spans[0][0], max(b for _, b, _ in spans)
+    gaps = 0.0
+    for worker in workers:
+        mine = [(a, b) for a, b, host in spans if host == worker]
+        gaps += sum(max(0.0, nxt[0] - prev[1]) for prev, nxt in itertools.pairwise(mine))
+        gaps += (mine[0][0] - first) + (last - mine[-1][1]) if mine else last - first
+    lengths = sorted(b - a for a, b, _ in spans)
+    return {"before_mapped_s": round(first - _stamp(run["start_date"]), 1),
+            "after_mapped_s": round(_stamp(run["end_date"]) - last, 1),
+            "workers_idle_s": round(gaps, 1), "median_task_s": round(lengths[len(lengths) // 2], 1)}
 
 
 def _stamp(value: str) -> float:
@@ -194,6 +217,7 @@ def run(n: int = ARTICLES, task_batch: int | None = None) -> list[dict[str, Any]
                         "airflow_cpu_s": round(sum(cpu[c[0]] for c in COMPONENTS), 1),
                         "postgres_redis_cpu_s": round(cpu["postgresql"] + cpu["redis"], 1),
                         "machine_busy_cores": round(cpu["machine"] / seconds, 2),
+                        **_timeline(process, tis, names),
                     })
                     print(f"  celery workers={count}: {rows[-1]}", flush=True)
             finally:
