@@ -60,11 +60,6 @@ def shingles(words: list[str], size: int = SHINGLE) -> list[str]:
     return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
 
 
-def _digest(shingle: str) -> bytes:
-    """The shingle's 8-byte BLAKE2b digest (its 64-bit hash, big-endian)."""
-    return hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
-
-
 def simhash(text: str) -> int | None:
     """The 64-bit SimHash of ``text``'s shingles, ``None`` when it has no words.
 
@@ -76,7 +71,8 @@ def simhash(text: str) -> int | None:
     total = sum(counts.values())
     # per bit position (most significant first), how many shingles, with repeats, have that
     # bit set: the distinct shingles' 8-byte hashes as a matrix of bits, weighted by count
-    blake2b = hashlib.blake2b  # _digest, inlined: one call per distinct shingle adds up
+    # each distinct shingle's 8-byte BLAKE2b digest (its 64-bit hash, big-endian), in one comprehension
+    blake2b = hashlib.blake2b
     digests = b"".join([blake2b(shingle.encode("utf-8"), digest_size=8).digest() for shingle in counts])
     bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(len(counts), 8), axis=1)
     ones = np.fromiter(counts.values(), dtype=np.int64, count=len(counts)) @ bits.astype(np.int64)

@@ -15,7 +15,7 @@ SQL, the same in both dialects save :meth:`Stories.lock` and the DDL's column ty
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -130,12 +130,6 @@ class Stories(TableStore):
         row = self.run(f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE doc_id = ?", (doc_id,)).fetchone()
         return _article(row) if row else None
 
-    def between(self, start: float, end: float) -> list[StoredArticle]:
-        """The articles seen from ``start`` to ``end`` (epoch seconds, inclusive)."""
-        rows = self.run(
-            f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE seen_at >= ? AND seen_at <= ?", (start, end))
-        return [_article(r) for r in rows]
-
     def stamps(self, start: float, end: float) -> list[tuple[str, str, str]]:
         """(doc_id, story_id, fingerprint) of the articles seen from ``start`` to ``end`` (epoch
         seconds, inclusive): what tells a cached copy of a row (:meth:`rows`) still holds."""
@@ -143,23 +137,21 @@ class Stories(TableStore):
                         (start, end))
         return [(str(r["doc_id"]), str(r["story_id"]), str(r["fingerprint"])) for r in rows]
 
+    def _where_in(self, columns: str, key: str, values: Sequence[str]) -> Iterator[Any]:
+        """The rows of ``story_articles`` whose ``key`` is one of ``values`` (``columns`` of
+        each), asked 500 values at a time."""
+        for start in range(0, len(values), 500):
+            chunk = list(values[start:start + 500])
+            yield from self.run(f"SELECT {columns} FROM story_articles WHERE {key} IN ({_in(chunk)})", chunk)
+
     def rows(self, doc_ids: Sequence[str]) -> list[StoredArticle]:
         """The stored rows among ``doc_ids`` (any order)."""
-        out: list[StoredArticle] = []
-        for start in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[start:start + 500])
-            out += [_article(r) for r in self.run(
-                f"SELECT {_ARTICLE_COLUMNS} FROM story_articles WHERE doc_id IN ({_in(chunk)})", chunk)]
-        return out
+        return [_article(r) for r in self._where_in(_ARTICLE_COLUMNS, "doc_id", doc_ids)]
 
     def in_clusters(self, cluster_ids: Sequence[str]) -> list[tuple[str, str, str]]:
         """(doc_id, story_id, fingerprint) of the articles of any of ``cluster_ids``."""
-        out: list[tuple[str, str, str]] = []
-        for start in range(0, len(cluster_ids), 500):
-            chunk = list(cluster_ids[start:start + 500])
-            out += [(str(r["doc_id"]), str(r["story_id"]), str(r["fingerprint"])) for r in self.run(
-                f"SELECT doc_id, story_id, fingerprint FROM story_articles WHERE cluster_id IN ({_in(chunk)})", chunk)]
-        return out
+        return [(str(r["doc_id"]), str(r["story_id"]), str(r["fingerprint"]))
+                for r in self._where_in("doc_id, story_id, fingerprint", "cluster_id", cluster_ids)]
 
     def member_ids(self, story_id: str) -> list[str]:
         """The doc ids of a thread's articles (any order)."""
@@ -182,12 +174,7 @@ class Stories(TableStore):
 
     def story_ids(self, doc_ids: Sequence[str]) -> dict[str, str]:
         """``doc_id → story_id`` of the stored articles among ``doc_ids``."""
-        out: dict[str, str] = {}
-        for start in range(0, len(doc_ids), 500):
-            chunk = list(doc_ids[start:start + 500])
-            for row in self.run(f"SELECT doc_id, story_id FROM story_articles WHERE doc_id IN ({_in(chunk)})", chunk):
-                out[str(row["doc_id"])] = str(row["story_id"])
-        return out
+        return {str(r["doc_id"]): str(r["story_id"]) for r in self._where_in("doc_id, story_id", "doc_id", doc_ids)}
 
     def put(self, a: StoredArticle) -> None:
         """Insert or replace an article's row."""
