@@ -71,9 +71,7 @@ def _stamp(value: str) -> float:
 
 
 def _seconds(run: dict[str, Any]) -> float:
-    start = datetime.fromisoformat(run["start_date"].replace("Z", "+00:00"))
-    end = datetime.fromisoformat(run["end_date"].replace("Z", "+00:00"))
-    return (end - start).total_seconds()
+    return _stamp(run["end_date"]) - _stamp(run["start_date"])
 
 
 def _tree_cpu(pid: int) -> float:
