@@ -131,6 +131,19 @@ def test_compose_has_the_stack_services(compose: dict[str, Any]) -> None:
     assert compose["services"]["airflow-worker"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
 
 
+def test_compose_runs_celery_as_the_e2e_test_does(compose: dict[str, Any]) -> None:
+    """The Celery settings the end-to-end test and the benchmark measure are the stack's."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from airflow_env import celery_env
+
+    tested = celery_env({}, 8080, metadata_url="postgresql+psycopg://x", redis_url="redis://x")
+    stack = compose["services"]["airflow-worker"]["environment"]
+    for key in ("AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS", "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL"):
+        assert str(stack.get(key)) == tested[key], f"{key}: compose {stack.get(key)!r}, tests {tested[key]!r}"
+
+
 def test_worker_scales(compose: dict[str, Any]) -> None:
     worker = compose["services"]["airflow-worker"]
     assert "container_name" not in worker, "a container_name stops `--scale airflow-worker=N`"
