@@ -133,10 +133,7 @@ def test_compose_has_the_stack_services(compose: dict[str, Any]) -> None:
 
 def test_compose_runs_celery_as_the_e2e_test_does(compose: dict[str, Any]) -> None:
     """The Celery settings the end-to-end test and the benchmark measure are the stack's."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tests"))
-    from airflow_env import celery_env
+    from airflow_env import celery_env  # beside this file (tests/), as the Airflow tests import it
 
     tested = celery_env({}, 8080, metadata_url="postgresql+psycopg://x", redis_url="redis://x")
     stack = compose["services"]["airflow-worker"]["environment"]
