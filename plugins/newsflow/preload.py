@@ -43,7 +43,7 @@ def installed_languages() -> list[str]:
 
 def preload(settings: Settings) -> list[str]:
     """Load the entity model of every installed language (:func:`installed_languages`) and run
-    the chain ``settings`` asks for over one warm-up page (its lexicons, gazetteer, topics).
+    the chain ``settings`` asks for over a short page per language (:func:`newsflow.workers.warm_up`: lexicons, gazetteer, topics, the Public Suffix List).
 
     Returns the languages whose model loaded (``extractors.nlp_models.loaded_languages``).
     Raises :class:`~newsflow.errors.ConfigError` for an unknown extractor name; a model that

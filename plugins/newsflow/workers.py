@@ -42,6 +42,7 @@ from typing import Any
 from extractors import Extractor, resolve
 from newsflow.errors import StageError, TransientError
 from newsflow.models import Article, FeedEntry, FetchedPage
+from newsflow.urls import site_of
 
 log = logging.getLogger(__name__)
 
@@ -172,19 +173,42 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+WARM_UP_TEXTS: dict[str, tuple[str, str]] = {
+    "en": ("Warm-up", "The mayor of Lyon, Anna Schmidt, said on Monday that 40 buses would run, "
+           "according to the council in Paris. “We are ready,” she said."),
+    "de": ("Probelauf", "Die Bürgermeisterin von Bremen, Anna Schmidt, sagte am Montag, dass "
+           "40 Busse fahren, 12 Prozent mehr als im Mai. „Wir sind bereit“, sagte sie."),
+    "fr": ("Essai", "La maire de Lyon, Anne Martin, a déclaré lundi que 40 bus "
+           "circuleraient, soit 12 pour cent de plus qu'en mai. « Nous sommes prêts », a-t-elle dit."),
+    "es": ("Ensayo", "La alcaldesa de Sevilla, Ana García, dijo el lunes que 40 autobuses "
+           "circularán, un 12 por ciento más que en mayo. «Estamos listos», dijo."),
+    "it": ("Prova", "La sindaca di Torino, Anna Rossi, ha detto lunedì che 40 autobus "
+           "circoleranno, il 12 per cento in più di maggio. «Siamo pronti», ha detto."),
+    "pt": ("Ensaio", "A prefeita do Porto, Ana Silva, disse na segunda-feira que 40 autocarros "
+           "vão circular, mais 12 por cento do que em maio. «Estamos prontos», disse."),
+    "ru": ("Проба", "Мэр Казани Анна Иванова заявила в понедельник, что 40 автобусов выйдут "
+           "на линию, на 12 процентов больше, чем в мае. «Мы готовы», — сказала она."),
+}
+"""One short page per language the warm-up reads (written for it): title, paragraph."""
+
+
 def warm_up(chain: Sequence[Extractor]) -> None:
-    """Load the chain's models and lexicons now (not in the first batch): one tiny English
-    page through it all. A failure is logged at debug level only: it shows again, and is
-    recorded, in the first real batch."""
+    """Load the chain's models and lexicons now (not in the first batch): one short page per
+    language of :data:`WARM_UP_TEXTS` through it all, so that the per-language lexicons,
+    patterns and data files the extractors build on first use are built too. A failure is
+    logged at debug level only: it shows again, and is recorded, in the first real batch."""
     from datetime import UTC, datetime
 
-    html = ("<html lang='en'><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
-            + "<p>The mayor of Lyon, Anna Schmidt, said on Monday that 40 buses would run, "
-            "according to the council in Paris.</p>" * 3 + "</article></body></html>")
-    url = "http://warm-up.invalid/a"
-    page = FetchedPage(url, url, 200, "text/html", html, datetime.now(UTC))
+    items = []
+    for language, (title, text) in WARM_UP_TEXTS.items():
+        html = (f"<html lang='{language}'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+                + f"<p>{text}</p>" * 3 + "</article></body></html>")
+        url = f"https://www.warm-up.example.org/{language}/a"
+        page = FetchedPage(url, url, 200, "text/html", html, datetime.now(UTC))
+        items.append((FeedEntry(url=url, feed_url="", source="warm-up"), page))
     try:
-        cpu_batch([(FeedEntry(url=url, feed_url="", source="warm-up"), page)], chain)
+        cpu_batch(items, chain)
+        site_of(items[0][1].url)  # reads the Public Suffix List (≈ 0.2 s), which those pages need not
     except Exception:  # a warm-up failure shows again (and is recorded) in the first batch
         log.debug("worker warm-up failed", exc_info=True)
 
