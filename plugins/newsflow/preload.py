@@ -43,7 +43,8 @@ def installed_languages() -> list[str]:
 
 def preload(settings: Settings) -> list[str]:
     """Load the entity model of every installed language (:func:`installed_languages`) and run
-    the chain ``settings`` asks for over a short page per language (:func:`newsflow.workers.warm_up`: lexicons, gazetteer, topics, the Public Suffix List).
+    the chain ``settings`` asks for over a short page in each language of
+    :data:`newsflow.workers.WARM_UP_TEXTS` (lexicons, gazetteer, topics, the Public Suffix List).
 
     Returns the languages whose model loaded (``extractors.nlp_models.loaded_languages``).
     Raises :class:`~newsflow.errors.ConfigError` for an unknown extractor name; a model that
@@ -52,13 +53,13 @@ def preload(settings: Settings) -> list[str]:
     """
     from extractors import nlp_models
     from newsflow.pipeline.process_stage import extractor_chain
-    from newsflow.workers import warm_up
+    from newsflow.workers import WARM_UP_TEXTS, warm_up
 
     started = time.monotonic()
     chain = extractor_chain(settings)  # configures the English model the settings name
     for language in installed_languages():
         nlp_models.load_model(language)
-    warm_up(chain)
+    warm_up(chain, tuple(WARM_UP_TEXTS))
     loaded = nlp_models.loaded_languages()
     log.info("newsflow models preloaded: %s (%.1f s)", ", ".join(loaded) or "none",
              time.monotonic() - started, extra={"languages": loaded})

@@ -192,15 +192,18 @@ WARM_UP_TEXTS: dict[str, tuple[str, str]] = {
 """One short page per language the warm-up reads (written for it): title, paragraph."""
 
 
-def warm_up(chain: Sequence[Extractor]) -> None:
-    """Load the chain's models and lexicons now (not in the first batch): one short page per
-    language of :data:`WARM_UP_TEXTS` through it all, so that the per-language lexicons,
-    patterns and data files the extractors build on first use are built too. A failure is
-    logged at debug level only: it shows again, and is recorded, in the first real batch."""
+def warm_up(chain: Sequence[Extractor], languages: Sequence[str] = ("en",)) -> None:
+    """Load the chain's models and lexicons now (not in the first batch): one short page in
+    each of ``languages`` (keys of :data:`WARM_UP_TEXTS`) through it all, so that the
+    per-language models, lexicons, patterns and data files the extractors build on first use
+    are built too. A pipeline's CPU workers warm English only (other languages' models load
+    when an article needs them); :func:`newsflow.preload.preload` warms every language. A
+    failure is logged at debug level only: it shows again, and is recorded, in the first real batch."""
     from datetime import UTC, datetime
 
     items = []
-    for language, (title, text) in WARM_UP_TEXTS.items():
+    for language in languages:
+        title, text = WARM_UP_TEXTS[language]
         html = (f"<html lang='{language}'><head><title>{title}</title></head><body><article><h1>{title}</h1>"
                 + f"<p>{text}</p>" * 3 + "</article></body></html>")
         url = f"https://www.warm-up.example.org/{language}/a"
