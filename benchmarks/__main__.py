@@ -216,6 +216,18 @@ def record(name: str, rows: list[dict[str, Any]] | str, header: str) -> None:
     readme.write_text(text, encoding="utf-8")
 
 
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo``), else the architecture: relative figures
+    such as the library-limit fraction move between CPUs, so each header names it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name") and ":" in line:
+                return f"{line.split(':', 1)[1].strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _chain_without(names: Sequence[str]) -> tuple[str, ...]:
     """The default extractor chain less ``names`` (SystemExit naming an unknown one)."""
     from extractors.builtin import CHAIN
@@ -262,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if unknown:
         parser.error(f"unknown section(s) {', '.join(sorted(unknown))}")
     machine = (f"{dt.datetime.now():%Y-%m-%d %H:%M} · {os.cpu_count()} cores · "
-               f"{platform.processor() or platform.machine()} · Python {platform.python_version()}")
+               f"{cpu_model()} · Python {platform.python_version()}")
     out = HERE / "results" / "latest.json"
     results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
     results["machine"] = machine
