@@ -197,7 +197,8 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
                      "scheduler, dag-processor and triggerer together, PostgreSQL and Redis; machine_busy_cores = "
                      "the whole machine's busy CPU seconds / the run's seconds (2.0 = both cores busy throughout); "
                      "from the mapped task instances' times: seconds before the first and after the last "
-                     "mapped task, seconds the workers sat idle in between (summed over workers), the median task",
+                     "mapped task, seconds the workers sat idle in between (summed over workers), how often a "
+                     "worker waited over 0.5 s between two of its tasks and its longest such wait, the median task",
            "websub": "one loopback publisher, a spec-following hub (benchmarks/websub_hub.py) and the callback "
                      "endpoint in this process; 20 pushes of one new article each after one warm-up push; "
                      "latency = hub's distribution request → the article found by a search of the embedded index"}

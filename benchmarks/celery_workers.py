@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 ARTICLES = 600
 WORKER_COUNTS = (1, 2)
 RUN_TIMEOUT = 1800.0
-PROBE_EVERY = 5.0
+PROBE_EVERY = 10.0
 """Seconds between the benchmark's REST probes of the runs: the figure is from Airflow's own start
 and end times, and each probe is api-server work on the measured cores (at 1 s, ≈ 2 calls/s)."""
 DAG_REPARSE_S = 3600
@@ -49,21 +49,27 @@ def _timeline(run: dict[str, Any], tis: list[dict[str, Any]], workers: tuple[str
     seconds from the run's start to the first mapped task's start and from the last one's end
     to the run's end (the sequential ends), the seconds the workers sat idle between the first
     mapped task's start and the last one's end (between two of their tasks, or before their
-    first and after their last: summed over workers), and the median task's seconds."""
+    first and after their last: summed over workers), how many times a worker waited more
+    than half a second between two of its tasks and the longest such wait, and the median
+    task's seconds."""
     spans = sorted((_stamp(ti["start_date"]), _stamp(ti["end_date"]), ti["hostname"]) for ti in tis
                    if ti.get("start_date") and ti.get("end_date"))
     if not spans:
         return {}
     first, last = spans[0][0], max(b for _, b, _ in spans)
     gaps = 0.0
+    between: list[float] = []
     for worker in workers:
         mine = [(a, b) for a, b, host in spans if host == worker]
-        gaps += sum(max(0.0, nxt[0] - prev[1]) for prev, nxt in itertools.pairwise(mine))
+        between += [max(0.0, nxt[0] - prev[1]) for prev, nxt in itertools.pairwise(mine)]
         gaps += (mine[0][0] - first) + (last - mine[-1][1]) if mine else last - first
     lengths = sorted(b - a for a, b, _ in spans)
     return {"before_mapped_s": round(first - _stamp(run["start_date"]), 1),
             "after_mapped_s": round(_stamp(run["end_date"]) - last, 1),
-            "workers_idle_s": round(gaps, 1), "median_task_s": round(lengths[len(lengths) // 2], 1)}
+            "workers_idle_s": round(gaps + sum(between), 1),
+            "gaps_over_half_s": sum(g > 0.5 for g in between),
+            "longest_gap_s": round(max(between, default=0.0), 1),
+            "median_task_s": round(lengths[len(lengths) // 2], 1)}
 
 
 def _stamp(value: str) -> float:
@@ -74,20 +80,28 @@ def _seconds(run: dict[str, Any]) -> float:
     return _stamp(run["end_date"]) - _stamp(run["start_date"])
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of process ``pid`` and its descendants, those alive and
-    those already reaped by a parent of the tree (0 when it is gone)."""
+def _children() -> dict[int, list[int]]:
+    """Parent pid → child pids of every process, from one pass over ``/proc``."""
     import psutil
 
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0.0
-    for proc in procs:
+    tree: dict[int, list[int]] = {}
+    for proc in psutil.process_iter(["ppid"]):
+        tree.setdefault(proc.info["ppid"] or 0, []).append(proc.pid)
+    return tree
+
+
+def _tree_cpu(pid: int, children: dict[int, list[int]]) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its descendants (``children``:
+    :func:`_children`), those alive and those already reaped by a parent of the tree (0 when
+    it is gone)."""
+    import psutil
+
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
         try:
-            t = proc.cpu_times()
+            t = psutil.Process(current).cpu_times()
         except psutil.Error:
             continue
         total += t.user + t.system + t.children_user + t.children_system
@@ -109,22 +123,39 @@ def _cpu(stack: Any, workers: tuple[str, ...], others: dict[str, int]) -> dict[s
     each process tree of ``others`` (name → pid), and the whole machine's busy time."""
     import psutil
 
-    parts = {"workers": sum(_tree_cpu(stack.trees[w].sid) for w in workers)}
-    parts |= {name: _tree_cpu(tree.sid) for name, tree in stack.trees.items() if name not in workers}
-    parts |= {name: _tree_cpu(pid) for name, pid in others.items()}
+    children = _children()  # one pass over /proc per sample: the sampler runs on the measured cores
+    parts = {"workers": sum(_tree_cpu(stack.trees[w].sid, children) for w in workers)}
+    parts |= {name: _tree_cpu(tree.sid, children) for name, tree in stack.trees.items() if name not in workers}
+    parts |= {name: _tree_cpu(pid, children) for name, pid in others.items()}
     t = psutil.cpu_times()
     parts["machine"] = t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0)
     return parts
 
 
 def _requests(log: Path) -> str:
-    """The most frequent request lines of an api-server log, ids and numbers blanked."""
+    """The api-server's most frequent requests from its log (Airflow's access log lines,
+    ``request finished … method=… path=… duration_us=…``), ids and numbers blanked: the total,
+    then count and summed handling time per method and path, longest first."""
     import collections
     import re
 
-    found = re.findall(r'"(GET|POST|PUT|PATCH|DELETE) (/[^ ?"]*)', log.read_text(errors="replace"))
-    counts = collections.Counter(f"{m} {re.sub(r'[0-9a-f-]{8,}|[0-9]+', '#', path)}" for m, path in found)
-    return "; ".join(f"{k} ×{n}" for k, n in counts.most_common(10)) or "(no access log lines)"
+    counts: collections.Counter[str] = collections.Counter()
+    micros: collections.Counter[str] = collections.Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if "request finished" not in line:
+            continue
+        line = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        fields = dict(re.findall(r"(method|path|duration_us)=(\S+)", line))
+        if "method" not in fields or "path" not in fields:
+            continue
+        key = f"{fields['method']} {re.sub(r'[0-9a-f-]{8,}|[0-9]+', '#', fields['path'])}"
+        counts[key] += 1
+        micros[key] += int(fields.get("duration_us", "0").strip("'\"") or 0)
+    if not counts:
+        return "(no access log lines)"
+    top = sorted(counts, key=lambda k: -micros[k])[:12]
+    return (f"{sum(counts.values())} requests, {sum(micros.values()) / 1e6:.1f} s; by time: "
+            + "; ".join(f"{k} ×{counts[k]} {micros[k] / 1e6:.2f} s" for k in top))
 
 
 class _Sampler:

@@ -32,7 +32,7 @@ INDEX = Asset(INDEX_ASSET)
     doc_md=__doc__,
 )
 def newsflow_alerts() -> None:
-    @task
+    @task(multiple_outputs=False)
     def run_alerts() -> dict[str, Any]:
         import logging
 

@@ -37,7 +37,7 @@ INDEX = Asset(INDEX_ASSET)
     doc_md=__doc__,
 )
 def newsflow_inbox() -> None:
-    @task(outlets=[INDEX])
+    @task(outlets=[INDEX], multiple_outputs=False)
     def ingest_inbox() -> dict[str, Any]:
         from newsflow.airflow_support import ingest_inbox
 

@@ -30,7 +30,7 @@ INDEX = Asset(INDEX_ASSET)
     doc_md=__doc__,
 )
 def newsflow_index_stats() -> None:
-    @task
+    @task(multiple_outputs=False)
     def index_stats(triggering_asset_events: Any = None) -> dict[str, Any]:
         from newsflow.airflow_support import index_stats
 

@@ -45,7 +45,7 @@ INDEX = Asset(INDEX_ASSET)
     },
 )
 def newsflow_ingest() -> None:
-    @task(outlets=[INDEX])
+    @task(outlets=[INDEX], multiple_outputs=False)
     def ingest(params: dict[str, Any] | None = None) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 

@@ -30,25 +30,25 @@ from newsflow.airflow_support import DEFAULT_ARGS
     doc_md=__doc__,
 )
 def newsflow_maintenance() -> None:
-    @task
+    @task(multiple_outputs=False)
     def setup_index() -> dict[str, Any]:
         from newsflow.airflow_support import setup_index
 
         return setup_index()
 
-    @task
+    @task(multiple_outputs=False)
     def retry_failures() -> dict[str, Any]:
         from newsflow.airflow_support import retry_failures
 
         return retry_failures()
 
-    @task
+    @task(multiple_outputs=False)
     def prune_state() -> dict[str, int]:
         from newsflow.airflow_support import prune_state
 
         return prune_state(int(os.environ.get("NEWSFLOW_PRUNE_DAYS", "90")))
 
-    @task
+    @task(multiple_outputs=False)
     def reindex() -> dict[str, Any]:
         from newsflow.airflow_support import reindex
 

@@ -38,13 +38,13 @@ def newsflow_poll_feeds() -> None:
 
         return feed_batches()
 
-    @task(pool=HTTP_POOL)
+    @task(pool=HTTP_POOL, multiple_outputs=False)
     def poll_batch(batch: list[dict[str, Any]]) -> dict[str, Any]:
         from newsflow.airflow_support import poll_batch
 
         return poll_batch(batch)
 
-    @task(outlets=[PENDING])
+    @task(outlets=[PENDING], multiple_outputs=False)
     def announce(summaries: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, int]:
         from airflow.sdk.exceptions import AirflowSkipException
 

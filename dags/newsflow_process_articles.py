@@ -37,13 +37,13 @@ def newsflow_process_articles() -> None:
 
         return pending_batches()
 
-    @task(pool=HTTP_POOL)
+    @task(pool=HTTP_POOL, multiple_outputs=False)
     def process_batch(urls: list[str]) -> dict[str, Any]:
         from newsflow.airflow_support import process_batch
 
         return process_batch(urls)
 
-    @task(outlets=[INDEX])
+    @task(outlets=[INDEX], multiple_outputs=False)
     def announce(summaries: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, int]:
         from newsflow.airflow_support import totals
 

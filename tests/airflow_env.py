@@ -103,8 +103,8 @@ def celery_env(base: dict[str, str], api_port: int, *, metadata_url: str, redis_
     broker (database 0) and result backend (database 1) on the Redis at ``redis_url``, and
     one task at a time per worker with one message prefetched, so that queued mapped tasks
     spread over the workers instead of queueing behind one, newsflow's Celery settings
-    (:mod:`newsflow.airflow_celery`: models loaded once per worker) and the supervisors'
-    1-second loop (``docker-compose.yml`` sets both the same)."""
+    (:mod:`newsflow.airflow_celery`: models loaded once per worker, tasks scheduled as
+    ``SCHED_BATCH``; ``docker-compose.yml`` sets the same)."""
     env = server_env(base, api_port)
     env.update(
         {
@@ -120,9 +120,6 @@ def celery_env(base: dict[str, str], api_port: int, *, metadata_url: str, redis_
             "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",
             # each worker loads newsflow's models once; its tasks are forked warm (README)
             "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "newsflow.airflow_celery.CELERY_CONFIG",
-            # a task's supervisor that sees its process's sockets close just before the process
-            # is reaped waits this long in select() before it looks again (README's Celery part)
-            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
         }
     )
     return env

@@ -15,6 +15,7 @@ left.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ from typing import Any
 import pg_server as pg_launcher
 import psycopg
 import pytest
-from airflow_env import CeleryStack, airflow_env, celery_stack
+from airflow_env import CeleryStack, airflow_env, celery_stack, session_pids
 from conftest import DEMO_ARTICLES, require
 from redis_server import running_redis
 
@@ -147,6 +148,16 @@ def test_celery_workers_share_the_mapped_batches_and_build_the_single_process_in
     # tests/test_preload.py); the index comparison below covers their output
     for worker in WORKERS:
         assert "newsflow models preloaded: en" in stack.log(worker).read_text(errors="replace"), worker
+    # each worker's Celery main process and its pool process (named "airflow supervisor: <ti>"
+    # once it has supervised a task) run as SCHED_BATCH (newsflow.airflow_celery.batch_scheduling;
+    # the task processes they fork inherit it: tests/test_airflow_celery.py)
+    for worker in WORKERS:
+        celery = {pid: cmd for pid, cmd in session_pids(stack.trees[worker].sid).items()
+                  if cmd.startswith(("[celeryd:", "airflow supervisor:"))}
+        assert any(cmd.startswith("airflow supervisor:") or "ForkPoolWorker" in cmd for cmd in celery.values()), (
+            worker, celery)
+        policies = {cmd: os.sched_getscheduler(pid) for pid, cmd in celery.items()}
+        assert set(policies.values()) == {os.SCHED_BATCH}, policies
     every_host = {ti["hostname"] for ti in tis} | {
         ti["hostname"] for ti in stack.task_instances("newsflow_poll_feeds", poll["dag_run_id"])}
     assert every_host <= set(WORKERS), f"a task ran outside the two Celery workers: {every_host}"
