@@ -103,8 +103,8 @@ def celery_env(base: dict[str, str], api_port: int, *, metadata_url: str, redis_
     broker (database 0) and result backend (database 1) on the Redis at ``redis_url``, and
     one task at a time per worker with one message prefetched, so that queued mapped tasks
     spread over the workers instead of queueing behind one, newsflow's Celery settings
-    (:mod:`newsflow.airflow_celery`: models loaded once per worker, tasks scheduled as
-    ``SCHED_BATCH``; ``docker-compose.yml`` sets the same)."""
+    (:mod:`newsflow.airflow_celery`: models loaded once per worker, task supervisors
+    scheduled as ``SCHED_BATCH``; ``docker-compose.yml`` sets the same)."""
     env = server_env(base, api_port)
     env.update(
         {
