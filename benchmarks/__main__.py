@@ -108,6 +108,8 @@ def websub_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
 
 CELERY_ARTICLES = [600]
 """Articles of the ``celery`` section (``--celery-articles``)."""
+CELERY_ROUNDS = [2]
+"""Rounds of the ``celery`` section (``--repeats``): the worker counts in turn, the fastest of each counts."""
 CELERY_TASK_BATCH: list[int | None] = [None]
 """Articles per mapped task of the ``celery`` section (``--celery-task-batch``; None: the setting's default)."""
 
@@ -115,7 +117,7 @@ CELERY_TASK_BATCH: list[int | None] = [None]
 def celery_section(_sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     from benchmarks import celery_workers
 
-    return celery_workers.run(CELERY_ARTICLES[0], CELERY_TASK_BATCH[0])
+    return celery_workers.run(CELERY_ARTICLES[0], CELERY_TASK_BATCH[0], CELERY_ROUNDS[0])
 
 
 def semantic_section(sizes: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -190,7 +192,9 @@ QUALITY = {"quotes": "English set written for newsflow (benchmarks/data/quotes_e
                              "warm-up (benchmarks/search_latency.py); load_1m = the machine's 1-minute load "
                              "average before and after the searches",
            "celery": "generated articles (the articles column; benchmarks/sitegen.py) on loopback, Airflow's processing DAG on the "
-                     "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py); "
+                     "CeleryExecutor with 1, then 2 workers of one task slot each (benchmarks/celery_workers.py), "
+                     "in turn for --repeats rounds, each on a fresh stack; each row is its worker count's fastest "
+                     "round (rounds_s: every round's seconds); "
                      "load_1m = the machine's 1-minute load average (shared with other work) before and after "
                      "the processing run; CPU seconds during the processing run (psutil, each process tree with "
                      "the children it reaped): the Celery workers with their tasks, Airflow's api-server, "
@@ -269,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = tuple(int(s) for s in args.sizes.split(","))
     CELERY_ARTICLES[0] = args.celery_articles
     CELERY_TASK_BATCH[0] = args.celery_task_batch
+    CELERY_ROUNDS[0] = max(1, args.repeats)
     LATENCY_SIZES[0] = tuple(int(s) for s in args.latency_sizes.split(","))
     wanted = [name for name in args.only.split(",") if name and name not in args.skip.split(",")]
     unknown = set(wanted) - set(every)
