@@ -23,6 +23,7 @@ be without it (each task loads what it needs; normal scheduling).
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
@@ -65,8 +66,6 @@ def batch_scheduling(**_: Any) -> None:
     tick. Switching between the two needs no privilege; where it fails (not Linux, a seccomp
     profile) the process keeps normal scheduling and says so in the worker's log.
     """
-    import os
-
     policy = getattr(os, "SCHED_BATCH", None)
     if policy is None:
         log.info("newsflow: SCHED_BATCH is not available on this platform; task supervisors keep normal scheduling")
@@ -82,8 +81,6 @@ def batch_scheduling(**_: Any) -> None:
 
 def _normal_scheduling() -> None:
     """In a process forked by a ``SCHED_BATCH`` supervisor (a task): back to ``SCHED_OTHER``."""
-    import os
-
     try:
         os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
     except OSError as exc:
