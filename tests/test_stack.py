@@ -2,7 +2,9 @@
 
 docker-compose.yml: parses, names only files and images that exist (with explicit tags), every
 ``${VAR}`` it needs is in .env.example, the services of the stack are there and the worker
-scales; where a Docker Compose v2 client is installed, ``docker compose config -q`` too.
+scales; and ``docker compose config -q`` accepts it (an installed Compose v2 client, else
+``scripts/compose-config``: Compose v2's own loader, built by scripts/install-test-deps; see
+newsflow_dev.compose_check).
 Kibana saved objects (seeds/kibana/*.ndjson): valid ndjson, unique ids, references that
 resolve, and every field any object uses is declared in the one document schema
 (newsflow.schema.FIELDS, whose Elasticsearch mappings the index template carries) with a type
@@ -15,6 +17,7 @@ import base64
 import importlib.machinery
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -26,6 +29,9 @@ from typing import Any
 
 import pytest
 import yaml
+from ci import unavailable
+
+from newsflow_dev.compose_check import compose_client
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -263,24 +269,10 @@ def test_dockerfile_builds_on_airflow_3_and_copies_existing_files() -> None:
     assert not missing, f"the Dockerfile uses files that do not exist: {missing}"
 
 
-def compose_client() -> list[str] | None:
-    candidates = [["docker", "compose"], ["docker-compose"]]
-    for command in candidates:
-        if shutil.which(command[0]) is None:
-            continue
-        try:
-            probe = subprocess.run([*command, "version"], capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0 and "version v1." not in probe.stdout:
-            return command
-    return None
-
-
 def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     client = compose_client()
     if client is None:
-        return  # no Compose v2 client here: the YAML checks above are the test
+        unavailable("no Compose v2 client and no scripts/compose-config build: run scripts/install-test-deps")
     env_file = tmp_path / ".env"
     shutil.copy(ENV_EXAMPLE, env_file)
     result = subprocess.run(
@@ -290,6 +282,24 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
 
+
+
+def test_docker_compose_config_refuses_a_missing_secret(tmp_path: Path) -> None:
+    """The same check fails, naming the variable, when .env leaves out one that compose requires."""
+    client = compose_client()
+    if client is None:
+        unavailable("no Compose v2 client and no scripts/compose-config build: run scripts/install-test-deps")
+    env_file = tmp_path / ".env"
+    env_file.write_text("".join(line for line in ENV_EXAMPLE.read_text().splitlines(keepends=True)
+                                if not line.startswith("POSTGRES_PASSWORD=")))
+    result = subprocess.run(
+        [*client, "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE),
+         "--env-file", str(env_file), "config", "-q"],
+        capture_output=True, text=True, timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"},
+    )
+    assert result.returncode != 0
+    assert "POSTGRES_PASSWORD" in result.stderr
 
 # --- Kibana saved objects --------------------------------------------------------------------
 @pytest.fixture(scope="module")
